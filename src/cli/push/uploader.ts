@@ -1,0 +1,121 @@
+// Uploads a session's missing blobs with bounded concurrency, a stall watchdog and retries on each PUT.
+import { createReadStream } from 'node:fs';
+import type { PressCloudClient } from '../../client/client.js';
+import { isPressCloudApiError } from '../../client/errors.js';
+import type { ProgressDisplay } from './progress.js';
+import { withRetry } from './retry.js';
+import type { RetryNotice, RetryPolicy } from './retry.js';
+import { StallWatchdog } from './stall-watchdog.js';
+
+export interface BlobToUpload {
+  sha256: string;
+  size: number;
+  /** The first manifest path naming this blob, for messages. */
+  path: string;
+  absolutePath: string;
+}
+
+export interface SessionCredentials {
+  uploadSessionId: string;
+  uploadToken: string;
+}
+
+export interface UploaderOptions {
+  concurrency: number;
+  retryPolicy: RetryPolicy;
+  stallTimeoutMs: number;
+  progress: ProgressDisplay;
+  onRetry: (what: string, notice: RetryNotice) => void;
+  /** A PUT answered 200 for this blob. */
+  onUploaded: (blob: BlobToUpload) => void;
+}
+
+export type UploadRoundOutcome = 'uploaded' | 'session_expired';
+
+export class BlobUploadError extends Error {
+  readonly blob: BlobToUpload;
+
+  constructor(blob: BlobToUpload, cause: unknown) {
+    super(`uploading ${blob.path}`, { cause });
+    this.name = 'BlobUploadError';
+    this.blob = blob;
+  }
+}
+
+export class BlobUploader {
+  private readonly client: PressCloudClient;
+  private readonly options: UploaderOptions;
+
+  constructor(client: PressCloudClient, options: UploaderOptions) {
+    this.client = client;
+    this.options = options;
+  }
+
+  /**
+   * Uploads every blob into one session. Stops taking new blobs when the session expires (the caller opens a new
+   * one, whose `missing` says what is left); any other failure stops the round and is thrown as a BlobUploadError.
+   */
+  async uploadAll(session: SessionCredentials, blobs: readonly BlobToUpload[]): Promise<UploadRoundOutcome> {
+    const round = new AbortController();
+    let sessionExpired = false;
+    let failure: BlobUploadError | undefined;
+    let next = 0;
+
+    const worker = async (): Promise<void> => {
+      while (next < blobs.length && !sessionExpired && failure === undefined) {
+        const blob = blobs[next++];
+        try {
+          await this.uploadOne(session, blob, round.signal);
+        } catch (err) {
+          if (isPressCloudApiError(err, 'session_expired')) {
+            // In-flight PUTs may still land; whatever did not is in the next session's `missing`.
+            sessionExpired = true;
+          } else if (!round.signal.aborted) {
+            failure = new BlobUploadError(blob, err);
+            round.abort(failure);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, blobs.length) }, worker));
+    if (failure) throw failure;
+    return sessionExpired ? 'session_expired' : 'uploaded';
+  }
+
+  private async uploadOne(session: SessionCredentials, blob: BlobToUpload, roundSignal: AbortSignal): Promise<void> {
+    const { progress } = this.options;
+    await withRetry(
+      async () => {
+        let sentThisAttempt = 0;
+        const watchdog = new StallWatchdog(this.options.stallTimeoutMs);
+        try {
+          await this.client.putBlob(
+            session.uploadSessionId,
+            session.uploadToken,
+            blob.sha256,
+            // Opened only when the request goes out, and afresh on each retry.
+            () => createReadStream(blob.absolutePath),
+            {
+              size: blob.size,
+              signal: AbortSignal.any([watchdog.signal, roundSignal]),
+              onProgress: (bytes) => {
+                sentThisAttempt += bytes;
+                progress.addBytes(bytes);
+                watchdog.touch();
+              },
+            },
+          );
+        } catch (err) {
+          progress.addBytes(-sentThisAttempt);
+          throw err;
+        } finally {
+          watchdog.dispose();
+        }
+      },
+      this.options.retryPolicy,
+      (notice) => this.options.onRetry(`upload of ${blob.path}`, notice),
+    );
+    progress.addItem();
+    this.options.onUploaded(blob);
+  }
+}

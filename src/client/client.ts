@@ -1,0 +1,306 @@
+// The typed PressCloud SDK: one method per endpoint of API.md, over a keep-alive undici pool.
+import { Readable, Transform, pipeline } from 'node:stream';
+import { Agent, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { PressCloudApiError, PressCloudNetworkError, parseRetryAfter } from './errors.js';
+import type {
+  CompleteUploadSessionResponse,
+  CreateUploadSessionRequest,
+  CreateUploadSessionResponse,
+  ErrorBody,
+  HealthResponse,
+  Manifest,
+  PutBlobResponse,
+  UploadSessionStatus,
+} from './types.js';
+
+export interface PressCloudClientOptions {
+  /** The service's root, e.g. `https://api.presscloud.example`; a path prefix is kept. */
+  baseUrl: string | URL;
+  /** An API token (`pc_…`) with the scopes the calls need: `upload`, `read`. */
+  token: string;
+  /** Sockets kept open to the server: size it to the number of concurrent calls. Default 8. */
+  connections?: number;
+  /** Idle keep-alive sockets close after this long. Default 30 s. */
+  keepAliveTimeoutMs?: number;
+  /** Bring your own undici dispatcher (a ProxyAgent, a MockAgent…); the client will not close it. */
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** A blob body: bytes in memory, a stream, or a function opening a fresh stream (so a retry can reopen the file). */
+export type BlobBody = Buffer | Uint8Array | Readable | (() => Readable);
+
+export interface PutBlobOptions extends CallOptions {
+  /** The manifest's size for this blob, sent as Content-Length. */
+  size: number;
+  /** Called with the byte count of each chunk as it leaves for the server. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface GetBlobOptions extends CallOptions {
+  /** A single byte range, inclusive at both ends as in HTTP; `end` defaults to the last byte. */
+  range?: { start: number; end?: number };
+}
+
+export interface BlobInfo {
+  /** The blob's full size for HEAD; for a ranged GET, the length of the part being sent. */
+  size: number;
+  contentType: string;
+  etag: string | undefined;
+}
+
+export interface BlobDownload extends BlobInfo {
+  status: 200 | 206;
+  /** `bytes start-end/total` for a 206. */
+  contentRange: string | undefined;
+  /** The bytes; consume or destroy it, or the socket stays busy. */
+  body: Readable;
+}
+
+const DEFAULT_CONNECTIONS = 8;
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
+const DEFAULT_USER_AGENT = `presscloud-client node/${process.versions.node}`;
+
+export class PressCloudClient {
+  readonly baseUrl: URL;
+  private readonly token: string;
+  private readonly userAgent: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(options: PressCloudClientOptions) {
+    const base = new URL(options.baseUrl);
+    // A trailing slash makes relative resolution keep any path prefix of the base.
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.baseUrl = base;
+    this.token = options.token;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connections: options.connections ?? DEFAULT_CONNECTIONS,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      });
+  }
+
+  /** Closes the client's own keep-alive sockets; a dispatcher passed in is left to its owner. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  createUploadSession(body: CreateUploadSessionRequest, options: CallOptions = {}): Promise<CreateUploadSessionResponse> {
+    return this.callJson('POST', 'v1/upload-sessions', { ...options, json: body });
+  }
+
+  getUploadSession(uploadSessionId: string, options: CallOptions = {}): Promise<UploadSessionStatus> {
+    return this.callJson('GET', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}`, options);
+  }
+
+  /** Idempotent: a repeat answers 200 with `alreadyPresent: true`. */
+  async putBlob(
+    uploadSessionId: string,
+    uploadToken: string,
+    sha256: string,
+    body: BlobBody,
+    options: PutBlobOptions,
+  ): Promise<PutBlobResponse> {
+    const path = `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/blobs/${encodeURIComponent(sha256)}`;
+    const source = openBody(body);
+    const sent = options.onProgress && source instanceof Readable ? countBytes(source, options.onProgress) : source;
+    try {
+      const result = await this.callJson<PutBlobResponse>('PUT', path, {
+        signal: options.signal,
+        uploadToken,
+        body: sent,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(options.size) },
+      });
+      if (!(source instanceof Readable)) options.onProgress?.(source.byteLength);
+      return result;
+    } finally {
+      // undici leaves an unread body open when the request fails early; never leak a file handle.
+      if (sent instanceof Readable && !sent.destroyed) sent.destroy();
+    }
+  }
+
+  completeUploadSession(
+    uploadSessionId: string,
+    uploadToken: string,
+    options: CallOptions = {},
+  ): Promise<CompleteUploadSessionResponse> {
+    return this.callJson('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/complete`, {
+      ...options,
+      uploadToken,
+    });
+  }
+
+  async abortUploadSession(uploadSessionId: string, uploadToken: string, options: CallOptions = {}): Promise<void> {
+    await this.callJson('DELETE', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}`, {
+      ...options,
+      uploadToken,
+    });
+  }
+
+  getManifest(manifestId: string, options: CallOptions = {}): Promise<Manifest> {
+    return this.callJson('GET', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
+  }
+
+  /** Streams a blob's bytes, or one range of them (206). */
+  async getBlob(sha256: string, options: GetBlobOptions = {}): Promise<BlobDownload> {
+    const headers: Record<string, string> = {};
+    if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
+    const response = await this.send('GET', `v1/blobs/${encodeURIComponent(sha256)}`, {
+      signal: options.signal,
+      headers,
+    });
+    if (response.statusCode !== 200 && response.statusCode !== 206) throw await this.apiError(response);
+    return {
+      status: response.statusCode,
+      ...blobInfoOf(response),
+      contentRange: header(response, 'content-range'),
+      body: response.body,
+    };
+  }
+
+  /** The blob's size and type without its bytes; null when this tenant does not hold it. */
+  async headBlob(sha256: string, options: CallOptions = {}): Promise<BlobInfo | null> {
+    const response = await this.send('HEAD', `v1/blobs/${encodeURIComponent(sha256)}`, options);
+    await response.body.dump();
+    if (response.statusCode === 404) return null;
+    if (response.statusCode !== 200) throw await this.apiError(response);
+    return blobInfoOf(response);
+  }
+
+  healthz(options: CallOptions = {}): Promise<HealthResponse> {
+    return this.callJson('GET', 'healthz', options);
+  }
+
+  /** Throws a PressCloudApiError (503) while the database or blob store is unreachable. */
+  readyz(options: CallOptions = {}): Promise<HealthResponse> {
+    return this.callJson('GET', 'readyz', options);
+  }
+
+  private async callJson<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    init: SendInit & { json?: unknown },
+  ): Promise<T> {
+    const headers = { ...init.headers };
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const response = await this.send(method, path, { ...init, headers, body });
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await this.apiError(response);
+    if (response.statusCode === 204 || method === 'HEAD') {
+      await response.body.dump();
+      return undefined as T;
+    }
+    try {
+      return (await response.body.json()) as T;
+    } catch (err) {
+      throw this.transportError(method, path, err, init.signal);
+    }
+  }
+
+  private async send(method: Dispatcher.HttpMethod, path: string, init: SendInit): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      'user-agent': this.userAgent,
+      accept: 'application/json',
+      ...init.headers,
+    };
+    if (init.uploadToken !== undefined) headers['x-upload-token'] = init.uploadToken;
+    try {
+      return await request(new URL(path, this.baseUrl), {
+        dispatcher: this.dispatcher,
+        method,
+        headers,
+        body: init.body,
+        signal: init.signal,
+      });
+    } catch (err) {
+      throw this.transportError(method, path, err, init.signal);
+    }
+  }
+
+  private transportError(method: string, path: string, err: unknown, signal: AbortSignal | undefined): unknown {
+    // The caller's own abort keeps its reason, so a caller can tell its cancellation from a network failure.
+    if (signal?.aborted) return signal.reason;
+    const reason = err instanceof Error ? err.message : String(err);
+    return new PressCloudNetworkError(`${method} /${path} failed: ${reason}`, { cause: err });
+  }
+
+  private async apiError(response: Dispatcher.ResponseData): Promise<PressCloudApiError> {
+    let text = '';
+    try {
+      text = await response.body.text();
+    } catch {
+      // The status alone still tells the caller what happened.
+    }
+    const parsed = parseErrorBody(text);
+    return new PressCloudApiError({
+      status: response.statusCode,
+      code: parsed?.error ?? `http_${response.statusCode}`,
+      message: parsed?.message ?? `The server answered ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : '.'}`,
+      missing: parsed?.missing,
+      retryAfterMs: parseRetryAfter(header(response, 'retry-after')),
+    });
+  }
+}
+
+interface SendInit extends CallOptions {
+  headers?: Record<string, string>;
+  uploadToken?: string;
+  body?: string | Buffer | Uint8Array | Readable;
+}
+
+function openBody(body: BlobBody): Buffer | Uint8Array | Readable {
+  return typeof body === 'function' ? body() : body;
+}
+
+function countBytes(source: Readable, onProgress: (bytes: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onProgress(chunk.byteLength);
+      callback(null, chunk);
+    },
+  });
+  // pipeline (not pipe) so destroying the counter also closes the source's file handle.
+  return pipeline(source, counter, () => {});
+}
+
+function parseErrorBody(text: string): ErrorBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { error, message, missing } = value as Record<string, unknown>;
+    if (typeof error !== 'string' || typeof message !== 'string') return undefined;
+    return {
+      error,
+      message,
+      missing: Array.isArray(missing) ? missing.filter((m): m is string => typeof m === 'string') : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function header(response: Dispatcher.ResponseData, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function blobInfoOf(response: Dispatcher.ResponseData): BlobInfo {
+  return {
+    size: Number(header(response, 'content-length') ?? 0),
+    contentType: header(response, 'content-type') ?? 'application/octet-stream',
+    etag: header(response, 'etag'),
+  };
+}

@@ -1,0 +1,41 @@
+// The two ways a PressCloud call fails: the server answered with an error, or no answer arrived.
+
+/** A non-2xx answer, carrying the body's stable `error` code and its one-sentence message. */
+export class PressCloudApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** The blobs still missing, with 409 `blobs_missing`. */
+  readonly missing: string[] | undefined;
+  /** From `Retry-After`, when the server asked the client to wait (429, 503). */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: { status: number; code: string; message: string; missing?: string[]; retryAfterMs?: number }) {
+    super(init.message);
+    this.name = 'PressCloudApiError';
+    this.status = init.status;
+    this.code = init.code;
+    this.missing = init.missing;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** The request never got an answer: refused, reset, timed out or stalled; `cause` holds the transport error. */
+export class PressCloudNetworkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PressCloudNetworkError';
+  }
+}
+
+export function isPressCloudApiError(err: unknown, code?: string): err is PressCloudApiError {
+  return err instanceof PressCloudApiError && (code === undefined || err.code === code);
+}
+
+/** `Retry-After` is either delay-seconds or an HTTP date; anything else is ignored. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,4 @@
+// The public SDK surface.
+export * from './client.js';
+export * from './errors.js';
+export type * from './types.js';

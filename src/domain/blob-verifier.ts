@@ -1,0 +1,44 @@
+// Verifies a blob's bytes as they stream: counts and hashes every chunk, and refuses to go past the
+// expected size, so a store can commit the bytes only once verify() has passed.
+import { createHash, type Hash } from 'node:crypto';
+import { AppError } from './errors.js';
+
+export interface ExpectedBlob {
+  /** Lowercase hex sha256. */
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export class BlobVerifier {
+  private readonly hash: Hash = createHash('sha256');
+  private received = 0;
+
+  constructor(readonly expected: ExpectedBlob) {}
+
+  get bytesReceived(): number {
+    return this.received;
+  }
+
+  /** Feeds a chunk; throws size_mismatch as soon as the body runs past the expected size. */
+  update(chunk: Buffer): void {
+    this.received += chunk.length;
+    if (this.received > this.expected.size) {
+      throw new AppError('size_mismatch', `The body is longer than the manifest's size of ${this.expected.size} bytes.`);
+    }
+    this.hash.update(chunk);
+  }
+
+  /** Throws size_mismatch or digest_mismatch unless every expected byte arrived and they hash right. */
+  verify(): void {
+    if (this.received !== this.expected.size) {
+      throw new AppError(
+        'size_mismatch',
+        `The body has ${this.received} bytes; the manifest's size is ${this.expected.size}.`,
+      );
+    }
+    const actual = this.hash.digest('hex');
+    if (actual !== this.expected.sha256) {
+      throw new AppError('digest_mismatch', `The bytes hash to ${actual}, not to the sha256 in the path.`);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// Garbage collection: expires stale sessions and deletes the bytes of blobs nothing needs any more,
+// following the tombstone protocol of MetadataStore (tombstone exclusively, delete bytes, forget rows).
+import type { BlobStore } from '../storage/blob/blob-store.js';
+import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import { blobKey, sha256OfKey } from './blob-key.js';
+
+export interface GarbageCollectionInput {
+  readonly metadata: MetadataStore;
+  readonly blobs: BlobStore;
+  /** A blob (or a stray object in the store) younger than this is kept, whatever references it. */
+  readonly graceSeconds: number;
+  readonly now: Date;
+}
+
+export interface GarbageCollectionResult {
+  /** Open sessions past their expiry, now marked expired. */
+  expiredSessions: number;
+  /** Blobs whose bytes were deleted, orphans included. */
+  deletedBlobs: number;
+  deletedBytes: number;
+  /** Of deletedBlobs, those that were objects in the store without any row (left by a crash). */
+  orphansDeleted: number;
+}
+
+/** knownBlobs is asked in batches of this many, so listing a big store keeps memory flat. */
+const KNOWN_BLOBS_BATCH = 1000;
+const DELETES_IN_FLIGHT = 8;
+
+export async function collectGarbage(input: GarbageCollectionInput): Promise<GarbageCollectionResult> {
+  const { metadata, blobs } = input;
+  const now = input.now.toISOString();
+  const cutoff = new Date(input.now.getTime() - input.graceSeconds * 1000);
+
+  const expiredSessions = await metadata.expireSessions(now);
+  const orphans = await findOrphans(metadata, blobs, cutoff);
+  const doomed = await metadata.tombstoneGarbage(cutoff.toISOString(), orphans, now);
+
+  const deleted: string[] = [];
+  let deletedBytes = 0;
+  let failure: unknown;
+  await forEachBounded(doomed, DELETES_IN_FLIGHT, async (sha256) => {
+    try {
+      const key = blobKey(sha256);
+      const stat = await blobs.stat(key);
+      await blobs.delete(key);
+      deleted.push(sha256);
+      deletedBytes += stat?.size ?? 0;
+    } catch (err) {
+      failure ??= err;
+    }
+  });
+  // Only rows whose bytes are gone are forgotten; the others stay tombstoned for the next run.
+  await metadata.forgetBlobs(deleted);
+  if (failure !== undefined) throw failure;
+
+  const orphanSet = new Set(orphans);
+  return {
+    expiredSessions,
+    deletedBlobs: deleted.length,
+    deletedBytes,
+    orphansDeleted: deleted.filter((sha256) => orphanSet.has(sha256)).length,
+  };
+}
+
+/**
+ * Objects older than the cutoff with no row at all: bytes a crash left between their commit and the
+ * row's. Younger ones may belong to a PUT still committing, so they wait for a later run.
+ */
+async function findOrphans(metadata: MetadataStore, blobs: BlobStore, cutoff: Date): Promise<string[]> {
+  const orphans: string[] = [];
+  let batch: string[] = [];
+  const flush = async () => {
+    const known = await metadata.knownBlobs(batch);
+    orphans.push(...batch.filter((sha256) => !known.has(sha256)));
+    batch = [];
+  };
+  for await (const listed of blobs.list()) {
+    const sha256 = sha256OfKey(listed.key);
+    if (sha256 === null || listed.modifiedAt.getTime() >= cutoff.getTime()) continue;
+    batch.push(sha256);
+    if (batch.length >= KNOWN_BLOBS_BATCH) await flush();
+  }
+  if (batch.length > 0) await flush();
+  return orphans;
+}
+
+async function forEachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,57 @@
+// The records the service works with, independent of how they are stored.
+
+export type Scope = 'upload' | 'read';
+export const SCOPES: readonly Scope[] = ['upload', 'read'];
+
+export type SessionState = 'open' | 'completed' | 'aborted' | 'expired';
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ApiTokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly tenantName: string;
+  readonly tokenHash: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** One file of a manifest, validated and normalised (sha256 lowercase). */
+export interface FileEntry {
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly mime?: string;
+}
+
+/** One distinct blob a session names, with the mime the blob PUT reports. */
+export interface SessionBlob {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mime: string | null;
+}
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly uploadTokenHash: string;
+  /** As stored: an open session past expiresAt is still 'open' here; see effectiveState. */
+  readonly state: SessionState;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly fileCount: number;
+  readonly blobCount: number;
+  readonly totalBytes: number;
+  readonly manifestId: string | null;
+}
+
+export interface ManifestRecord {
+  readonly manifestId: string;
+  readonly createdAt: string;
+  readonly fileCount: number;
+  readonly totalBytes: number;
+}

@@ -1,0 +1,303 @@
+// The upload flow of API.md: sessions, the seed's blob PUT, completion into manifests, and reads.
+// Routes parse HTTP; this decides, in the order the contract gives, and talks to the two stores.
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange } from '../storage/blob/blob-store.js';
+import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import { blobKey, isSha256 } from './blob-key.js';
+import { AppError } from './errors.js';
+import { manifestIdOf, validateManifest } from './manifest.js';
+import { SNIFF_BYTES, sniffMime } from './mime.js';
+import { API_TOKEN_PREFIX, hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
+import type { FileEntry, ManifestRecord, Scope, SessionRecord, SessionState } from './types.js';
+
+export interface Principal {
+  readonly tokenId: string;
+  readonly tenantId: string;
+  readonly tenantName: string;
+  readonly scopes: readonly Scope[];
+}
+
+export interface ServiceLimits {
+  readonly maxBlobSize: number;
+  readonly maxManifestFiles: number;
+}
+
+export interface ServiceMetrics {
+  bytesReceived(bytes: number): void;
+  blobStored(bytes: number): void;
+  dedupeHit(): void;
+}
+
+export interface CreateSessionInput {
+  readonly files: unknown;
+  readonly expiresInSeconds?: number;
+}
+
+export interface SessionStatus {
+  uploadSessionId: string;
+  state: SessionState;
+  expiresAt: string;
+  fileCount: number;
+  blobCount: number;
+  totalBytes: number;
+  missing: string[];
+  manifestId?: string;
+}
+
+export interface CreatedSession {
+  uploadSessionId: string;
+  uploadToken: string;
+  state: 'open';
+  expiresAt: string;
+  fileCount: number;
+  blobCount: number;
+  totalBytes: number;
+  missing: string[];
+}
+
+export interface PutBlobInput {
+  readonly sessionId: string;
+  readonly sha256: string;
+  readonly uploadToken: string;
+  readonly contentType: string | undefined;
+  readonly contentLength: number | undefined;
+  readonly body: AsyncIterable<Buffer>;
+  readonly signal?: AbortSignal;
+}
+
+export interface PutBlobResult {
+  uploadSessionId: string;
+  alreadyPresent: boolean;
+  blob: { sha256: string; size: number; mime?: string; r2Key: string };
+  /** True when the body was not read (the tenant already held the blob). */
+  bodySkipped: boolean;
+}
+
+export interface CompletedSession {
+  uploadSessionId: string;
+  state: 'completed';
+  manifest: ManifestRecord;
+}
+
+export interface OpenedBlob {
+  readonly size: number;
+  readonly mime: string | null;
+  readonly sha256: string;
+  read(range?: ByteRange): Promise<Readable>;
+}
+
+export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+export const MAX_EXPIRES_IN_SECONDS = 604_800;
+
+export class UploadService {
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly limits: ServiceLimits,
+    private readonly metrics: ServiceMetrics,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Resolves `Authorization: Bearer …`; unauthenticated when absent or malformed, invalid_token when unknown or revoked. */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const match = authorization === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw new AppError('unauthenticated', 'Send an API token as "Authorization: Bearer <token>".');
+    const token = match[1];
+    const record = token.startsWith(API_TOKEN_PREFIX) ? await this.metadata.findApiTokenByHash(hashToken(token)) : null;
+    if (!record || record.revokedAt !== null || !tokenMatches(token, record.tokenHash)) throw new AppError('invalid_token');
+    return { tokenId: record.id, tenantId: record.tenantId, tenantName: record.tenantName, scopes: record.scopes };
+  }
+
+  requireScope(principal: Principal, scope: Scope): void {
+    if (!principal.scopes.includes(scope)) throw new AppError('forbidden', `This operation needs a token with the "${scope}" scope.`);
+  }
+
+  async createSession(principal: Principal, input: CreateSessionInput): Promise<CreatedSession> {
+    this.requireScope(principal, 'upload');
+    const manifest = validateManifest(input.files, { maxFiles: this.limits.maxManifestFiles, maxBlobSize: this.limits.maxBlobSize });
+    const expiresIn = input.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN_SECONDS) {
+      throw new AppError('invalid_request', `expiresInSeconds must be an integer from 1 to ${MAX_EXPIRES_IN_SECONDS}.`);
+    }
+    const now = this.now();
+    const uploadToken = newToken(UPLOAD_TOKEN_PREFIX);
+    const id = newId('us_');
+    const expiresAt = new Date(now.getTime() + expiresIn * 1000).toISOString();
+    const { missing } = await this.metadata.createSession({
+      id,
+      tenantId: principal.tenantId,
+      uploadTokenHash: hashToken(uploadToken),
+      createdAt: now.toISOString(),
+      expiresAt,
+      files: manifest.files,
+      blobs: manifest.blobs,
+      totalBytes: manifest.totalBytes,
+    });
+    return {
+      uploadSessionId: id,
+      uploadToken,
+      state: 'open',
+      expiresAt,
+      fileCount: manifest.files.length,
+      blobCount: manifest.blobs.length,
+      totalBytes: manifest.totalBytes,
+      missing,
+    };
+  }
+
+  async sessionStatus(principal: Principal, sessionId: string): Promise<SessionStatus> {
+    this.requireScope(principal, 'upload');
+    const session = await this.findSession(principal, sessionId);
+    const missing = session.state === 'completed' ? [] : await this.metadata.missingBlobs(principal.tenantId, session.id);
+    return {
+      uploadSessionId: session.id,
+      state: this.effectiveState(session),
+      expiresAt: session.expiresAt,
+      fileCount: session.fileCount,
+      blobCount: session.blobCount,
+      totalBytes: session.totalBytes,
+      missing,
+      ...(session.manifestId ? { manifestId: session.manifestId } : {}),
+    };
+  }
+
+  /** The seed's PUT, checked in the order of API.md's table (authentication and scope come first, in the route). */
+  async putBlob(principal: Principal, input: PutBlobInput): Promise<PutBlobResult> {
+    this.requireScope(principal, 'upload');
+    if (!isSha256(input.sha256)) throw new AppError('invalid_sha256');
+    const sha256 = input.sha256.toLowerCase();
+    const session = await this.findSession(principal, input.sessionId);
+    this.checkUploadToken(session, input.uploadToken);
+    this.checkWritable(session);
+    const blob = await this.metadata.getSessionBlob(session.id, sha256);
+    if (!blob) throw new AppError('blob_not_in_session');
+    if (input.contentType !== undefined && !isOctetStream(input.contentType)) throw new AppError('unsupported_content_type');
+    if (input.contentLength !== undefined && input.contentLength !== blob.size) {
+      throw new AppError('size_mismatch', `Content-Length is ${input.contentLength}; the manifest's size is ${blob.size}.`);
+    }
+    const key = blobKey(sha256);
+    const held = await this.metadata.tenantBlob(principal.tenantId, sha256);
+    if (held) {
+      this.metrics.dedupeHit();
+      return this.putResult(session.id, true, sha256, blob.size, held.mime ?? blob.mime, key, true);
+    }
+
+    let head = Buffer.alloc(0);
+    const metrics = this.metrics;
+    async function* observed(): AsyncIterable<Buffer> {
+      for await (const chunk of input.body) {
+        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+        metrics.bytesReceived(chunk.length);
+        yield chunk;
+      }
+    }
+    const staged = await this.blobs.stage(observed(), { sha256, size: blob.size }, { signal: input.signal });
+    try {
+      const mime = blob.mime ?? sniffMime(head);
+      let created = false;
+      const { alreadyPresent } = await this.metadata.commitBlob(
+        { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
+        async () => {
+          created = (await staged.commit(key)).created;
+        },
+      );
+      if (created) this.metrics.blobStored(blob.size);
+      else this.metrics.dedupeHit();
+      return this.putResult(session.id, alreadyPresent, sha256, blob.size, mime, key, false);
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  async completeSession(principal: Principal, sessionId: string, uploadToken: string): Promise<CompletedSession> {
+    this.requireScope(principal, 'upload');
+    const session = await this.findSession(principal, sessionId);
+    this.checkUploadToken(session, uploadToken);
+    if (session.state === 'completed' && session.manifestId) {
+      const manifest = await this.metadata.getManifest(principal.tenantId, session.manifestId);
+      if (manifest) return completed(session.id, manifest);
+    }
+    this.checkWritable(session);
+    const manifestId = manifestIdOf(await this.metadata.sessionFiles(session.id));
+    const outcome = await this.metadata.completeSession(principal.tenantId, session.id, manifestId, this.now().toISOString());
+    switch (outcome.kind) {
+      case 'completed':
+        return completed(session.id, outcome.manifest);
+      case 'missing':
+        throw new AppError('blobs_missing', `${outcome.missing.length} of the session's blobs have not been uploaded yet.`, {
+          extra: { missing: outcome.missing },
+        });
+      case 'not_open':
+        throw outcome.state === 'expired' ? new AppError('session_expired') : new AppError('session_not_open');
+    }
+  }
+
+  async abortSession(principal: Principal, sessionId: string, uploadToken: string): Promise<void> {
+    this.requireScope(principal, 'upload');
+    const session = await this.findSession(principal, sessionId);
+    this.checkUploadToken(session, uploadToken);
+    if (session.state === 'aborted') return;
+    this.checkWritable(session);
+    const previous = await this.metadata.abortSession(principal.tenantId, session.id);
+    if (previous !== 'open' && previous !== 'aborted') throw new AppError('session_not_open');
+  }
+
+  async getManifest(principal: Principal, manifestId: string): Promise<ManifestRecord & { files: FileEntry[] }> {
+    this.requireScope(principal, 'read');
+    const manifest = await this.metadata.getManifest(principal.tenantId, manifestId);
+    if (!manifest) throw new AppError('manifest_not_found');
+    return manifest;
+  }
+
+  /** The tenant's blob: its size and mime, and a way to read its bytes (or one range of them). */
+  async openBlob(principal: Principal, sha256: string): Promise<OpenedBlob> {
+    this.requireScope(principal, 'read');
+    if (!isSha256(sha256)) throw new AppError('invalid_sha256');
+    const hex = sha256.toLowerCase();
+    const held = await this.metadata.tenantBlob(principal.tenantId, hex);
+    if (!held) throw new AppError('blob_not_found');
+    return { sha256: hex, size: held.size, mime: held.mime, read: (range) => this.blobs.read(blobKey(hex), range) };
+  }
+
+  private async findSession(principal: Principal, sessionId: string): Promise<SessionRecord> {
+    const session = await this.metadata.getSession(principal.tenantId, sessionId);
+    if (!session) throw new AppError('session_not_found');
+    return session;
+  }
+
+  private checkUploadToken(session: SessionRecord, uploadToken: string): void {
+    if (!tokenMatches(uploadToken, session.uploadTokenHash)) throw new AppError('invalid_upload_token');
+  }
+
+  /** 410 before 409, as API.md's table orders them. */
+  private checkWritable(session: SessionRecord): void {
+    if (session.state === 'expired' || Date.parse(session.expiresAt) <= this.now().getTime()) throw new AppError('session_expired');
+    if (session.state !== 'open') throw new AppError('session_not_open', `The upload session is ${session.state}.`);
+  }
+
+  private effectiveState(session: SessionRecord): SessionState {
+    if (session.state === 'open' && Date.parse(session.expiresAt) <= this.now().getTime()) return 'expired';
+    return session.state;
+  }
+
+  private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string, bodySkipped: boolean): PutBlobResult {
+    return {
+      uploadSessionId: sessionId,
+      alreadyPresent,
+      blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key },
+      bodySkipped,
+    };
+  }
+}
+
+function completed(uploadSessionId: string, manifest: ManifestRecord): CompletedSession {
+  return {
+    uploadSessionId,
+    state: 'completed',
+    manifest: { manifestId: manifest.manifestId, fileCount: manifest.fileCount, totalBytes: manifest.totalBytes, createdAt: manifest.createdAt },
+  };
+}
+
+function isOctetStream(contentType: string): boolean {
+  return contentType.split(';')[0].trim().toLowerCase() === 'application/octet-stream';
+}

@@ -1,0 +1,49 @@
+// Authentication as an onRequest hook, so 401 and 403 come before any validation of the request,
+// as API.md's table orders them. Each route declares what it needs in its config.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/errors.js';
+import type { Scope } from '../domain/types.js';
+import type { Principal, UploadService } from '../domain/upload-service.js';
+import type { RateLimiter } from './rate-limit.js';
+
+export interface RouteAuth {
+  /** The scope the route needs; absent means the route is public. */
+  readonly scope?: Scope;
+  /** The route also needs X-Upload-Token (its absence is a 401, like a missing Authorization). */
+  readonly uploadToken?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route has no auth config');
+  return request.principal;
+}
+
+export function uploadTokenOf(request: FastifyRequest): string {
+  const value = request.headers['x-upload-token'];
+  return typeof value === 'string' ? value : '';
+}
+
+/** Rate limiting comes after authentication: requests are counted per API token, never per guessed one. */
+export function authHook(service: UploadService, limiter: RateLimiter) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const auth = request.routeOptions.config.auth;
+    if (!auth?.scope) return;
+    const authorization = request.headers.authorization;
+    if (auth.uploadToken && (authorization === undefined || typeof request.headers['x-upload-token'] !== 'string')) {
+      throw new AppError('unauthenticated', authorization === undefined ? undefined : 'This operation needs the X-Upload-Token header.');
+    }
+    const principal = await service.authenticate(authorization);
+    limiter.take(principal.tokenId);
+    service.requireScope(principal, auth.scope);
+    request.principal = principal;
+  };
+}

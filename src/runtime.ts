@@ -1,0 +1,56 @@
+// Opens the two stores the configuration names and the service over them.
+import type { Config } from './config.js';
+import { UploadService } from './domain/upload-service.js';
+import { Metrics } from './http/metrics.js';
+import type { BlobStore } from './storage/blob/blob-store.js';
+import { FsBlobStore } from './storage/blob/fs-blob-store.js';
+import { openDatabase } from './storage/metadata/database.js';
+import type { MetadataStore } from './storage/metadata/metadata-store.js';
+import { SqlMetadataStore } from './storage/metadata/sql-metadata-store.js';
+
+export interface Backends {
+  readonly metadata: MetadataStore;
+  readonly blobs: BlobStore;
+}
+
+export interface BackendOptions {
+  /** PostgreSQL schema (tests give each run its own). */
+  readonly databaseSchema?: string;
+}
+
+/** Opens and migrates the metadata store. */
+export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: BackendOptions = {}): Promise<MetadataStore> {
+  const { db, dialect } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
+  const store = new SqlMetadataStore(db, dialect);
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+export async function openBlobStore(config: Pick<Config, 'blobStore' | 'dataDir'>): Promise<BlobStore> {
+  if (config.blobStore) {
+    const { createS3BlobStore } = await import('./storage/blob/s3-blob-store.js');
+    return createS3BlobStore(config.blobStore);
+  }
+  return new FsBlobStore(config.dataDir);
+}
+
+export async function openBackends(config: Config, options: BackendOptions = {}): Promise<Backends> {
+  const metadata = await openMetadataStore(config, options);
+  try {
+    const blobs = await openBlobStore(config);
+    await blobs.init();
+    return { metadata, blobs };
+  } catch (err) {
+    await metadata.close();
+    throw err;
+  }
+}
+
+export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
+  return new UploadService(backends.metadata, backends.blobs, { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles }, metrics);
+}

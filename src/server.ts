@@ -1,0 +1,82 @@
+// A running PressCloud server: backends opened, app listening, and a graceful close.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { Metrics } from './http/metrics.js';
+import type { Lifecycle } from './http/routes/ops.js';
+import { createService, openBackends, type BackendOptions, type Backends } from './runtime.js';
+import type { UploadService } from './domain/upload-service.js';
+import { collectGarbage } from './domain/garbage-collector.js';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly backends: Backends;
+  readonly service: UploadService;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the stores. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions extends BackendOptions {
+  readonly logger?: boolean;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const backends = await openBackends(config, options);
+  const metrics = new Metrics();
+  const service = createService(config, backends, metrics);
+  const lifecycle: Lifecycle = { draining: false };
+  const app = await buildApp({ config, service, metadata: backends.metadata, blobs: backends.blobs, metrics, lifecycle, logger: options.logger });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await backends.metadata.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const gc = startPeriodicGarbageCollection(config, backends, app.log);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      lifecycle.draining = true;
+      const gcStopped = gc.stop();
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutSeconds * 1000).unref());
+      await Promise.race([app.close(), deadline]);
+      app.server.closeAllConnections();
+      await gcStopped;
+      await backends.blobs.close();
+      await backends.metadata.close();
+    })();
+    return closing;
+  };
+  return { app, url: `http://${host}:${port}`, backends, service, close };
+}
+
+/** Collections every gcIntervalSeconds (0: none); one at a time, and stop() waits for the one running. */
+function startPeriodicGarbageCollection(config: Config, backends: Backends, log: FastifyBaseLogger): { stop(): Promise<void> } {
+  if (config.gcIntervalSeconds === 0) return { stop: async () => {} };
+  let running: Promise<void> | undefined;
+  const run = async () => {
+    try {
+      const result = await collectGarbage({ ...backends, graceSeconds: config.gcGraceSeconds, now: new Date() });
+      log.info({ gc: result }, 'garbage collection done');
+    } catch (err) {
+      log.error({ err }, 'garbage collection failed');
+    } finally {
+      running = undefined;
+    }
+  };
+  // unref: a pending collection never keeps the process alive on its own.
+  const timer = setInterval(() => {
+    running ??= run();
+  }, config.gcIntervalSeconds * 1000).unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

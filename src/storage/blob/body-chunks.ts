@@ -1,0 +1,50 @@
+// Reading an upload body for a blob store: every chunk goes through the verifier, and an abort ends the
+// read at once, even while the client has stopped sending.
+import { AppError } from '../../domain/errors.js';
+import type { BlobVerifier } from '../../domain/blob-verifier.js';
+
+/** Iterates `source` until it ends or `signal` aborts (then throws `signal.reason`). */
+export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  signal.throwIfAborted();
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  let ended = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) {
+        ended = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Not awaited: a stalled source would never answer.
+    if (!ended) iterator.return?.().catch(() => undefined);
+  }
+}
+
+/**
+ * Yields the body's chunks after feeding each to the verifier. Throws size_mismatch as soon as the body runs
+ * long and when it ends short, so a request carrying it never waits for bytes that will not come. The caller
+ * still calls verifier.verify() for the digest.
+ */
+export async function* meteredChunks(
+  body: AsyncIterable<Buffer>,
+  verifier: BlobVerifier,
+  signal: AbortSignal,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of abortable(body, signal)) {
+    verifier.update(chunk);
+    yield chunk;
+  }
+  const { size } = verifier.expected;
+  if (verifier.bytesReceived !== size) {
+    throw new AppError('size_mismatch', `The body has ${verifier.bytesReceived} bytes; the manifest's size is ${size}.`);
+  }
+}

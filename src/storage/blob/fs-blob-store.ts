@@ -1,0 +1,200 @@
+// Blobs as files under <dataDir>/blobs/<key>: written to <dataDir>/tmp, fsync'd, then linked into place.
+import { randomUUID } from 'node:crypto';
+import { constants as fsConstants, createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { sha256OfKey } from '../../domain/blob-key.js';
+import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
+import { AppError, isAppError } from '../../domain/errors.js';
+import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from './blob-store.js';
+
+/** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+const MAX_WRITES_IN_FLIGHT = 4;
+
+const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+export class FsBlobStore implements BlobStore {
+  readonly kind = 'fs';
+  private readonly blobsDir: string;
+  private readonly tmpDir: string;
+
+  constructor(dataDir: string) {
+    this.blobsDir = path.join(dataDir, 'blobs');
+    this.tmpDir = path.join(dataDir, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await this.guard(async () => {
+      await fs.mkdir(this.blobsDir, { recursive: true });
+      await fs.rm(this.tmpDir, { recursive: true, force: true });
+      await fs.mkdir(this.tmpDir, { recursive: true });
+    });
+  }
+
+  async stage(body: AsyncIterable<Buffer>, expected: ExpectedBlob, options?: PutOptions): Promise<StagedBlob> {
+    const tmpPath = path.join(this.tmpDir, `${randomUUID()}.part`);
+    const discard = () => fs.rm(tmpPath, { force: true }).catch(() => undefined);
+    try {
+      await this.guard(() => this.writeVerified(tmpPath, body, new BlobVerifier(expected), options?.signal));
+    } catch (err) {
+      await discard();
+      throw err;
+    }
+    return {
+      commit: (key) => this.guard(() => this.commit(tmpPath, this.pathOf(key))),
+      discard,
+    };
+  }
+
+  async put(key: string, body: AsyncIterable<Buffer>, expected: ExpectedBlob, options?: PutOptions): Promise<{ created: boolean }> {
+    const staged = await this.stage(body, expected, options);
+    try {
+      return await staged.commit(key);
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  async stat(key: string): Promise<BlobStat | null> {
+    try {
+      const stats = await fs.stat(this.pathOf(key));
+      return { size: stats.size };
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return null;
+      throw storageError(err);
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.pathOf(key), fsConstants.O_RDONLY);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') throw new AppError('blob_not_found');
+      throw storageError(err);
+    }
+    return handle.createReadStream({ start: range?.start, end: range?.end, autoClose: true });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.guard(() => fs.rm(this.pathOf(key), { force: true }));
+  }
+
+  async *list(): AsyncIterable<ListedBlob> {
+    const root = path.join(this.blobsDir, 'sha256');
+    for (const first of await readDirOrEmpty(root)) {
+      for (const second of await readDirOrEmpty(path.join(root, first))) {
+        const dir = path.join(root, first, second);
+        for (const name of await readDirOrEmpty(dir)) {
+          const key = `sha256/${first}/${second}/${name}`;
+          if (sha256OfKey(key) === null) continue;
+          const stats = await fs.stat(path.join(dir, name)).catch(() => null);
+          if (stats) yield { key, size: stats.size, modifiedAt: stats.mtime };
+        }
+      }
+    }
+  }
+
+  async checkReady(): Promise<void> {
+    await this.guard(() => fs.access(this.tmpDir, fsConstants.W_OK));
+  }
+
+  async close(): Promise<void> {}
+
+  /** For tests and the crash harness: where a key lives on disk. */
+  pathOf(key: string): string {
+    if (sha256OfKey(key) === null) throw new Error(`not a blob key: ${key}`);
+    return path.join(this.blobsDir, ...key.split('/'));
+  }
+
+  private async writeVerified(tmpPath: string, body: AsyncIterable<Buffer>, verifier: BlobVerifier, signal?: AbortSignal): Promise<void> {
+    const handle = await fs.open(tmpPath, 'wx');
+    const inFlight = new Set<Promise<unknown>>();
+    try {
+      let position = 0;
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (batchBytes === 0) return;
+        const write = handle.writev(batch, position);
+        position += batchBytes;
+        batch = [];
+        batchBytes = 0;
+        const tracked = write.finally(() => inFlight.delete(tracked));
+        tracked.catch(() => {}); // handled where it is awaited; this keeps a failed write from being "unhandled" meanwhile
+        inFlight.add(tracked);
+        if (inFlight.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      };
+      for await (const chunk of body) {
+        signal?.throwIfAborted();
+        verifier.update(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+      }
+      signal?.throwIfAborted();
+      await flush();
+      await Promise.all(inFlight);
+      verifier.verify();
+      await handle.datasync();
+    } finally {
+      await Promise.allSettled(inFlight);
+      await handle.close();
+    }
+  }
+
+  /** link() never overwrites: an existing key means the blob is already there. */
+  private async commit(tmpPath: string, finalPath: string): Promise<{ created: boolean }> {
+    const dir = path.dirname(finalPath);
+    await fs.mkdir(dir, { recursive: true });
+    try {
+      await fs.link(tmpPath, finalPath);
+    } catch (err) {
+      if (errnoOf(err) === 'EEXIST') return { created: false };
+      throw err;
+    }
+    await fsyncDir(dir);
+    return { created: true };
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readDirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return [];
+    throw storageError(err);
+  }
+}
+
+function errnoOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** The one place filesystem errors become API errors; verification and abort errors pass through. */
+function storageError(err: unknown): unknown {
+  if (isAppError(err) || (err instanceof Error && err.name === 'AbortError')) return err;
+  const code = errnoOf(err);
+  if (code && OUT_OF_SPACE_CODES.has(code)) return new AppError('insufficient_storage', undefined, { cause: err });
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR') return err;
+  return new AppError('storage_unavailable', undefined, { cause: err });
+}

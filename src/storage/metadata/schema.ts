@@ -1,0 +1,94 @@
+// Table types for Kysely. Timestamps are ISO 8601 text (UTC, fixed width, so they sort and compare as
+// text on every dialect); byte counts are bigint columns, which PostgreSQL returns as strings.
+type BigIntColumn = number | string | bigint;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  tenant_id: string;
+  token_hash: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  size: BigIntColumn;
+  created_at: string;
+  /** Last time a PUT recorded it: garbage collection spares blobs touched within its grace period. */
+  touched_at: string;
+  /** Set by garbage collection before it deletes the bytes: a tombstone that makes PUTs retry. */
+  deleting_at: string | null;
+}
+
+export interface TenantBlobsTable {
+  tenant_id: string;
+  sha256: string;
+  mime: string | null;
+  created_at: string;
+}
+
+export interface UploadSessionsTable {
+  id: string;
+  tenant_id: string;
+  upload_token_hash: string;
+  state: string;
+  created_at: string;
+  expires_at: string;
+  file_count: number;
+  blob_count: number;
+  total_bytes: BigIntColumn;
+  manifest_id: string | null;
+}
+
+export interface SessionFilesTable {
+  session_id: string;
+  path: string;
+  sha256: string;
+  size: BigIntColumn;
+  mime: string | null;
+}
+
+export interface SessionBlobsTable {
+  session_id: string;
+  ordinal: number;
+  sha256: string;
+  size: BigIntColumn;
+  mime: string | null;
+}
+
+export interface ManifestsTable {
+  tenant_id: string;
+  id: string;
+  created_at: string;
+  file_count: number;
+  total_bytes: BigIntColumn;
+}
+
+export interface ManifestFilesTable {
+  tenant_id: string;
+  manifest_id: string;
+  path: string;
+  sha256: string;
+  size: BigIntColumn;
+  mime: string | null;
+}
+
+
+export interface Database {
+  tenants: TenantsTable;
+  api_tokens: ApiTokensTable;
+  blobs: BlobsTable;
+  tenant_blobs: TenantBlobsTable;
+  upload_sessions: UploadSessionsTable;
+  session_files: SessionFilesTable;
+  session_blobs: SessionBlobsTable;
+  manifests: ManifestsTable;
+  manifest_files: ManifestFilesTable;
+}

@@ -1,0 +1,451 @@
+// The metadata store over Kysely: one implementation for SQLite and PostgreSQL.
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { AppError } from '../../domain/errors.js';
+import { comparePaths } from '../../domain/manifest.js';
+import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
+import type { Dialect } from './database.js';
+import type { CompleteOutcome, MetadataStore, NewSession } from './metadata-store.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+import { randomUUID } from 'node:crypto';
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_BATCH_ROWS = 2000;
+/** PostgreSQL advisory lock key shared by blob commits and session writes, taken exclusively by GC. */
+const GC_LOCK_KEY = 0x70726573;
+
+type Executor = Kysely<Database> | Transaction<Database>;
+type LockMode = 'shared' | 'exclusive';
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003', '08004', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_BUSY']);
+
+export class SqlMetadataStore implements MetadataStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+  ) {}
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider, migrationTableSchema: await this.migrationSchema() });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /**
+   * On PostgreSQL, the schema the tables go to (the first of search_path). Kysely must be told it: left
+   * alone, it finds its migration tables in any schema of the database and then fails to read them.
+   */
+  private async migrationSchema(): Promise<string | undefined> {
+    if (this.dialect !== 'postgres') return undefined;
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(this.db);
+    const schema = rows[0]?.schema;
+    if (!schema) throw new Error('no schema of the PostgreSQL search_path exists; create it first');
+    return schema;
+  }
+
+  async checkReady(): Promise<void> {
+    await this.guard(() => sql`select 1`.execute(this.db));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async ensureTenant(name: string): Promise<Tenant> {
+    return this.guard(async () => {
+      await this.db
+        .insertInto('tenants')
+        .values({ id: `tn_${randomUUID().replaceAll('-', '')}`, name, created_at: new Date().toISOString() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      const row = await this.db.selectFrom('tenants').select(['id', 'name']).where('name', '=', name).executeTakeFirstOrThrow();
+      return { id: row.id, name: row.name };
+    });
+  }
+
+  async countApiTokens(): Promise<number> {
+    return this.guard(async () => {
+      const row = await this.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    });
+  }
+
+  async createApiToken(token: { id: string; tenantId: string; tokenHash: string; scopes: readonly Scope[]; createdAt: string }): Promise<void> {
+    await this.guard(() =>
+      this.db
+        .insertInto('api_tokens')
+        .values({ id: token.id, tenant_id: token.tenantId, token_hash: token.tokenHash, scopes: token.scopes.join(','), created_at: token.createdAt, revoked_at: null })
+        .execute(),
+    );
+  }
+
+  async findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null> {
+    return this.guard(async () => {
+      const row = await this.tokenQuery().where('api_tokens.token_hash', '=', tokenHash).executeTakeFirst();
+      return row ? toTokenRecord(row) : null;
+    });
+  }
+
+  async revokeApiToken(idOrHash: string, revokedAt: string): Promise<boolean> {
+    return this.guard(async () => {
+      const result = await this.db
+        .updateTable('api_tokens')
+        .set({ revoked_at: revokedAt })
+        .where((eb) => eb.or([eb('id', '=', idOrHash), eb('token_hash', '=', idOrHash)]))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
+  async listApiTokens(): Promise<ApiTokenRecord[]> {
+    return this.guard(async () => (await this.tokenQuery().orderBy('api_tokens.created_at').execute()).map(toTokenRecord));
+  }
+
+  async createSession(session: NewSession): Promise<{ missing: string[] }> {
+    return this.writeTx('shared', async (tx) => {
+      await tx
+        .insertInto('upload_sessions')
+        .values({
+          id: session.id,
+          tenant_id: session.tenantId,
+          upload_token_hash: session.uploadTokenHash,
+          state: 'open',
+          created_at: session.createdAt,
+          expires_at: session.expiresAt,
+          file_count: session.files.length,
+          blob_count: session.blobs.length,
+          total_bytes: session.totalBytes,
+          manifest_id: null,
+        })
+        .execute();
+      for (const batch of batches(session.files)) {
+        await tx
+          .insertInto('session_files')
+          .values(batch.map((f) => ({ session_id: session.id, path: f.path, sha256: f.sha256, size: f.size, mime: f.mime ?? null })))
+          .execute();
+      }
+      let ordinal = 0;
+      for (const batch of batches(session.blobs)) {
+        await tx
+          .insertInto('session_blobs')
+          .values(batch.map((b) => ({ session_id: session.id, ordinal: ordinal++, sha256: b.sha256, size: b.size, mime: b.mime })))
+          .execute();
+      }
+      return { missing: await missingIn(tx, session.tenantId, session.id) };
+    });
+  }
+
+  async getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
+    return this.guard(async () => {
+      const row = await this.db.selectFrom('upload_sessions').selectAll().where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      return row ? toSessionRecord(row) : null;
+    });
+  }
+
+  async getSessionBlob(sessionId: string, sha256: string): Promise<SessionBlob | null> {
+    return this.guard(async () => {
+      const row = await this.db.selectFrom('session_blobs').select(['sha256', 'size', 'mime']).where('session_id', '=', sessionId).where('sha256', '=', sha256).executeTakeFirst();
+      return row ? { sha256: row.sha256, size: Number(row.size), mime: row.mime } : null;
+    });
+  }
+
+  async missingBlobs(tenantId: string, sessionId: string): Promise<string[]> {
+    return this.guard(() => missingIn(this.db, tenantId, sessionId));
+  }
+
+  async sessionFiles(sessionId: string): Promise<FileEntry[]> {
+    return this.guard(async () => {
+      const rows = await this.db.selectFrom('session_files').select(['path', 'sha256', 'size', 'mime']).where('session_id', '=', sessionId).execute();
+      return rows.map(toFileEntry).sort(byPath);
+    });
+  }
+
+  async completeSession(tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome> {
+    return this.writeTx('shared', async (tx) => {
+      const session = await tx.selectFrom('upload_sessions').selectAll().where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      if (!session) return { kind: 'not_open', state: 'missing' };
+      if (session.state === 'completed' && session.manifest_id) {
+        return { kind: 'completed', manifest: await manifestIn(tx, tenantId, session.manifest_id) };
+      }
+      if (session.state !== 'open') return { kind: 'not_open', state: session.state };
+      if (session.expires_at <= now) return { kind: 'not_open', state: 'expired' };
+      const missing = await missingIn(tx, tenantId, sessionId);
+      if (missing.length > 0) return { kind: 'missing', missing };
+
+      const inserted = await tx
+        .insertInto('manifests')
+        .values({ tenant_id: tenantId, id: manifestId, created_at: now, file_count: session.file_count, total_bytes: 0 })
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted) {
+        await tx
+          .insertInto('manifest_files')
+          .columns(['tenant_id', 'manifest_id', 'path', 'sha256', 'size', 'mime'])
+          .expression(
+            tx
+              .selectFrom('session_files')
+              .select([sql.lit(tenantId).as('tenant_id'), sql.lit(manifestId).as('manifest_id'), 'path', 'sha256', 'size', 'mime'])
+              .where('session_id', '=', sessionId),
+          )
+          .execute();
+        const total = await tx
+          .selectFrom('session_files')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('size'), sql<number>`0`).as('total'))
+          .where('session_id', '=', sessionId)
+          .executeTakeFirstOrThrow();
+        await tx.updateTable('manifests').set({ total_bytes: Number(total.total) }).where('tenant_id', '=', tenantId).where('id', '=', manifestId).execute();
+      }
+      await tx.updateTable('upload_sessions').set({ state: 'completed', manifest_id: manifestId }).where('id', '=', sessionId).execute();
+      return { kind: 'completed', manifest: await manifestIn(tx, tenantId, manifestId) };
+    });
+  }
+
+  async abortSession(tenantId: string, sessionId: string): Promise<string | null> {
+    return this.writeTx('shared', async (tx) => {
+      const session = await tx.selectFrom('upload_sessions').select(['state']).where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      if (!session) return null;
+      if (session.state === 'open') await tx.updateTable('upload_sessions').set({ state: 'aborted' }).where('id', '=', sessionId).execute();
+      return session.state;
+    });
+  }
+
+  async tenantBlob(tenantId: string, sha256: string): Promise<{ mime: string | null; size: number } | undefined> {
+    return this.guard(async () => {
+      const row = await this.db
+        .selectFrom('tenant_blobs')
+        .innerJoin('blobs', 'blobs.sha256', 'tenant_blobs.sha256')
+        .select(['tenant_blobs.mime', 'blobs.size'])
+        .where('tenant_blobs.tenant_id', '=', tenantId)
+        .where('tenant_blobs.sha256', '=', sha256)
+        .where('blobs.deleting_at', 'is', null)
+        .executeTakeFirst();
+      return row ? { mime: row.mime, size: Number(row.size) } : undefined;
+    });
+  }
+
+  async commitBlob(
+    blob: { tenantId: string; sha256: string; size: number; mime: string | null; now: string },
+    commitBytes: () => Promise<unknown>,
+  ): Promise<{ alreadyPresent: boolean }> {
+    return this.writeTx('shared', async (tx) => {
+      const existing = await tx.selectFrom('blobs').select(['deleting_at']).where('sha256', '=', blob.sha256).executeTakeFirst();
+      if (existing?.deleting_at) {
+        throw new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', { headers: { 'retry-after': '1' } });
+      }
+      await commitBytes();
+      await tx
+        .insertInto('blobs')
+        .values({ sha256: blob.sha256, size: blob.size, created_at: blob.now, touched_at: blob.now, deleting_at: null })
+        .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: blob.now }))
+        .execute();
+      const inserted = await tx
+        .insertInto('tenant_blobs')
+        .values({ tenant_id: blob.tenantId, sha256: blob.sha256, mime: blob.mime, created_at: blob.now })
+        .onConflict((oc) => oc.columns(['tenant_id', 'sha256']).doNothing())
+        .returning('sha256')
+        .executeTakeFirst();
+      return { alreadyPresent: inserted === undefined };
+    });
+  }
+
+  async getManifest(tenantId: string, manifestId: string): Promise<(ManifestRecord & { files: FileEntry[] }) | null> {
+    return this.guard(async () => {
+      const row = await this.db.selectFrom('manifests').selectAll().where('tenant_id', '=', tenantId).where('id', '=', manifestId).executeTakeFirst();
+      if (!row) return null;
+      const files = await this.db
+        .selectFrom('manifest_files')
+        .select(['path', 'sha256', 'size', 'mime'])
+        .where('tenant_id', '=', tenantId)
+        .where('manifest_id', '=', manifestId)
+        .execute();
+      return { ...toManifestRecord(row), files: files.map(toFileEntry).sort(byPath) };
+    });
+  }
+
+  async expireSessions(now: string): Promise<number> {
+    return this.writeTx('shared', async (tx) => {
+      const result = await tx.updateTable('upload_sessions').set({ state: 'expired' }).where('state', '=', 'open').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  async tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> {
+    return this.writeTx('exclusive', async (tx) => {
+      for (const batch of batches(orphans)) {
+        await tx
+          .insertInto('blobs')
+          .values(batch.map((sha256) => ({ sha256, size: 0, created_at: now, touched_at: now, deleting_at: now })))
+          .onConflict((oc) => oc.column('sha256').doNothing())
+          .execute();
+      }
+      await tx
+        .updateTable('blobs')
+        .set({ deleting_at: now })
+        .where('deleting_at', 'is', null)
+        .where('touched_at', '<', touchedBefore)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('manifest_files').select(sql.lit(1).as('one')).whereRef('manifest_files.sha256', '=', 'blobs.sha256'))),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('session_blobs')
+                .innerJoin('upload_sessions', 'upload_sessions.id', 'session_blobs.session_id')
+                .select(sql.lit(1).as('one'))
+                .whereRef('session_blobs.sha256', '=', 'blobs.sha256')
+                .where('upload_sessions.state', '=', 'open')
+                .where('upload_sessions.expires_at', '>', now),
+            ),
+          ),
+        )
+        .execute();
+      const doomed = tx.selectFrom('blobs').select('sha256').where('deleting_at', 'is not', null);
+      await tx.deleteFrom('tenant_blobs').where('sha256', 'in', doomed).execute();
+      return (await doomed.execute()).map((r) => r.sha256);
+    });
+  }
+
+  async knownBlobs(sha256s: readonly string[]): Promise<Set<string>> {
+    return this.guard(async () => {
+      const known = new Set<string>();
+      for (const batch of batches(sha256s)) {
+        for (const row of await this.db.selectFrom('blobs').select('sha256').where('sha256', 'in', batch).execute()) known.add(row.sha256);
+      }
+      return known;
+    });
+  }
+
+  async forgetBlobs(sha256s: readonly string[]): Promise<void> {
+    await this.writeTx('exclusive', async (tx) => {
+      for (const batch of batches(sha256s)) {
+        await tx.deleteFrom('blobs').where('sha256', 'in', batch).where('deleting_at', 'is not', null).execute();
+      }
+    });
+  }
+
+  private tokenQuery() {
+    return this.db
+      .selectFrom('api_tokens')
+      .innerJoin('tenants', 'tenants.id', 'api_tokens.tenant_id')
+      .select(['api_tokens.id', 'api_tokens.tenant_id', 'tenants.name as tenant_name', 'api_tokens.token_hash', 'api_tokens.scopes', 'api_tokens.created_at', 'api_tokens.revoked_at']);
+  }
+
+  /**
+   * A write transaction. Blob commits and session writes take the collection lock shared; garbage
+   * collection takes it exclusively. SQLite has one writer at a time, so BEGIN IMMEDIATE is that lock
+   * (and it also keeps a second process, such as `presscloud gc`, from deadlocking on an upgrade).
+   */
+  private async writeTx<T>(mode: LockMode, work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      if (this.dialect === 'postgres') {
+        return this.db.transaction().execute(async (tx) => {
+          if (mode === 'exclusive') await sql`select pg_advisory_xact_lock(${GC_LOCK_KEY})`.execute(tx);
+          else await sql`select pg_advisory_xact_lock_shared(${GC_LOCK_KEY})`.execute(tx);
+          return work(tx);
+        });
+      }
+      return this.db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await work(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (err) {
+          await sql`rollback`.execute(conn);
+          throw err;
+        }
+      });
+    });
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (err) {
+      throw databaseError(err);
+    }
+  }
+}
+
+async function missingIn(q: Executor, tenantId: string, sessionId: string): Promise<string[]> {
+  const rows = await q
+    .selectFrom('session_blobs')
+    .select('session_blobs.sha256')
+    .where('session_blobs.session_id', '=', sessionId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('tenant_blobs')
+            .select(sql.lit(1).as('one'))
+            .where('tenant_blobs.tenant_id', '=', tenantId)
+            .whereRef('tenant_blobs.sha256', '=', 'session_blobs.sha256'),
+        ),
+      ),
+    )
+    .orderBy('session_blobs.ordinal')
+    .execute();
+  return rows.map((r) => r.sha256);
+}
+
+async function manifestIn(q: Executor, tenantId: string, manifestId: string): Promise<ManifestRecord> {
+  const row = await q.selectFrom('manifests').selectAll().where('tenant_id', '=', tenantId).where('id', '=', manifestId).executeTakeFirstOrThrow();
+  return toManifestRecord(row);
+}
+
+function* batches<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += INSERT_BATCH_ROWS) yield items.slice(i, i + INSERT_BATCH_ROWS);
+}
+
+function byPath(a: FileEntry, b: FileEntry): number {
+  return comparePaths(a.path, b.path);
+}
+
+function toFileEntry(row: { path: string; sha256: string; size: number | string | bigint; mime: string | null }): FileEntry {
+  return row.mime === null ? { path: row.path, sha256: row.sha256, size: Number(row.size) } : { path: row.path, sha256: row.sha256, size: Number(row.size), mime: row.mime };
+}
+
+function toManifestRecord(row: { id: string; created_at: string; file_count: number; total_bytes: number | string | bigint }): ManifestRecord {
+  return { manifestId: row.id, createdAt: row.created_at, fileCount: Number(row.file_count), totalBytes: Number(row.total_bytes) };
+}
+
+function toSessionRecord(row: Database['upload_sessions']): SessionRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    uploadTokenHash: row.upload_token_hash,
+    state: row.state as SessionState,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    fileCount: Number(row.file_count),
+    blobCount: Number(row.blob_count),
+    totalBytes: Number(row.total_bytes),
+    manifestId: row.manifest_id,
+  };
+}
+
+function toTokenRecord(row: { id: string; tenant_id: string; tenant_name: string; token_hash: string; scopes: string; created_at: string; revoked_at: string | null }): ApiTokenRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    tenantName: row.tenant_name,
+    tokenHash: row.token_hash,
+    scopes: row.scopes.split(',').filter(Boolean) as Scope[],
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/** The one place database driver errors become API errors: unreachable or failing means 503. */
+function databaseError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (CONNECTION_ERROR_CODES.has(code) || code.startsWith('SQLITE_IOERR') || /connect|terminat|timeout/i.test(err instanceof Error ? err.message : '')) {
+    return new AppError('storage_unavailable', 'The metadata database is unavailable; retry later.', { cause: err });
+  }
+  return err;
+}

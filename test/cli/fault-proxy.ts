@@ -1,0 +1,120 @@
+// A fault-injecting HTTP proxy on 127.0.0.1:0 in front of a real server: drops connections, stalls bodies,
+// loses responses, answers 503 or 429, or delays requests, as a test's plan decides per request.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  | { kind: 'pass' }
+  | { kind: 'drop' }
+  | { kind: 'stall' }
+  | { kind: 'lose-response' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'status'; status: number; error: string; retryAfter?: string };
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  /** Requests with the same method and route shape seen before this one (0 for the first). */
+  index: number;
+}
+
+export interface ProxyLogEntry extends ProxiedRequest {
+  fault: Fault['kind'];
+  /** The real server's status, when the request reached it. */
+  upstreamStatus?: number;
+}
+
+export interface FaultProxy {
+  url: string;
+  log: ProxyLogEntry[];
+  close(): Promise<void>;
+}
+
+/** `PUT /v1/upload-sessions/x/blobs/y` → `PUT blob`, so plans can count requests by kind. */
+export function requestKind(method: string, path: string): string {
+  if (/\/blobs\/[^/]+$/.test(path) && path.startsWith('/v1/upload-sessions/')) return `${method} blob`;
+  if (path.endsWith('/complete')) return `${method} complete`;
+  if (path === '/v1/upload-sessions') return `${method} sessions`;
+  return `${method} ${path}`;
+}
+
+export async function startFaultProxy(target: string, plan: (request: ProxiedRequest) => Fault): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true });
+  const counts = new Map<string, number>();
+  const log: ProxyLogEntry[] = [];
+
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const kind = requestKind(method, path);
+    const index = counts.get(kind) ?? 0;
+    counts.set(kind, index + 1);
+    const fault = plan({ method, path, index });
+    const entry: ProxyLogEntry = { method, path, index, fault: fault.kind };
+    log.push(entry);
+
+    switch (fault.kind) {
+      case 'drop':
+        // Some of the body arrives first, as when a load balancer dies mid-request.
+        req.once('data', () => req.socket.destroy());
+        req.once('end', () => req.socket.destroy());
+        return;
+      case 'stall':
+        // Never read the body nor answer: the client sees no progress at all.
+        req.pause();
+        return;
+      case 'status':
+        req.resume();
+        req.once('end', () => {
+          const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
+          if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+          res.writeHead(fault.status, headers);
+          res.end(JSON.stringify({ error: fault.error, message: `Injected ${fault.status}.` }));
+        });
+        return;
+      case 'delay':
+        req.pause();
+        setTimeout(() => forward(req, res, entry, false), fault.ms);
+        return;
+      case 'lose-response':
+        forward(req, res, entry, true);
+        return;
+      case 'pass':
+        forward(req, res, entry, false);
+        return;
+    }
+  });
+
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, loseResponse: boolean): void {
+    const outgoing = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        entry.upstreamStatus = answer.statusCode;
+        if (loseResponse) {
+          // The server did the work; the client never hears about it and must retry.
+          answer.resume();
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    outgoing.on('error', () => req.socket.destroy());
+    req.on('error', () => outgoing.destroy());
+    req.pipe(outgoing);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// The push's file list: ignore rules, .git, symlinks inside and outside the directory, POSIX paths.
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { walkDirectory } from '../../src/cli/push/walk.js';
+
+let workDir: string;
+let site: string;
+
+beforeEach(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'presscloud-walk-'));
+  site = path.join(workDir, 'site');
+  await mkdir(site);
+});
+
+afterEach(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+async function put(relative: string, content = relative): Promise<void> {
+  const file = path.join(site, relative);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+}
+
+async function walk(): Promise<{ paths: string[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const files = await walkDirectory(site, { warn: (message) => warnings.push(message) });
+  return { paths: files.map((file) => file.path), warnings };
+}
+
+describe('walkDirectory', () => {
+  it('lists nested files as sorted relative POSIX paths with their sizes', async () => {
+    await put('index.html', '<h1>hi</h1>');
+    await put('css/site.css');
+    await put('img/icons/logo.svg');
+    const files = await walkDirectory(site, { warn: () => {} });
+    expect(files.map((file) => file.path)).toEqual(['css/site.css', 'img/icons/logo.svg', 'index.html']);
+    expect(files.find((file) => file.path === 'index.html')?.size).toBe(11);
+  });
+
+  it('skips .git at any depth and honours .presscloudignore in gitignore syntax', async () => {
+    await put('index.html');
+    await put('.git/config');
+    await put('vendor/lib/.git/HEAD');
+    await put('vendor/lib/lib.js');
+    await put('drafts/post.html');
+    await put('notes.tmp');
+    await put('keep.tmp');
+    await put('blog/drafts/other.html');
+    await put('.presscloudignore', 'drafts/\n*.tmp\n!keep.tmp\n');
+    const { paths } = await walk();
+    expect(paths).toEqual(['index.html', 'keep.tmp', 'vendor/lib/lib.js']);
+  });
+
+  it('follows symlinks that stay inside the directory and skips, with a warning, those leading outside', async () => {
+    await put('real/page.html');
+    await writeFile(path.join(workDir, 'secret.txt'), 'outside');
+    await mkdir(path.join(workDir, 'outside-dir'));
+    await writeFile(path.join(workDir, 'outside-dir', 'x.txt'), 'x');
+    await symlink(path.join(site, 'real', 'page.html'), path.join(site, 'alias.html'));
+    await symlink('real', path.join(site, 'mirror'));
+    await symlink(path.join(workDir, 'secret.txt'), path.join(site, 'secret.txt'));
+    await symlink('../outside-dir', path.join(site, 'escape'));
+    await symlink('nowhere', path.join(site, 'dangling'));
+    const { paths, warnings } = await walk();
+    expect(paths).toEqual(['alias.html', 'mirror/page.html', 'real/page.html']);
+    expect(warnings.join('\n')).toMatch(/secret\.txt/);
+    expect(warnings.join('\n')).toMatch(/escape/);
+    expect(warnings.join('\n')).toMatch(/dangling/);
+  });
+
+  it('refuses a symlink loop instead of walking forever', async () => {
+    await put('a/page.html');
+    await symlink('..', path.join(site, 'a', 'up'));
+    const { paths, warnings } = await walk();
+    expect(paths).toEqual(['a/page.html']);
+    expect(warnings.join('\n')).toMatch(/loop/);
+  });
+
+  it('skips names the API would refuse', async () => {
+    await put('ok.html');
+    await put('back\\slash.html');
+    const { paths, warnings } = await walk();
+    expect(paths).toEqual(['ok.html']);
+    expect(warnings.join('\n')).toMatch(/backslash/);
+  });
+
+  it('rejects a path that is not a directory', async () => {
+    await put('file.txt');
+    await expect(walkDirectory(path.join(site, 'file.txt'), { warn: () => {} })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(walkDirectory(path.join(site, 'none'), { warn: () => {} })).rejects.toMatchObject({ exitCode: 2 });
+  });
+});

@@ -1,0 +1,72 @@
+// The metadata conformance suite on PostgreSQL, in a fresh schema per test; and concurrent migrations.
+import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { openMetadataStore } from '../../src/runtime.js';
+import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
+import { describeMetadataStore } from './metadata-store.suite.js';
+
+describeMetadataStore('postgres', async () => {
+  const { schema, drop } = await createTestSchema();
+  const store = await openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await drop();
+    },
+  };
+});
+
+describe('PostgreSQL migrations', () => {
+  it('four stores opening one fresh schema at once all migrate it, and it is created once', async () => {
+    const { schema, drop } = await createTestSchema();
+    try {
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema })));
+      try {
+        const tenants = await Promise.all(stores.map((store) => store.ensureTenant('shared')));
+        expect(new Set(tenants.map((t) => t.id)).size).toBe(1);
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+      expect(await tablesIn(schema)).toEqual(
+        ['api_tokens', 'blobs', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'session_files', 'tenant_blobs', 'tenants', 'upload_sessions'],
+      );
+      expect(await migrationsRecordedIn(schema)).toEqual(['0001-initial']);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('migrates a schema named only by the URL’s search_path, beside another migrated schema', async () => {
+    const first = await createTestSchema();
+    const second = await createTestSchema();
+    try {
+      for (const { databaseUrl } of [first, second]) {
+        const store = await openMetadataStore({ dataDir: '.', databaseUrl });
+        await store.close();
+      }
+      expect(await migrationsRecordedIn(second.schema)).toEqual(['0001-initial']);
+    } finally {
+      await first.drop();
+      await second.drop();
+    }
+  });
+});
+
+async function tablesIn(schema: string): Promise<string[]> {
+  return (await query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by table_name', [schema])).map((r) => r.table_name);
+}
+
+async function migrationsRecordedIn(schema: string): Promise<string[]> {
+  return (await query<{ name: string }>(`select name from ${schema}.kysely_migration order by name`)).map((r) => r.name);
+}
+
+async function query<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return (await client.query<Row>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}

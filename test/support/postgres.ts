@@ -1,0 +1,37 @@
+// PostgreSQL for tests: the server CI and developers run on 127.0.0.1:5432, and a fresh schema per run.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const POSTGRES_URL = process.env.PRESSCLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestSchema {
+  /** The schema's name, `pc_test_<random>`: give it to openDatabase / openMetadataStore / startServer. */
+  readonly schema: string;
+  /** POSTGRES_URL with the schema as its search_path, for code that takes only a URL (the CLI). */
+  readonly databaseUrl: string;
+  /** Drops the schema and everything in it. */
+  drop(): Promise<void>;
+}
+
+export async function createTestSchema(): Promise<TestSchema> {
+  const schema = `pc_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    schema,
+    databaseUrl: url.toString(),
+    drop: () => adminQuery(`drop schema if exists ${schema} cascade`),
+  };
+}
+
+/** One statement on a short-lived connection of its own, outside any pool under test. */
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

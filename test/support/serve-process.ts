@@ -1,0 +1,78 @@
+// `presscloud serve` (the built CLI, dist/) as a child process on 127.0.0.1 and a free port, with its
+// output kept for assertions, for tests that need a real process: signals, crashes, log lines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/presscloud.js');
+const SERVING = /presscloud: serving on (http:\/\/\S+)/;
+
+export interface ServeProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout or stderr contains `text`; rejects after timeoutMs or when the process exits first. */
+  waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** The exit: its code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL unless already gone; resolves once it has exited. */
+  kill(): Promise<void>;
+}
+
+export async function startServeProcess(dataDir: string, extraArgs: string[] = []): Promise<ServeProcess> {
+  // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--gc-interval', '0', ...extraArgs], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let gone = false;
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((listener) => listener());
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    notify();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    notify();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      gone = true;
+      resolve({ code, signal });
+      notify();
+    });
+  });
+
+  const waitForOutput = (text: string | RegExp, timeoutMs = 15_000) =>
+    new Promise<void>((resolve, reject) => {
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        settle();
+      };
+      const check = () => {
+        const all = stdout + stderr;
+        if (typeof text === 'string' ? all.includes(text) : text.test(all)) finish(resolve);
+        else if (gone) finish(() => reject(new Error(`server exited before printing ${String(text)}:\n${all}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${String(text)}:\n${stdout + stderr}`))), timeoutMs);
+      listeners.add(check);
+      check();
+    });
+
+  const kill = async () => {
+    if (!gone) child.kill('SIGKILL');
+    await exited;
+  };
+  try {
+    await waitForOutput(SERVING);
+  } catch (err) {
+    await kill();
+    throw err;
+  }
+  return { url: SERVING.exec(stderr)?.[1] ?? '', child, stdout: () => stdout, stderr: () => stderr, waitForOutput, exited, kill };
+}

@@ -1,0 +1,121 @@
+// Small helpers over the upload API with plain fetch, for tests that drive a real server on a socket.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ApiAnswer<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+export interface LocalFile {
+  readonly path: string;
+  readonly content: Buffer;
+}
+
+export interface OpenSession {
+  readonly uploadSessionId: string;
+  readonly uploadToken: string;
+  readonly missing: string[];
+}
+
+export function sha256Hex(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function manifestOf(files: readonly LocalFile[]): Array<{ path: string; sha256: string; size: number }> {
+  return files.map((f) => ({ path: f.path, sha256: sha256Hex(f.content), size: f.content.length }));
+}
+
+async function answer<T>(response: Response): Promise<ApiAnswer<T>> {
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T, headers: response.headers };
+}
+
+export async function createSession(url: string, token: string, files: readonly LocalFile[]): Promise<ApiAnswer<OpenSession>> {
+  const response = await fetch(`${url}/v1/upload-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ files: manifestOf(files) }),
+  });
+  return answer<OpenSession>(response);
+}
+
+export async function putBlob(url: string, token: string, session: OpenSession, content: Buffer, sha256 = sha256Hex(content)): Promise<ApiAnswer> {
+  const response = await fetch(`${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' },
+    body: content,
+  });
+  return answer(response);
+}
+
+export async function completeSession(url: string, token: string, session: OpenSession): Promise<ApiAnswer> {
+  const response = await fetch(`${url}/v1/upload-sessions/${session.uploadSessionId}/complete`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'x-upload-token': session.uploadToken },
+  });
+  return answer(response);
+}
+
+export async function abortSession(url: string, token: string, session: OpenSession): Promise<ApiAnswer> {
+  const response = await fetch(`${url}/v1/upload-sessions/${session.uploadSessionId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}`, 'x-upload-token': session.uploadToken },
+  });
+  return answer(response);
+}
+
+export async function sessionStatus(url: string, token: string, sessionId: string): Promise<ApiAnswer<{ state: string; missing: string[]; manifestId?: string }>> {
+  return answer(await fetch(`${url}/v1/upload-sessions/${sessionId}`, { headers: { authorization: `Bearer ${token}` } }));
+}
+
+export async function getManifest(url: string, token: string, manifestId: string): Promise<ApiAnswer<{ files: Array<{ path: string; sha256: string; size: number }> }>> {
+  return answer(await fetch(`${url}/v1/manifests/${manifestId}`, { headers: { authorization: `Bearer ${token}` } }));
+}
+
+/** GET of a blob: its status and, on 200, the sha256 of the bytes that came back. */
+export async function downloadBlob(url: string, token: string, sha256: string): Promise<{ status: number; sha256?: string; size?: number }> {
+  const response = await fetch(`${url}/v1/blobs/${sha256}`, { headers: { authorization: `Bearer ${token}` } });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return response.status === 200 ? { status: 200, sha256: sha256Hex(bytes), size: bytes.length } : { status: response.status };
+}
+
+/** Uploads everything the session is missing and completes it; returns the manifest id. */
+export async function uploadAll(url: string, token: string, files: readonly LocalFile[]): Promise<string> {
+  const created = await createSession(url, token, files);
+  if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+  const bySha = new Map(files.map((f) => [sha256Hex(f.content), f.content]));
+  for (const sha256 of created.body.missing) {
+    const put = await putBlob(url, token, created.body, bySha.get(sha256) ?? Buffer.alloc(0));
+    if (put.status !== 200) throw new Error(`put: ${put.status} ${JSON.stringify(put.body)}`);
+  }
+  const done = await completeSession(url, token, created.body);
+  if (done.status !== 200) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
+  return (done.body.manifest as { manifestId: string }).manifestId;
+}
+
+export interface StoredFile {
+  readonly name: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** Every file under <dataDir>/blobs, hashed; a correct store has name === sha256 for each. */
+export async function storedBlobFiles(dataDir: string): Promise<StoredFile[]> {
+  const root = path.join(dataDir, 'blobs');
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files: StoredFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const bytes = await fs.readFile(path.join(entry.parentPath, entry.name));
+    files.push({ name: entry.name, sha256: sha256Hex(bytes), size: bytes.length });
+  }
+  return files;
+}
+
+/** What <dataDir>/tmp holds (upload temporaries); [] when the directory is absent. */
+export async function tmpFiles(dataDir: string): Promise<string[]> {
+  return fs.readdir(path.join(dataDir, 'tmp')).catch(() => []);
+}
