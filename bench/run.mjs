@@ -95,8 +95,8 @@ for (const name of only) {
   try {
     results[name] = await SECTIONS[name](ctx);
   } catch (err) {
-    results[name] = { error: err.message };
-    ctx.note(`${name} failed: ${err.stack?.split('\n').slice(0, 3).join(' | ')}`);
+    results[name] = { error: err.message.slice(0, 2000) };
+    ctx.note(`${name} failed: ${err.message.split('\n')[0].slice(0, 300)}`);
   }
   for (const fn of cleanups.reverse()) await fn().catch(() => {});
   cleanups = [];
@@ -196,7 +196,7 @@ function buildTable(r) {
   if (r.memory && !r.memory.error) {
     const m = r.memory;
     const full = m.blobBytes >= 2 ** 30;
-    row('memory', `peak RSS MB, ${m.concurrent} x ${(m.blobBytes / 2 ** 20).toFixed(0)} MiB PUTs`, m.peakRssMB, '', null, '', null, full ? '< 250' : '(quick)', full ? meets(m.peakRssMB, (x) => x < 250) : null);
+    row('memory', `peak RSS MB, ${m.concurrent} x ${(m.blobBytes / 2 ** 20).toFixed(0)} MiB PUTs${m.stoppedOverLimitMB ? ` (killed at the ${m.stoppedOverLimitMB} MB guard)` : ''}`, m.peakRssMB, '', null, '', null, full ? '< 250' : '(quick)', full ? meets(m.peakRssMB, (x) => x < 250) : null);
     row('memory', 'aggregate MB/s of those PUTs', m.aggregateMBps, '', null, '', null, '', null);
   }
   for (const [name, res] of Object.entries(r)) {

@@ -140,12 +140,20 @@ export function cpuSeconds(pid) {
   }
 }
 
-/** Sample a process's RSS every intervalMs; stop() returns {peakRssMB, hwmMB}. */
-export function sampleRss(pid, intervalMs = 100) {
+/**
+ * Sample a process's RSS every intervalMs; stop() returns {sampledPeakRssMB, vmHWMMB}.
+ * onOver(rssMB) is called once if RSS passes overMB (a guard for the shared machine).
+ */
+export function sampleRss(pid, intervalMs = 100, { overMB = Infinity, onOver } = {}) {
   let peak = 0;
+  let fired = false;
   const tick = () => {
     const { vmRSSkB } = procStatus(pid);
     if (vmRSSkB > peak) peak = vmRSSkB;
+    if (!fired && vmRSSkB / 1024 > overMB) {
+      fired = true;
+      onOver?.(vmRSSkB / 1024);
+    }
   };
   tick();
   const timer = setInterval(tick, intervalMs);

@@ -27,13 +27,28 @@ export async function memory(ctx) {
     const headers = { ...pcApi.blobHeaders(pc, session), 'content-length': String(size) };
     await runOk('sync', [], { timeoutMs: 120_000 });
     out.idleRssMB = procStatus(pc.pid).vmRSSkB / 1024;
-    const sampler = sampleRss(pc.pid, 50);
+    // Guard: a server that buffers bodies would take 16 GiB of the shared machine; stop it first.
+    const limitMB = ctx.quick ? 2048 : 4096;
+    const sampler = sampleRss(pc.pid, 50, {
+      overMB: limitMB,
+      onOver: (mb) => {
+        out.stoppedOverLimitMB = limitMB;
+        ctx.note(`memory: server RSS reached ${mb.toFixed(0)} MB, over the ${limitMB} MB guard: killed`);
+        pc.child.kill('SIGKILL');
+      },
+    });
     const cpu0 = cpuSeconds(pc.pid);
     const t0 = process.hrtime.bigint();
-    const results = await Promise.all(blobs.map((sha256, k) => putStream(`${pc.url}${pcApi.blobPath(session, sha256)}`, headers, prefixes[k], base.file, ctx.quick ? 120_000 : 600_000)));
+    const results = await Promise.all(blobs.map((sha256, k) =>
+      putStream(`${pc.url}${pcApi.blobPath(session, sha256)}`, headers, prefixes[k], base.file, ctx.quick ? 120_000 : 600_000)
+        .catch((err) => ({ status: 0, body: err.message }))));
     out.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     out.serverCpuSeconds = cpuSeconds(pc.pid) - cpu0;
     Object.assign(out, sampler.stop());
+    if (out.stoppedOverLimitMB) {
+      out.peakRssMB = Math.max(out.sampledPeakRssMB, out.stoppedOverLimitMB);
+      return out; // reported as "over the guard"; the PUTs could not finish
+    }
     out.peakRssMB = Math.max(out.vmHWMMB, out.sampledPeakRssMB);
     out.aggregateMBps = (count * size) / 1e6 / out.seconds;
     const bad = results.filter((r) => r.status !== 200);

@@ -1,5 +1,5 @@
 // 4. Session creation with a large manifest: server time (curl time_total) and entries/s.
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bigManifest } from '../lib/data.mjs';
 import { procStatus, runOk } from '../lib/proc.mjs';
@@ -20,15 +20,16 @@ export async function session(ctx) {
   const seconds = [];
   try {
     for (let r = 0; r < runs; r++) {
+      const answer = path.join(ctx.work, 'session-answer.json');
       const res = await runOk('curl', [
         '-sS', '-X', 'POST', '--data-binary', `@${file}`, '-H', 'Expect:',
         '-H', `Authorization: Bearer ${pc.token}`, '-H', 'Content-Type: application/json',
-        '-o', '-', '-w', '\n%{http_code} %{time_total}', `${pc.url}/v1/upload-sessions`,
+        '-o', answer, '-w', '%{http_code} %{time_total}', `${pc.url}/v1/upload-sessions`,
       ], { timeoutMs: 120_000 });
-      const lines = res.stdout.split('\n');
-      const [status, t] = lines.pop().trim().split(' ');
-      if (status !== '201') throw new Error(`session create answered ${status}: ${lines.join('\n').slice(0, 300)}`);
-      const j = JSON.parse(lines.join('\n'));
+      const [status, t] = res.stdout.trim().split(' ');
+      const text = await readFile(answer, 'utf8');
+      if (status !== '201') throw new Error(`session create answered ${status}: ${text.slice(0, 300)}`);
+      const j = JSON.parse(text);
       if (j.fileCount !== entries || j.missing?.length !== entries) throw new Error(`session has fileCount ${j.fileCount}, ${j.missing?.length} missing; expected ${entries}`);
       seconds.push(Number(t));
       ctx.log(`session: run ${r + 1}/${runs} ${entries} entries in ${Number(t).toFixed(3)} s`);

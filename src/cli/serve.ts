@@ -7,11 +7,14 @@ import type { MetadataStore } from '../storage/metadata/metadata-store.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('Run the upload service (SQLite and files under --data-dir unless --database-url/--blob-store say otherwise)');
-  for (const setting of SETTINGS) {
+  const options = SETTINGS.map((setting) => {
     const defaultText = setting.default === undefined ? '' : `, default ${setting.default}`;
-    command.addOption(new Option(`--${setting.flag} <value>`, `${setting.description} (env ${setting.env}${defaultText})`));
-  }
-  return command.action(async (flags: Partial<Record<keyof Config, unknown>>) => {
+    return { key: setting.key, option: new Option(`--${setting.flag} <value>`, `${setting.description} (env ${setting.env}${defaultText})`) };
+  });
+  for (const { option } of options) command.addOption(option);
+  return command.action(async (parsed: Record<string, unknown>) => {
+    // Commander names a value after its flag (--shutdown-timeout → shutdownTimeout), not after the setting's key.
+    const flags: Partial<Record<keyof Config, unknown>> = Object.fromEntries(options.map(({ key, option }) => [key, parsed[option.attributeName()]]));
     const config = buildConfig(flags, process.env);
     const server = await startServer(config);
     await bootstrapFirstToken(server.backends.metadata);

@@ -7,15 +7,10 @@ import type { BlobVerifier } from '../../domain/blob-verifier.js';
 export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   signal.throwIfAborted();
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-  });
-  signal.addEventListener('abort', onAbort, { once: true });
   let ended = false;
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
+      const next = await nextOrAbort(iterator, signal);
       if (next.done) {
         ended = true;
         return;
@@ -23,10 +18,30 @@ export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSigna
       yield next.value;
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
     // Not awaited: a stalled source would never answer.
     if (!ended) iterator.return?.().catch(() => undefined);
   }
+}
+
+/**
+ * One step, raced against the signal with a listener that lives only for this step: racing every
+ * step against one long-lived promise would keep every chunk reachable from it until the end.
+ */
+function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /**

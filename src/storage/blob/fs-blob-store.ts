@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { sha256OfKey } from '../../domain/blob-key.js';
+import { abortable } from './body-chunks.js';
 import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from './blob-store.js';
@@ -127,8 +128,7 @@ export class FsBlobStore implements BlobStore {
         inFlight.add(tracked);
         if (inFlight.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(inFlight);
       };
-      for await (const chunk of body) {
-        signal?.throwIfAborted();
+      for await (const chunk of signal ? abortable(body, signal) : body) {
         verifier.update(chunk);
         batch.push(chunk);
         batchBytes += chunk.length;

@@ -130,8 +130,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   /**
-   * S3 fixes a multipart upload's key when it starts, so a blob over the multipart threshold is staged at
-   * its content key, blobKey(sha256), and commit() accepts only that key. Smaller blobs commit to any key.
+   * Stages for the blob's content key, blobKey(sha256), and commit() accepts only that key: S3 fixes a
+   * multipart upload's key when it starts, and a blob already there is verified but not uploaded again.
    */
   stage(body: AsyncIterable<Buffer>, expected: ExpectedBlob, options: PutOptions = {}): Promise<StagedBlob> {
     return this.stageFor(blobKey(expected.sha256), body, expected, options.signal);

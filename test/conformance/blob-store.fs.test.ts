@@ -1,0 +1,10 @@
+// The blob-store conformance suite on the filesystem driver (the embedded default).
+import fs from 'node:fs/promises';
+import { FsBlobStore } from '../../src/storage/blob/fs-blob-store.js';
+import { makeTempDir } from '../support/server.js';
+import { describeBlobStore } from './blob-store.suite.js';
+
+describeBlobStore('fs', async () => {
+  const dir = await makeTempDir('presscloud-fs-store-');
+  return { store: new FsBlobStore(dir), cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+});
