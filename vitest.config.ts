@@ -1,3 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 60000, hookTimeout: 60000 } });
+// Two projects: every suite on the embedded default, and the HTTP behaviour suite again on the
+// scale-out backends (PostgreSQL on 127.0.0.1:5432 and an s3rver bucket on loopback).
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'embedded', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'postgres-s3',
+          include: ['test/http/**/*.test.ts'],
+          // Streaming measures a child process on the embedded default; its S3 twin is the blob-store suite.
+          exclude: ['test/http/streaming.test.ts'],
+          env: { PRESSCLOUD_TEST_BACKEND: 'postgres-s3' },
+        },
+      },
+    ],
+  },
+});

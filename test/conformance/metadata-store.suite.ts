@@ -309,6 +309,21 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect((await store.completeSession(a.id, id, MANIFEST_ID, at(HOUR - 1))).kind).toBe('completed');
       });
 
+      it('completeSession and abortSession racing on one session agree on who won', async () => {
+        const a = await store.ensureTenant('a');
+        const [x] = descendingBlobs(1);
+        await commit(a.id, x);
+        const races = Array.from({ length: 10 }, async (_, i) => {
+          const { id } = await openSession(a.id, [file(`race-${i}`, x)]);
+          const [outcome, previous] = await Promise.all([store.completeSession(a.id, id, hex(`manifest ${i}`), at(1)), store.abortSession(a.id, id)]);
+          const finalState = (await store.getSession(a.id, id))?.state;
+          return { completed: outcome.kind === 'completed', previous, finalState };
+        });
+        for (const race of await Promise.all(races)) {
+          expect([race.finalState, race.previous]).toEqual(race.completed ? ['completed', 'completed'] : ['aborted', 'open']);
+        }
+      });
+
       it('getManifest returns the tenant’s manifest with its files sorted by UTF-8 bytes, null for another tenant', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../../src/domain/errors.js';
 import { Api, errorOf } from '../support/api.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, TEST_BACKEND, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let api: Api;
@@ -63,7 +63,8 @@ describe('errors', () => {
 describe('operations', () => {
   it('answers /healthz, /readyz and /metrics', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'sqlite', blobStore: 'fs' });
+    const expected = TEST_BACKEND === 'postgres-s3' ? { database: 'postgres', blobStore: 's3' } : { database: 'sqlite', blobStore: 'fs' };
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', ...expected });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     for (const name of ['presscloud_http_requests_total', 'presscloud_http_request_duration_seconds', 'presscloud_blob_bytes_received_total', 'presscloud_blobs_stored_total', 'presscloud_dedupe_hits_total']) {
       expect(metrics).toContain(name);

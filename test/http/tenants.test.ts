@@ -1,6 +1,4 @@
 // Tenant isolation: sessions, manifests and blobs are per tenant; bytes are shared without telling anyone.
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, errorOf, makeBlob } from '../support/api.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -53,8 +51,7 @@ describe('tenants', () => {
     expect(((await put.json()) as { alreadyPresent: boolean }).alreadyPresent).toBe(false);
     expect((await bob.complete(session)).status).toBe(200);
 
-    const files = await fs.readdir(path.join(server.dataDir, 'blobs'), { recursive: true });
-    expect(files.filter((name) => name.endsWith(shared.sha256))).toHaveLength(1);
+    expect((await server.storedBlobs()).filter((sha256) => sha256 === shared.sha256)).toHaveLength(1);
   });
 
   it("does not let another tenant's token complete a session even with its upload token", async () => {

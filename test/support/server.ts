@@ -1,4 +1,6 @@
-// Starts a real PressCloud server in-process on 127.0.0.1:0 over a fresh temp data directory.
+// Starts a real PressCloud server in-process on 127.0.0.1:0 over fresh backends: a temp data directory
+// (SQLite + files), or — when PRESSCLOUD_TEST_BACKEND=postgres-s3, as the vitest project of that name
+// sets — a fresh PostgreSQL schema and an s3rver bucket on loopback.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +8,11 @@ import { configWith, type Config } from '../../src/config.js';
 import { issueApiToken } from '../../src/domain/api-tokens.js';
 import type { Scope } from '../../src/domain/types.js';
 import { startServer as startRunningServer, type RunningServer } from '../../src/server.js';
+import { createTestSchema, POSTGRES_URL } from './postgres.js';
+import { startS3rver } from './s3rver.js';
+
+export type TestBackend = 'sqlite-fs' | 'postgres-s3';
+export const TEST_BACKEND: TestBackend = process.env.PRESSCLOUD_TEST_BACKEND === 'postgres-s3' ? 'postgres-s3' : 'sqlite-fs';
 
 export interface TestServer {
   readonly url: string;
@@ -15,6 +22,8 @@ export interface TestServer {
   readonly server: RunningServer;
   /** Another token, for another tenant or with other scopes. */
   tokenFor(tenant: string, scopes?: Scope[]): Promise<string>;
+  /** The sha256s the blob store holds (on any backend). */
+  storedBlobs(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -25,8 +34,20 @@ export async function makeTempDir(prefix = 'presscloud-test-'): Promise<string> 
 export async function startServer(options: { dataDir?: string; config?: Partial<Config>; databaseSchema?: string } = {}): Promise<TestServer> {
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await makeTempDir());
-  const config = configWith({ host: '127.0.0.1', port: 0, dataDir, gcIntervalSeconds: 0, shutdownTimeoutSeconds: 5, ...options.config });
-  const server = await startRunningServer(config, { logger: false, databaseSchema: options.databaseSchema });
+  const cleanups: Array<() => Promise<void>> = [];
+  const overrides: Partial<Config> = { ...options.config };
+  let databaseSchema = options.databaseSchema;
+  if (TEST_BACKEND === 'postgres-s3' && overrides.databaseUrl === undefined && overrides.blobStore === undefined) {
+    const schema = await createTestSchema();
+    const s3 = await startS3rver();
+    cleanups.push(schema.drop, s3.stop);
+    // The S3 store reads the SDK's variables, as in production; this worker serves one file at a time.
+    Object.assign(process.env, s3.env);
+    Object.assign(overrides, { databaseUrl: POSTGRES_URL, blobStore: `s3://${s3.bucket}/blobs` });
+    databaseSchema = schema.schema;
+  }
+  const config = configWith({ host: '127.0.0.1', port: 0, dataDir, gcIntervalSeconds: 0, shutdownTimeoutSeconds: 5, ...overrides });
+  const server = await startRunningServer(config, { logger: false, databaseSchema });
   const tokenFor = (tenant: string, scopes: Scope[] = ['upload', 'read']) => issueApiToken(server.backends.metadata, tenant, scopes);
   const token = await tokenFor('test');
   return {
@@ -35,8 +56,14 @@ export async function startServer(options: { dataDir?: string; config?: Partial<
     dataDir,
     server,
     tokenFor,
+    async storedBlobs() {
+      const shas: string[] = [];
+      for await (const blob of server.backends.blobs.list()) shas.push(blob.key.split('/').pop() ?? '');
+      return shas;
+    },
     async stop() {
       await server.close();
+      for (const cleanup of cleanups.reverse()) await cleanup();
       if (ownsDir) await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -102,15 +102,27 @@ export interface StoredFile {
   readonly size: number;
 }
 
-/** Every file under <dataDir>/blobs, hashed; a correct store has name === sha256 for each. */
-export async function storedBlobFiles(dataDir: string): Promise<StoredFile[]> {
+/** Hashes already computed, by file path, with the size and mtime they were computed for. */
+export type HashCache = Map<string, { size: number; mtimeMs: number; sha256: string }>;
+
+/**
+ * Every file under <dataDir>/blobs, hashed; a correct store has name === sha256 for each. With a cache,
+ * a file whose size and mtime did not change since it was hashed is not read again.
+ */
+export async function storedBlobFiles(dataDir: string, cache: HashCache = new Map()): Promise<StoredFile[]> {
   const root = path.join(dataDir, 'blobs');
   const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   const files: StoredFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile()) continue;
-    const bytes = await fs.readFile(path.join(entry.parentPath, entry.name));
-    files.push({ name: entry.name, sha256: sha256Hex(bytes), size: bytes.length });
+    const file = path.join(entry.parentPath, entry.name);
+    const stats = await fs.stat(file);
+    let known = cache.get(file);
+    if (!known || known.size !== stats.size || known.mtimeMs !== stats.mtimeMs) {
+      known = { size: stats.size, mtimeMs: stats.mtimeMs, sha256: sha256Hex(await fs.readFile(file)) };
+      cache.set(file, known);
+    }
+    files.push({ name: entry.name, sha256: known.sha256, size: known.size });
   }
   return files;
 }

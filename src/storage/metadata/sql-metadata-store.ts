@@ -162,7 +162,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   async completeSession(tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome> {
     return this.writeTx('shared', async (tx) => {
-      const session = await tx.selectFrom('upload_sessions').selectAll().where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const session = await this.sessionForUpdate(tx, tenantId, sessionId);
       if (!session) return { kind: 'not_open', state: 'missing' };
       if (session.state === 'completed' && session.manifest_id) {
         return { kind: 'completed', manifest: await manifestIn(tx, tenantId, session.manifest_id) };
@@ -203,7 +203,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   async abortSession(tenantId: string, sessionId: string): Promise<string | null> {
     return this.writeTx('shared', async (tx) => {
-      const session = await tx.selectFrom('upload_sessions').select(['state']).where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const session = await this.sessionForUpdate(tx, tenantId, sessionId);
       if (!session) return null;
       if (session.state === 'open') await tx.updateTable('upload_sessions').set({ state: 'aborted' }).where('id', '=', sessionId).execute();
       return session.state;
@@ -343,6 +343,20 @@ export class SqlMetadataStore implements MetadataStore {
     const schema = rows[0]?.schema;
     if (!schema) throw new Error('no schema of the PostgreSQL search_path exists; create it first');
     return schema;
+  }
+
+  /**
+   * The tenant's session, locked until the transaction ends, so a completion and an abort cannot both
+   * act on the state they read. SQLite's single writer already gives that; PostgreSQL needs the row lock.
+   */
+  private sessionForUpdate(tx: Executor, tenantId: string, sessionId: string) {
+    return tx
+      .selectFrom('upload_sessions')
+      .selectAll()
+      .where('id', '=', sessionId)
+      .where('tenant_id', '=', tenantId)
+      .$if(this.dialect === 'postgres', (query) => query.forUpdate())
+      .executeTakeFirst();
   }
 
   private tokenQuery() {
