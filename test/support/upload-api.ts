@@ -1,6 +1,7 @@
 // Small helpers over the upload API with plain fetch, for tests that drive a real server on a socket.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 
 export interface ApiAnswer<T = Record<string, unknown>> {
@@ -49,6 +50,44 @@ export async function putBlob(url: string, token: string, session: OpenSession, 
     body: content,
   });
   return answer(response);
+}
+
+/**
+ * A PUT over node:http that reports the answer even when the server answers (and closes) before the body
+ * is all sent, as it does for a full disk or a bad header; fetch would report only the broken pipe.
+ */
+export function putBytes(
+  url: string,
+  token: string,
+  session: OpenSession,
+  body: Buffer,
+  options: { sha256?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${options.sha256 ?? sha256Hex(body)}`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-upload-token': session.uploadToken,
+        'content-type': 'application/octet-stream',
+        'content-length': String(body.length),
+        ...options.headers,
+      },
+    });
+    let answered = false;
+    request.on('response', (response) => {
+      answered = true;
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers }));
+      response.on('error', reject);
+    });
+    // EPIPE/ECONNRESET after an early answer are expected: the server stopped reading on purpose.
+    request.on('error', (err) => {
+      if (!answered) setTimeout(() => answered || reject(err), 100);
+    });
+    request.end(body);
+  });
 }
 
 export async function completeSession(url: string, token: string, session: OpenSession): Promise<ApiAnswer> {
