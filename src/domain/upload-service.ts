@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from '../storage/blob/blob-store.js';
 import type { MetadataStore } from '../storage/metadata/metadata-store.js';
 import { blobKey, isSha256 } from './blob-key.js';
+import { BlobCommitter } from './blob-committer.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
 import { SNIFF_BYTES, sniffMime } from './mime.js';
@@ -90,13 +91,17 @@ export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const MAX_EXPIRES_IN_SECONDS = 604_800;
 
 export class UploadService {
+  private readonly committer: BlobCommitter;
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly limits: ServiceLimits,
     private readonly metrics: ServiceMetrics,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.committer = new BlobCommitter(metadata);
+  }
 
   /** Resolves `Authorization: Bearer …`; unauthenticated when absent or malformed, invalid_token when unknown or revoked. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
@@ -195,7 +200,7 @@ export class UploadService {
     try {
       const mime = blob.mime ?? sniffMime(head);
       let created = false;
-      const { alreadyPresent } = await this.metadata.commitBlob(
+      const { alreadyPresent } = await this.committer.commit(
         { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
         async () => {
           created = (await staged.commit(key)).created;

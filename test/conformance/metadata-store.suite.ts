@@ -155,7 +155,8 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const { id } = await openSession(a.id, files);
         const listed = await store.sessionFiles(id);
         expect(listed.map((f) => f.path)).toEqual(utf8Sorted(AWKWARD_PATHS));
-        expect(listed[0]).toEqual({ path: listed[0]?.path, sha256: x.sha256, size: x.size });
+        // A file stored without a mime comes back without the key, as the manifest id expects.
+        expect(new Set(listed.map((f) => JSON.stringify([Object.keys(f), f.sha256, f.size])))).toEqual(new Set([JSON.stringify([['path', 'sha256', 'size'], x.sha256, x.size])]));
       });
 
       it('abortSession moves only an open session to aborted and returns the state it had', async () => {

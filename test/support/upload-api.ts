@@ -52,42 +52,57 @@ export async function putBlob(url: string, token: string, session: OpenSession, 
   return answer(response);
 }
 
+export interface RawAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
 /**
- * A PUT over node:http that reports the answer even when the server answers (and closes) before the body
- * is all sent, as it does for a full disk or a bad header; fetch would report only the broken pipe.
+ * A request over node:http that reports the answer even when the server answers (and closes) before the
+ * body is all sent, as it does for a full disk or a body over the limit; fetch would report only the
+ * broken pipe.
  */
-export function putBytes(
+export function sendRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers });
+    let answered = false;
+    request.on('response', (response) => {
+      answered = true;
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, headers: response.headers }));
+      response.on('error', reject);
+    });
+    // EPIPE/ECONNRESET right after an early answer are expected: the server stopped reading on purpose.
+    request.on('error', (err) => {
+      if (!answered) setTimeout(() => answered || reject(err), 100);
+    });
+    request.end(body);
+  });
+}
+
+/** The seed's PUT over sendRequest, with the usual headers unless `headers` overrides them. */
+export async function putBytes(
   url: string,
   token: string,
   session: OpenSession,
   body: Buffer,
   options: { sha256?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: Record<string, unknown>; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${options.sha256 ?? sha256Hex(body)}`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'x-upload-token': session.uploadToken,
-        'content-type': 'application/octet-stream',
-        'content-length': String(body.length),
-        ...options.headers,
-      },
-    });
-    let answered = false;
-    request.on('response', (response) => {
-      answered = true;
-      let text = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers }));
-      response.on('error', reject);
-    });
-    // EPIPE/ECONNRESET after an early answer are expected: the server stopped reading on purpose.
-    request.on('error', (err) => {
-      if (!answered) setTimeout(() => answered || reject(err), 100);
-    });
-    request.end(body);
-  });
+  const answer = await sendRequest(
+    `${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${options.sha256 ?? sha256Hex(body)}`,
+    'PUT',
+    {
+      authorization: `Bearer ${token}`,
+      'x-upload-token': session.uploadToken,
+      'content-type': 'application/octet-stream',
+      'content-length': String(body.length),
+      ...options.headers,
+    },
+    body,
+  );
+  return { status: answer.status, body: answer.text ? (JSON.parse(answer.text) as Record<string, unknown>) : {}, headers: answer.headers };
 }
 
 export async function completeSession(url: string, token: string, session: OpenSession): Promise<ApiAnswer> {

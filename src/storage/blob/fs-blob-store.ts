@@ -148,7 +148,11 @@ export class FsBlobStore implements BlobStore {
   /** link() never overwrites: an existing key means the blob is already there. */
   private async commit(tmpPath: string, finalPath: string): Promise<{ created: boolean }> {
     const dir = path.dirname(finalPath);
-    await fs.mkdir(dir, { recursive: true });
+    const firstCreated = await fs.mkdir(dir, { recursive: true });
+    // New fan-out directories are entries in their parents: make those durable too.
+    if (firstCreated !== undefined) {
+      for (let created = dir; created.length >= firstCreated.length; created = path.dirname(created)) await fsyncDir(path.dirname(created));
+    }
     try {
       await fs.link(tmpPath, finalPath);
     } catch (err) {

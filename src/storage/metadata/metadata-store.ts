@@ -14,6 +14,16 @@ export interface NewSession {
   readonly totalBytes: number;
 }
 
+export interface BlobRecord {
+  readonly tenantId: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly mime: string | null;
+  readonly now: string;
+}
+
+export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
+
 export type CompleteOutcome =
   | { readonly kind: 'completed'; readonly manifest: ManifestRecord }
   | { readonly kind: 'missing'; readonly missing: string[] }
@@ -67,10 +77,15 @@ export interface MetadataStore {
    * not deleting this blob, so a collection never interleaves with it. Throws storage_unavailable
    * (retryable) while a collection is deleting the blob. alreadyPresent: the tenant held it before.
    */
-  commitBlob(
-    blob: { tenantId: string; sha256: string; size: number; mime: string | null; now: string },
-    commitBytes: () => Promise<unknown>,
-  ): Promise<{ alreadyPresent: boolean }>;
+  commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }>;
+
+  /**
+   * commitBlob for many blobs in one transaction (group commit: one durable commit for the batch).
+   * `commitBytes(i)` runs for each blob the collector is not deleting, concurrently; a blob whose
+   * commitBytes fails gets that error and no rows. Of several entries for one tenant and blob, the
+   * first that is new to the tenant answers alreadyPresent false.
+   */
+  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
 
   getManifest(tenantId: string, manifestId: string): Promise<(ManifestRecord & { files: FileEntry[] }) | null>;
 

@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import { comparePaths } from '../../domain/manifest.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
 import type { Dialect } from './database.js';
-import type { CompleteOutcome, MetadataStore, NewSession } from './metadata-store.js';
+import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession } from './metadata-store.js';
 import { insertJsonRows } from './json-rows.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -224,28 +224,67 @@ export class SqlMetadataStore implements MetadataStore {
     });
   }
 
-  async commitBlob(
-    blob: { tenantId: string; sha256: string; size: number; mime: string | null; now: string },
-    commitBytes: () => Promise<unknown>,
-  ): Promise<{ alreadyPresent: boolean }> {
+  async commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
+    const [result] = await this.commitBlobs([blob], () => commitBytes());
+    if ('error' in result) throw result.error;
+    return result;
+  }
+
+  async commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> {
     return this.writeTx('shared', async (tx) => {
-      const existing = await tx.selectFrom('blobs').select(['deleting_at']).where('sha256', '=', blob.sha256).executeTakeFirst();
-      if (existing?.deleting_at) {
-        throw new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', { headers: { 'retry-after': '1' } });
+      const results: BlobCommitResult[] = new Array(blobs.length);
+      const shas = [...new Set(blobs.map((b) => b.sha256))];
+      const doomed = new Set<string>();
+      for (const batch of batches(shas)) {
+        const rows = await tx.selectFrom('blobs').select('sha256').where('sha256', 'in', batch).where('deleting_at', 'is not', null).execute();
+        for (const row of rows) doomed.add(row.sha256);
       }
-      await commitBytes();
-      await tx
-        .insertInto('blobs')
-        .values({ sha256: blob.sha256, size: blob.size, created_at: blob.now, touched_at: blob.now, deleting_at: null })
-        .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: blob.now }))
-        .execute();
-      const inserted = await tx
-        .insertInto('tenant_blobs')
-        .values({ tenant_id: blob.tenantId, sha256: blob.sha256, mime: blob.mime, created_at: blob.now })
-        .onConflict((oc) => oc.columns(['tenant_id', 'sha256']).doNothing())
-        .returning('sha256')
-        .executeTakeFirst();
-      return { alreadyPresent: inserted === undefined };
+      const committed: number[] = [];
+      await Promise.all(
+        blobs.map(async (blob, index) => {
+          if (doomed.has(blob.sha256)) {
+            results[index] = { error: new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', { headers: { 'retry-after': '1' } }) };
+            return;
+          }
+          try {
+            await commitBytes(index);
+            committed.push(index);
+          } catch (err) {
+            results[index] = { error: err };
+          }
+        }),
+      );
+      committed.sort((a, b) => a - b);
+      const blobRows = new Map<string, BlobRecord>();
+      const tenantRows = new Map<string, BlobRecord>();
+      for (const index of committed) {
+        const blob = blobs[index];
+        if (!blobRows.has(blob.sha256)) blobRows.set(blob.sha256, blob);
+        const key = `${blob.tenantId}/${blob.sha256}`;
+        if (!tenantRows.has(key)) tenantRows.set(key, blob);
+      }
+      for (const batch of batches([...blobRows.values()])) {
+        await tx
+          .insertInto('blobs')
+          .values(batch.map((b) => ({ sha256: b.sha256, size: b.size, created_at: b.now, touched_at: b.now, deleting_at: null })))
+          .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: (eb) => eb.ref('excluded.touched_at') }))
+          .execute();
+      }
+      const newToTenant = new Set<string>();
+      for (const batch of batches([...tenantRows.values()])) {
+        const inserted = await tx
+          .insertInto('tenant_blobs')
+          .values(batch.map((b) => ({ tenant_id: b.tenantId, sha256: b.sha256, mime: b.mime, created_at: b.now })))
+          .onConflict((oc) => oc.columns(['tenant_id', 'sha256']).doNothing())
+          .returning(['tenant_id', 'sha256'])
+          .execute();
+        for (const row of inserted) newToTenant.add(`${row.tenant_id}/${row.sha256}`);
+      }
+      for (const index of committed) {
+        const key = `${blobs[index].tenantId}/${blobs[index].sha256}`;
+        results[index] = { alreadyPresent: !newToTenant.delete(key) };
+      }
+      return results;
     });
   }
 
