@@ -4,7 +4,7 @@
 // loopback only. Prints a table of ratios and writes bench/results/latest.json.
 // Needs bench/setup.sh once (nginx, rclone, curl, wrk, bench's own npm deps).
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -91,6 +91,7 @@ for (const name of only) {
   log(`--- ${name}${opts.quick ? ' (quick)' : ''}`);
   const s0 = Date.now();
   const busyBefore = await waitIdle(Number(opts['wait-idle']));
+  const builtAt = distBuiltAt();
   if (busyBefore > 0.1) ctx.note(`${name}: other processes kept ${(busyBefore * 100).toFixed(0)}% of the CPUs busy when it started`);
   try {
     results[name] = await SECTIONS[name](ctx);
@@ -102,6 +103,7 @@ for (const name of only) {
   cleanups = [];
   results[name].sectionSeconds = (Date.now() - s0) / 1000;
   results[name].cpuBusyBefore = busyBefore;
+  results[name].distBuiltAt = builtAt; // which compiled server it ran: dist/ may be rebuilt meanwhile
   results[name].loadAvgAfter = loadavg()[0];
 }
 await rm(ctx.work, { recursive: true, force: true });
@@ -138,6 +140,14 @@ async function cpuBusy(ms = 1000) {
   await new Promise((r) => setTimeout(r, ms));
   const b = read();
   return b.total === a.total ? 0 : 1 - (b.idle - a.idle) / (b.total - a.total);
+}
+
+function distBuiltAt() {
+  try {
+    return statSync(path.join(pcApi.root, 'dist', 'cli', 'main.js')).mtime.toISOString();
+  } catch {
+    return null;
+  }
 }
 
 async function waitIdle(maxSeconds) {

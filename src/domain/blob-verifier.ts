@@ -42,3 +42,10 @@ export class BlobVerifier {
     }
   }
 }
+
+/** Reads a whole body through a verifier without keeping it: a PUT of a blob the tenant already holds. */
+export async function verifyWithoutStoring(body: AsyncIterable<Buffer>, expected: ExpectedBlob): Promise<void> {
+  const verifier = new BlobVerifier(expected);
+  for await (const chunk of body) verifier.update(chunk);
+  verifier.verify();
+}

@@ -5,6 +5,7 @@ import type { BlobStore, ByteRange } from '../storage/blob/blob-store.js';
 import type { MetadataStore } from '../storage/metadata/metadata-store.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import { BlobCommitter } from './blob-committer.js';
+import { verifyWithoutStoring } from './blob-verifier.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
 import { SNIFF_BYTES, sniffMime } from './mime.js';
@@ -70,8 +71,6 @@ export interface PutBlobResult {
   uploadSessionId: string;
   alreadyPresent: boolean;
   blob: { sha256: string; size: number; mime?: string; r2Key: string };
-  /** True when the body was not read (the tenant already held the blob). */
-  bodySkipped: boolean;
 }
 
 export interface CompletedSession {
@@ -183,20 +182,20 @@ export class UploadService {
     const key = blobKey(sha256);
     const held = await this.metadata.tenantBlob(principal.tenantId, sha256);
     if (held) {
+      // Nothing to store, but a 200 still means these bytes hash to the sha256: read and check them.
+      await verifyWithoutStoring(countBytes(input.body, this.metrics), { sha256, size: blob.size });
       this.metrics.dedupeHit();
-      return this.putResult(session.id, true, sha256, blob.size, held.mime ?? blob.mime, key, true);
+      return this.putResult(session.id, true, sha256, blob.size, held.mime ?? blob.mime, key);
     }
 
     let head = Buffer.alloc(0);
-    const metrics = this.metrics;
-    async function* observed(): AsyncIterable<Buffer> {
-      for await (const chunk of input.body) {
+    async function* sniffed(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+      for await (const chunk of body) {
         if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
-        metrics.bytesReceived(chunk.length);
         yield chunk;
       }
     }
-    const staged = await this.blobs.stage(observed(), { sha256, size: blob.size }, { signal: input.signal });
+    const staged = await this.blobs.stage(sniffed(countBytes(input.body, this.metrics)), { sha256, size: blob.size }, { signal: input.signal });
     try {
       const mime = blob.mime ?? sniffMime(head);
       let created = false;
@@ -208,7 +207,7 @@ export class UploadService {
       );
       if (created) this.metrics.blobStored(blob.size);
       else this.metrics.dedupeHit();
-      return this.putResult(session.id, alreadyPresent, sha256, blob.size, mime, key, false);
+      return this.putResult(session.id, alreadyPresent, sha256, blob.size, mime, key);
     } finally {
       await staged.discard();
     }
@@ -285,13 +284,8 @@ export class UploadService {
     return session.state;
   }
 
-  private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string, bodySkipped: boolean): PutBlobResult {
-    return {
-      uploadSessionId: sessionId,
-      alreadyPresent,
-      blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key },
-      bodySkipped,
-    };
+  private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string): PutBlobResult {
+    return { uploadSessionId: sessionId, alreadyPresent, blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key } };
   }
 }
 
@@ -301,6 +295,13 @@ function completed(uploadSessionId: string, manifest: ManifestRecord): Completed
     state: 'completed',
     manifest: { manifestId: manifest.manifestId, fileCount: manifest.fileCount, totalBytes: manifest.totalBytes, createdAt: manifest.createdAt },
   };
+}
+
+async function* countBytes(body: AsyncIterable<Buffer>, metrics: ServiceMetrics): AsyncIterable<Buffer> {
+  for await (const chunk of body) {
+    metrics.bytesReceived(chunk.length);
+    yield chunk;
+  }
 }
 
 function isOctetStream(contentType: string): boolean {

@@ -61,7 +61,7 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     expect(((await response.json()) as { blob: { sha256: string } }).blob.sha256).toBe(blob.sha256);
   });
 
-  it('reports alreadyPresent for a blob the tenant got in an earlier session, without reading the body', async () => {
+  it('reports alreadyPresent for a blob the tenant got in an earlier session, still verifying the bytes', async () => {
     const blob = makeBlob('x.txt', 'shared between sessions');
     await api.publish([blob]);
     const again = await api.createSession([{ ...blob, path: 'y.txt' }]);
@@ -69,6 +69,8 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     const response = await api.putBlob(again, blob.sha256, blob.bytes);
     expect(response.status).toBe(200);
     expect(((await response.json()) as { alreadyPresent: boolean }).alreadyPresent).toBe(true);
+    const wrong = await errorOf(await api.putBlob(again, blob.sha256, Buffer.alloc(blob.size, 0x2e)));
+    expect([wrong.status, wrong.error]).toEqual([400, 'digest_mismatch']);
   });
 
   it('reports mime from the manifest, else the extension, else sniffed bytes, else leaves it out', async () => {

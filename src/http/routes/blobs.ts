@@ -13,9 +13,6 @@ export interface BlobRouteOptions {
   readonly bodyTimeoutMs: number;
 }
 
-/** Bodies bigger than this that we choose not to read are not drained: the connection is closed. */
-const DRAIN_LIMIT_BYTES = 64 * 1024;
-
 export function blobRoutes(service: UploadService, options: BlobRouteOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
     // The PUT reads its own body as a stream, whatever the Content-Type: the service checks the type in
@@ -54,10 +51,10 @@ export function blobRoutes(service: UploadService, options: BlobRouteOptions): F
           ]),
         },
       },
-      async (request, reply) => {
+      async (request) => {
         const lengthHeader = request.headers['content-length'];
         const contentLength = lengthHeader === undefined ? undefined : Number(lengthHeader);
-        const result = await service.putBlob(principalOf(request), {
+        return service.putBlob(principalOf(request), {
           sessionId: request.params.uploadSessionId,
           sha256: request.params.sha256,
           uploadToken: uploadTokenOf(request),
@@ -65,9 +62,6 @@ export function blobRoutes(service: UploadService, options: BlobRouteOptions): F
           contentLength: Number.isSafeInteger(contentLength) ? contentLength : undefined,
           body: bodyWithIdleTimeout(request.raw, options.bodyTimeoutMs),
         });
-        if (result.bodySkipped && (contentLength === undefined || contentLength > DRAIN_LIMIT_BYTES)) reply.header('connection', 'close');
-        const { bodySkipped: _skipped, ...body } = result;
-        return body;
       },
     );
 
