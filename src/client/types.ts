@@ -1,4 +1,5 @@
-// The JSON shapes of the PressCloud upload API (see API.md), as plain interfaces mirroring the wire format.
+// The JSON shapes of the PressCloud upload API (see API.md), as plain interfaces mirroring the wire format:
+// the SDK's types, and the server's too (its domain answers in these shapes).
 
 /** One file of a manifest, as sent when creating an upload session. */
 export interface ManifestFileInput {

@@ -10,6 +10,12 @@ import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
 import { SNIFF_BYTES, sniffMime } from './mime.js';
 import { API_TOKEN_PREFIX, hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
+import type {
+  CompleteUploadSessionResponse as CompletedSession,
+  CreateUploadSessionResponse as CreatedSession,
+  PutBlobResponse as PutBlobResult,
+  UploadSessionStatus as SessionStatus,
+} from '../client/types.js';
 import type { FileEntry, ManifestRecord, Scope, SessionRecord, SessionState } from './types.js';
 
 export interface Principal {
@@ -35,28 +41,6 @@ export interface CreateSessionInput {
   readonly expiresInSeconds?: number;
 }
 
-export interface SessionStatus {
-  uploadSessionId: string;
-  state: SessionState;
-  expiresAt: string;
-  fileCount: number;
-  blobCount: number;
-  totalBytes: number;
-  missing: string[];
-  manifestId?: string;
-}
-
-export interface CreatedSession {
-  uploadSessionId: string;
-  uploadToken: string;
-  state: 'open';
-  expiresAt: string;
-  fileCount: number;
-  blobCount: number;
-  totalBytes: number;
-  missing: string[];
-}
-
 export interface PutBlobInput {
   readonly sessionId: string;
   readonly sha256: string;
@@ -65,18 +49,6 @@ export interface PutBlobInput {
   readonly contentLength: number | undefined;
   readonly body: AsyncIterable<Buffer>;
   readonly signal?: AbortSignal;
-}
-
-export interface PutBlobResult {
-  uploadSessionId: string;
-  alreadyPresent: boolean;
-  blob: { sha256: string; size: number; mime?: string; r2Key: string };
-}
-
-export interface CompletedSession {
-  uploadSessionId: string;
-  state: 'completed';
-  manifest: ManifestRecord;
 }
 
 export interface OpenedBlob {
