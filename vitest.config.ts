@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres-s3',
-          include: ['test/http/**/*.test.ts'],
+          include: ['test/http/**/*.test.ts', 'test/reliability/garbage-collection.test.ts'],
           // Streaming measures a child process on the embedded default; its S3 twin is the blob-store suite.
           exclude: ['test/http/streaming.test.ts'],
           env: { PRESSCLOUD_TEST_BACKEND: 'postgres-s3' },

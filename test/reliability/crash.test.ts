@@ -3,7 +3,6 @@
 // PRESSCLOUD_CRASH_ROUNDS and PRESSCLOUD_CRASH_SEED to run longer or to replay a failing run.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { issueApiToken } from '../../src/domain/api-tokens.js';

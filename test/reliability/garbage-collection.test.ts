@@ -6,17 +6,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
-import { openMetadataStore } from '../../src/runtime.js';
-import { FsBlobStore } from '../../src/storage/blob/fs-blob-store.js';
 import { runCli } from '../cli/run-cli.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, TEST_BACKEND, type TestServer } from '../support/server.js';
 import {
   abortSession,
   createSession,
   downloadBlob,
   putBlob,
   sha256Hex,
-  storedBlobFiles,
   uploadAll,
   type LocalFile,
 } from '../support/upload-api.js';
@@ -38,6 +35,11 @@ function file(name: string, bytes = 2048): LocalFile {
 
 function blobPath(dataDir: string, sha256: string): string {
   return path.join(dataDir, 'blobs', ...blobKey(sha256).split('/'));
+}
+
+/** Whether the blob store (on any backend) holds the blob's bytes. */
+async function stores(server: TestServer, sha256: string): Promise<boolean> {
+  return (await server.storedBlobs()).includes(sha256);
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -70,11 +72,11 @@ describe('collectGarbage', () => {
 
     // Within the grace nothing goes.
     expect(await gcAt(server, { graceSeconds: 3600 })).toMatchObject({ deletedBlobs: 0 });
-    expect(await exists(blobPath(server.dataDir, sha256))).toBe(true);
+    expect(await stores(server, sha256)).toBe(true);
 
     const result = await gcAt(server, { graceSeconds: 60, now: new Date(Date.now() + 120_000) });
     expect(result).toEqual({ expiredSessions: 0, deletedBlobs: 1, deletedBytes: 5000, orphansDeleted: 0 });
-    expect(await exists(blobPath(server.dataDir, sha256))).toBe(false);
+    expect(await stores(server, sha256)).toBe(false);
     expect((await downloadBlob(server.url, server.token, sha256)).status).toBe(404);
 
     const again = await createSession(server.url, server.token, [doomed]);
@@ -105,10 +107,11 @@ describe('collectGarbage', () => {
       const sha256 = sha256Hex(kept.content);
       expect(await downloadBlob(server.url, server.token, sha256)).toEqual({ status: 200, sha256, size: kept.content.length });
     }
-    expect(await exists(blobPath(server.dataDir, sha256Hex(inExpiredSession.content)))).toBe(false);
+    expect(await stores(server, sha256Hex(inExpiredSession.content))).toBe(false);
   });
 
-  it('deletes objects without any row (a crash between bytes and row) only once past the grace', async () => {
+  // Orphans are planted as files, so on the file store only; the collector finds them through list() on any store.
+  it.skipIf(TEST_BACKEND !== 'sqlite-fs')('deletes objects without any row (a crash between bytes and row) only once past the grace', async () => {
     const server = await serve();
     const old = randomBytes(3000);
     const young = randomBytes(1000);
@@ -156,14 +159,14 @@ describe('collectGarbage', () => {
     const doomed = file('periodic.bin');
     const session = await uploadWithoutCompleting(server, [doomed]);
     await abortSession(server.url, server.token, session);
-    const target = blobPath(server.dataDir, sha256Hex(doomed.content));
+    const sha256 = sha256Hex(doomed.content);
     const deadline = Date.now() + 5000;
-    while ((await exists(target)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await exists(target)).toBe(false);
+    while ((await stores(server, sha256)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await stores(server, sha256)).toBe(false);
   });
 });
 
-describe('presscloud gc', () => {
+describe.skipIf(TEST_BACKEND !== 'sqlite-fs')('presscloud gc', () => {
   it('collects from the data directory of a running server, prints what it removed, and leaves its temporaries alone', async () => {
     const server = await serve();
     const doomed = file('cli.bin', 4096);

@@ -1,6 +1,7 @@
 // A blob PUT while garbage collection runs is never lost: uploads, completions and aborts hammer a server
 // (a child process, as in production) while another process's collector runs back to back with no grace.
 import { randomBytes, randomInt } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
 import { openMetadataStore } from '../../src/runtime.js';
@@ -21,7 +22,6 @@ import {
   type LocalFile,
   type OpenSession,
 } from '../support/upload-api.js';
-import fs from 'node:fs/promises';
 
 const HAMMER_MS = 4000;
 const WORKERS = 6;
