@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // Most suites wait on sockets, child processes and fsync rather than on the CPU.
+    maxWorkers: 3,
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'embedded', include: ['test/**/*.test.ts'] } },

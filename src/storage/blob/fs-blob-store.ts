@@ -1,6 +1,6 @@
 // Blobs as files under <dataDir>/blobs/<key>: written to <dataDir>/tmp, fsync'd, then linked into place.
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants, createReadStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
