@@ -29,7 +29,7 @@ describe('PostgreSQL migrations', () => {
         await Promise.all(stores.map((store) => store.close()));
       }
       expect(await tablesIn(schema)).toEqual(
-        ['api_tokens', 'blobs', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'session_files', 'tenant_blobs', 'tenants', 'upload_sessions'],
+        ['api_tokens', 'blobs', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'tenant_blobs', 'tenants', 'upload_sessions'],
       );
       expect(await migrationsRecordedIn(schema)).toEqual(['0001-initial']);
     } finally {

@@ -13,14 +13,16 @@ export interface JsonInsert {
   readonly constants: Readonly<Record<string, string>>;
   /** Columns read from each row, in the order of the row's items. */
   readonly columns: readonly (readonly [name: string, type: JsonColumnType])[];
-  readonly rows: readonly (readonly (string | number | null)[])[];
+  readonly rows?: readonly (readonly (string | number | null)[])[];
+  /** The rows already serialised (a JSON array of arrays), instead of `rows`. */
+  readonly json?: string;
 }
 
 export async function insertJsonRows(db: Kysely<Database> | Transaction<Database>, dialect: Dialect, insert: JsonInsert): Promise<void> {
-  if (insert.rows.length === 0) return;
+  if (insert.rows?.length === 0) return;
   const constantNames = Object.keys(insert.constants);
   const names = [...constantNames, ...insert.columns.map(([name]) => name)];
-  const json = JSON.stringify(insert.rows);
+  const json = insert.json ?? JSON.stringify(insert.rows ?? []);
   // SQLite's ->> answers JSON numbers as integers; PostgreSQL's answers text, cast to the column's type.
   const items = insert.columns.map(([, type], index) =>
     dialect === 'postgres' ? sql`(value->>${sql.lit(index)})::${sql.raw(type)}` : sql`value->>${sql.lit(index)}`,

@@ -45,14 +45,8 @@ export interface UploadSessionsTable {
   blob_count: number;
   total_bytes: BigIntColumn;
   manifest_id: string | null;
-}
-
-export interface SessionFilesTable {
-  session_id: string;
-  path: string;
-  sha256: string;
-  size: BigIntColumn;
-  mime: string | null;
+  /** JSON array of [path, sha256, size, mime or null], sorted by path. */
+  files_json: string;
 }
 
 export interface SessionBlobsTable {
@@ -87,7 +81,6 @@ export interface Database {
   blobs: BlobsTable;
   tenant_blobs: TenantBlobsTable;
   upload_sessions: UploadSessionsTable;
-  session_files: SessionFilesTable;
   session_blobs: SessionBlobsTable;
   manifests: ManifestsTable;
   manifest_files: ManifestFilesTable;

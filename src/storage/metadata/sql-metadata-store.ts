@@ -108,15 +108,10 @@ export class SqlMetadataStore implements MetadataStore {
           blob_count: session.blobs.length,
           total_bytes: session.totalBytes,
           manifest_id: null,
+          files_json: JSON.stringify([...session.files].sort(byPathCodeUnits).map((f) => [f.path, f.sha256, f.size, f.mime ?? null])),
         })
         .execute();
-      // Rows go in key order, so the primary-key indexes grow at their ends instead of splitting pages.
-      await insertJsonRows(tx, this.dialect, {
-        table: 'session_files',
-        constants: { session_id: session.id },
-        columns: [['path', 'text'], ['sha256', 'text'], ['size', 'bigint'], ['mime', 'text']],
-        rows: [...session.files].sort(byPathCodeUnits).map((f) => [f.path, f.sha256, f.size, f.mime ?? null]),
-      });
+      // Rows go in key order, so the primary-key index grows at its end instead of splitting pages.
       await insertJsonRows(tx, this.dialect, {
         table: 'session_blobs',
         constants: { session_id: session.id },
@@ -137,7 +132,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   async getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null> {
     return this.guard(async () => {
-      const row = await this.db.selectFrom('upload_sessions').selectAll().where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const row = await this.db.selectFrom('upload_sessions').select(SESSION_COLUMNS).where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
       return row ? toSessionRecord(row) : null;
     });
   }
@@ -155,8 +150,8 @@ export class SqlMetadataStore implements MetadataStore {
 
   async sessionFiles(sessionId: string): Promise<FileEntry[]> {
     return this.guard(async () => {
-      const rows = await this.db.selectFrom('session_files').select(['path', 'sha256', 'size', 'mime']).where('session_id', '=', sessionId).execute();
-      return rows.map(toFileEntry).sort(byPath);
+      const row = await this.db.selectFrom('upload_sessions').select('files_json').where('id', '=', sessionId).executeTakeFirst();
+      return row ? parseFiles(row.files_json).sort(byPath) : [];
     });
   }
 
@@ -179,22 +174,15 @@ export class SqlMetadataStore implements MetadataStore {
         .returning('id')
         .executeTakeFirst();
       if (inserted) {
-        await tx
-          .insertInto('manifest_files')
-          .columns(['tenant_id', 'manifest_id', 'path', 'sha256', 'size', 'mime'])
-          .expression(
-            tx
-              .selectFrom('session_files')
-              .select([sql.lit(tenantId).as('tenant_id'), sql.lit(manifestId).as('manifest_id'), 'path', 'sha256', 'size', 'mime'])
-              .where('session_id', '=', sessionId),
-          )
-          .execute();
-        const total = await tx
-          .selectFrom('session_files')
-          .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('size'), sql<number>`0`).as('total'))
-          .where('session_id', '=', sessionId)
-          .executeTakeFirstOrThrow();
-        await tx.updateTable('manifests').set({ total_bytes: Number(total.total) }).where('tenant_id', '=', tenantId).where('id', '=', manifestId).execute();
+        const files = parseFiles(session.files_json);
+        await insertJsonRows(tx, this.dialect, {
+          table: 'manifest_files',
+          constants: { tenant_id: tenantId, manifest_id: manifestId },
+          columns: [['path', 'text'], ['sha256', 'text'], ['size', 'bigint'], ['mime', 'text']],
+          json: session.files_json,
+        });
+        const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
+        await tx.updateTable('manifests').set({ total_bytes: totalBytes }).where('tenant_id', '=', tenantId).where('id', '=', manifestId).execute();
       }
       await tx.updateTable('upload_sessions').set({ state: 'completed', manifest_id: manifestId }).where('id', '=', sessionId).execute();
       return { kind: 'completed', manifest: await manifestIn(tx, tenantId, manifestId) };
@@ -326,17 +314,14 @@ export class SqlMetadataStore implements MetadataStore {
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('manifest_files').select(sql.lit(1).as('one')).whereRef('manifest_files.sha256', '=', 'blobs.sha256'))),
         )
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('session_blobs')
-                .innerJoin('upload_sessions', 'upload_sessions.id', 'session_blobs.session_id')
-                .select(sql.lit(1).as('one'))
-                .whereRef('session_blobs.sha256', '=', 'blobs.sha256')
-                .where('upload_sessions.state', '=', 'open')
-                .where('upload_sessions.expires_at', '>', now),
-            ),
-          ),
+        // Uncorrelated: the open sessions' blobs are gathered once, not looked up per blob.
+        .where('sha256', 'not in', (eb) =>
+          eb
+            .selectFrom('session_blobs')
+            .innerJoin('upload_sessions', 'upload_sessions.id', 'session_blobs.session_id')
+            .select('session_blobs.sha256')
+            .where('upload_sessions.state', '=', 'open')
+            .where('upload_sessions.expires_at', '>', now),
         )
         .execute();
       const doomed = tx.selectFrom('blobs').select('sha256').where('deleting_at', 'is not', null);
@@ -488,11 +473,19 @@ function toFileEntry(row: { path: string; sha256: string; size: number | string 
   return row.mime === null ? { path: row.path, sha256: row.sha256, size: Number(row.size) } : { path: row.path, sha256: row.sha256, size: Number(row.size), mime: row.mime };
 }
 
+/** The files_json column: [path, sha256, size, mime or null] per file. */
+function parseFiles(json: string): FileEntry[] {
+  return (JSON.parse(json) as Array<[string, string, number, string | null]>).map(([path, sha256, size, mime]) => toFileEntry({ path, sha256, size, mime }));
+}
+
 function toManifestRecord(row: { id: string; created_at: string; file_count: number; total_bytes: number | string | bigint }): ManifestRecord {
   return { manifestId: row.id, createdAt: row.created_at, fileCount: Number(row.file_count), totalBytes: Number(row.total_bytes) };
 }
 
-function toSessionRecord(row: Database['upload_sessions']): SessionRecord {
+/** Every column but files_json, which only completion reads. */
+const SESSION_COLUMNS = ['id', 'tenant_id', 'upload_token_hash', 'state', 'created_at', 'expires_at', 'file_count', 'blob_count', 'total_bytes', 'manifest_id'] as const;
+
+function toSessionRecord(row: Omit<Database['upload_sessions'], 'files_json'>): SessionRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,

@@ -51,29 +51,21 @@ export const initial: Migration = {
       .addColumn('blob_count', 'integer', (c) => c.notNull())
       .addColumn('total_bytes', sql`bigint`, (c) => c.notNull())
       .addColumn('manifest_id', 'text')
+      // The session's file list, as a JSON array of [path, sha256, size, mime]: read back whole, only
+      // to complete the session, so one value is cheaper than 100,000 indexed rows.
+      .addColumn('files_json', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('upload_sessions_state_expires').on('upload_sessions').columns(['state', 'expires_at']).execute();
 
     await db.schema
-      .createTable('session_files')
-      .addColumn('session_id', 'text', (c) => c.notNull().references('upload_sessions.id').onDelete('cascade'))
-      .addColumn('path', 'text', (c) => c.notNull())
-      .addColumn('sha256', 'text', (c) => c.notNull())
-      .addColumn('size', sql`bigint`, (c) => c.notNull())
-      .addColumn('mime', 'text')
-      .addPrimaryKeyConstraint('session_files_pk', ['session_id', 'path'])
-      .execute();
-
-    await db.schema
       .createTable('session_blobs')
-      .addColumn('session_id', 'text', (c) => c.notNull().references('upload_sessions.id').onDelete('cascade'))
+      .addColumn('session_id', 'text', (c) => c.notNull())
       .addColumn('sha256', 'text', (c) => c.notNull())
       .addColumn('ordinal', 'integer', (c) => c.notNull())
       .addColumn('size', sql`bigint`, (c) => c.notNull())
       .addColumn('mime', 'text')
       .addPrimaryKeyConstraint('session_blobs_pk', ['session_id', 'sha256'])
       .execute();
-    await db.schema.createIndex('session_blobs_sha256').on('session_blobs').column('sha256').execute();
 
     await db.schema
       .createTable('manifests')
@@ -99,7 +91,7 @@ export const initial: Migration = {
   },
 
   async down(db: Kysely<unknown>): Promise<void> {
-    for (const table of ['manifest_files', 'manifests', 'session_blobs', 'session_files', 'upload_sessions', 'tenant_blobs', 'blobs', 'api_tokens', 'tenants']) {
+    for (const table of ['manifest_files', 'manifests', 'session_blobs', 'upload_sessions', 'tenant_blobs', 'blobs', 'api_tokens', 'tenants']) {
       await db.schema.dropTable(table).ifExists().execute();
     }
   },
