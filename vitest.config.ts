@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    globalSetup: ['test/support/global-setup.ts'],
     // Most suites wait on sockets, child processes and fsync rather than on the CPU.
     maxWorkers: 3,
     hookTimeout: 60_000,
