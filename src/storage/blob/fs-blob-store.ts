@@ -11,8 +11,8 @@ import { AppError, isAppError } from '../../domain/errors.js';
 import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from './blob-store.js';
 
 /** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-const MAX_WRITES_IN_FLIGHT = 4;
+const WRITE_BATCH_BYTES = 512 * 1024;
+const MAX_WRITES_IN_FLIGHT = 2;
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
