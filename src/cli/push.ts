@@ -12,6 +12,7 @@ import {
   SESSION_TTL_MIN_SECONDS,
 } from './push/constants.js';
 import { toCliError } from './push/failure.js';
+import { defaultHashCacheDir } from './push/hash-cache.js';
 import { ProgressDisplay } from './push/progress.js';
 import { describeDryRun, dryRunPush, pushDirectory } from './push/push-directory.js';
 import type { PushOptions } from './push/push-directory.js';
@@ -25,6 +26,8 @@ interface PushFlags {
   sessionTtl?: number;
   dryRun?: boolean;
   json?: boolean;
+  /** False with `--no-cache`. */
+  cache: boolean;
 }
 
 export function pushCommand(): Command {
@@ -54,10 +57,12 @@ export function pushCommand(): Command {
       )
       .option('--dry-run', 'list the files that would upload, without uploading (creates a session to ask, then aborts it)')
       .option('--json', 'print one JSON object with the manifest id and counts instead of the bare id')
+      .option('--no-cache', 'hash every file, neither reading nor writing the local hash cache')
       .addHelpText(
         'after',
         '\nExit codes: 0 pushed; 1 failed (after retries); 2 usage error, or the token was refused (401/403).\n' +
-          'Ignores .git and the paths listed in DIR/.presscloudignore (gitignore syntax).',
+          'Ignores .git and the paths listed in DIR/.presscloudignore (gitignore syntax).\n' +
+          'Remembers file hashes in $PRESSCLOUD_CACHE_DIR (default $XDG_CACHE_HOME/presscloud or ~/.cache/presscloud).',
       )
       // addCommand does not pass the program's settings down: usage errors must reach main's handler, not exit here.
       .exitOverride()
@@ -85,6 +90,7 @@ async function runPush(directory: string, flags: PushFlags): Promise<void> {
     stallTimeoutMs: flags.stallTimeout * 1000,
     sessionTtlSeconds: flags.sessionTtl,
     progress: new ProgressDisplay(process.stderr),
+    hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
   };
   if (flags.dryRun) {
     const report = await dryRunPush(options);

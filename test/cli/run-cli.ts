@@ -1,9 +1,12 @@
 // Runs the built CLI (`node bin/presscloud.js …`, i.e. dist/) as a child process and collects what it wrote.
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/presscloud.js');
+/** `push` keeps a hash cache; tests must not write into the developer's ~/.cache. One file per pushed temp dir. */
+const TEST_HASH_CACHE_DIR = path.join(tmpdir(), 'presscloud-cli-test-hash-cache');
 
 export interface CliRun {
   exitCode: number | null;
@@ -15,7 +18,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   return new Promise((resolve, reject) => {
     // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

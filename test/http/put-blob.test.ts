@@ -91,8 +91,8 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     const blob = makeBlob('big.bin', Buffer.alloc(3 * 1024 * 1024, 7));
     const session = await api.createSession([blob]);
     const responses = await Promise.all(Array.from({ length: 12 }, () => api.putBlob(session, blob.sha256, blob.bytes)));
-    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ alreadyPresent: boolean }>;
+    expect(responses.map((r) => r.status), JSON.stringify(bodies)).toEqual(Array(12).fill(200));
     expect(bodies.some((b) => !b.alreadyPresent)).toBe(true);
     expect((await storedFiles()).filter((name) => name === blob.sha256)).toHaveLength(1);
     expect(sha256Of(await storedBytes(blob.sha256))).toBe(blob.sha256);

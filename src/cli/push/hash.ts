@@ -1,6 +1,8 @@
 // Hashes the walked files in parallel, with a bound on the files open at once.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { HashCache } from './hash-cache.js';
 import { mapWithConcurrency } from './pool.js';
 import type { WalkedFile } from './walk.js';
 
@@ -12,11 +14,15 @@ export interface HashOptions {
   concurrency: number;
   onBytes?: (bytes: number) => void;
   onFileDone?: () => void;
+  /** Reuses the hash of a file whose stat is unchanged, and remembers the fresh ones. */
+  cache?: HashCache;
 }
 
 export function hashFiles(files: readonly WalkedFile[], options: HashOptions): Promise<HashedFile[]> {
   return mapWithConcurrency(files, options.concurrency, async (file) => {
-    const { sha256, size } = await hashFile(file.absolutePath, options.onBytes);
+    const { sha256, size } = options.cache
+      ? await hashThroughCache(file, options.cache, options.onBytes)
+      : await hashFile(file.absolutePath, options.onBytes);
     options.onFileDone?.();
     // The size read now wins over the walk's: the file may have grown in between, and the manifest must match the bytes.
     return { ...file, sha256, size };
@@ -36,4 +42,23 @@ export async function hashFile(
     onBytes?.(bytes.byteLength);
   }
   return { sha256: hash.digest('hex'), size };
+}
+
+async function hashThroughCache(
+  file: WalkedFile,
+  cache: HashCache,
+  onBytes?: (bytes: number) => void,
+): Promise<{ sha256: string; size: number }> {
+  // Stat before reading: if the file changes while being read, its stamp changes too, and the next push re-hashes it.
+  const stamp = await stat(file.absolutePath);
+  const cached = cache.lookup(file.path, stamp);
+  if (cached !== undefined) {
+    // Counted as done, so the progress line and its ETA cover the whole tree.
+    onBytes?.(stamp.size);
+    return { sha256: cached, size: stamp.size };
+  }
+  const hashed = await hashFile(file.absolutePath, onBytes);
+  // A size that differs from the stat means the file changed mid-read: its hash belongs to no stamp we know.
+  if (hashed.size === stamp.size) cache.record(file.path, stamp, hashed.sha256, Date.now());
+  return hashed;
 }

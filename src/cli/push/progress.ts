@@ -59,8 +59,8 @@ export class ProgressDisplay {
     if (this.live) this.redraw();
   }
 
-  /** Closes the phase with a summary line. */
-  end(): void {
+  /** Closes the phase with a summary line; `detail` goes in parentheses after the count. */
+  end(detail?: string): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (!this.state) return;
@@ -69,7 +69,7 @@ export class ProgressDisplay {
     this.clearLine();
     const verb = phase === 'hashing' ? 'hashed' : 'uploaded';
     this.stream.write(
-      `${verb} ${counted(doneItems, unit)}, ${formatBytes(doneBytes)} in ${seconds.toFixed(1)} s (${formatRate(doneBytes, seconds)})\n`,
+      `${verb} ${counted(doneItems, unit)}${detail ? ` (${detail})` : ''}, ${formatBytes(doneBytes)} in ${seconds.toFixed(1)} s (${formatRate(doneBytes, seconds)})\n`,
     );
     this.state = undefined;
   }

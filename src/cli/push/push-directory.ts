@@ -1,4 +1,5 @@
 // The push itself: walk, hash, open a session, upload what is missing, complete; renewing an expired session.
+import { realpath } from 'node:fs/promises';
 import { lookup as mimeOfPath } from 'mime-types';
 import { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
@@ -7,6 +8,7 @@ import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { HASH_CONCURRENCY, MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
 import { hashFiles } from './hash.js';
 import type { HashedFile } from './hash.js';
+import { HashCache } from './hash-cache.js';
 import { counted, formatBytes } from './progress.js';
 import type { ProgressDisplay } from './progress.js';
 import { withRetry } from './retry.js';
@@ -25,6 +27,8 @@ export interface PushOptions {
   stallTimeoutMs: number;
   sessionTtlSeconds: number | undefined;
   progress: ProgressDisplay;
+  /** Where the hash cache lives; undefined disables it (`--no-cache`). */
+  hashCacheDir: string | undefined;
 }
 
 export interface PushSummary {
@@ -98,13 +102,24 @@ class PreparedPush {
     const { progress } = options;
     const walked = await walkDirectory(options.directory, { warn: (message) => progress.note(`warning: ${message}`) });
     if (walked.length === 0) throw new CliError(`${options.directory} has no files to push`, EXIT_USAGE);
+    const cache =
+      options.hashCacheDir === undefined ? undefined : await HashCache.load(options.hashCacheDir, await realpath(options.directory));
     progress.start('hashing', 'file', walked.length, walked.reduce((sum, file) => sum + file.size, 0));
     const files = await hashFiles(walked, {
       concurrency: HASH_CONCURRENCY,
       onBytes: (bytes) => progress.addBytes(bytes),
       onFileDone: () => progress.addItem(),
+      cache,
     });
-    progress.end();
+    progress.end(cache ? `${cache.hits} from cache` : undefined);
+    if (cache) {
+      // The hashes are right whatever happens to the upload, so they are saved now; a cache that cannot be written
+      // only costs the next push some time.
+      await cache.save().catch((err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        progress.note(`warning: could not write the hash cache ${cache.file}: ${reason}`);
+      });
+    }
     return new PreparedPush(startedAt, options, files, files.map(manifestEntry));
   }
 

@@ -13,6 +13,8 @@ import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob
 /** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
 const WRITE_BATCH_BYTES = 512 * 1024;
 const MAX_WRITES_IN_FLIGHT = 2;
+/** A big body is flushed to disk as it arrives, so the fsync after its last byte has little left to do. */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -117,16 +119,24 @@ export class FsBlobStore implements BlobStore {
       let position = 0;
       let batch: Buffer[] = [];
       let batchBytes = 0;
+      let syncedUpTo = 0;
       const flush = async (): Promise<void> => {
         if (batchBytes === 0) return;
         const write = handle.writev(batch, position);
         position += batchBytes;
         batch = [];
         batchBytes = 0;
-        const tracked = write.finally(() => inFlight.delete(tracked));
+        track(write);
+        if (position - syncedUpTo >= SYNC_EVERY_BYTES) {
+          syncedUpTo = position;
+          track(write.then(() => handle.datasync()));
+        }
+        while (inFlight.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(inFlight);
+      };
+      const track = (operation: Promise<unknown>): void => {
+        const tracked: Promise<unknown> = operation.finally(() => inFlight.delete(tracked));
         tracked.catch(() => {}); // handled where it is awaited; this keeps a failed write from being "unhandled" meanwhile
         inFlight.add(tracked);
-        if (inFlight.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(inFlight);
       };
       for await (const chunk of signal ? abortable(body, signal) : body) {
         verifier.update(chunk);
@@ -148,16 +158,22 @@ export class FsBlobStore implements BlobStore {
   /** link() never overwrites: an existing key means the blob is already there. */
   private async commit(tmpPath: string, finalPath: string): Promise<{ created: boolean }> {
     const dir = path.dirname(finalPath);
-    const firstCreated = await fs.mkdir(dir, { recursive: true });
-    // New fan-out directories are entries in their parents: make those durable too.
-    if (firstCreated !== undefined) {
-      for (let created = dir; created.length >= firstCreated.length; created = path.dirname(created)) await fsyncDir(path.dirname(created));
-    }
     try {
       await fs.link(tmpPath, finalPath);
     } catch (err) {
       if (errnoOf(err) === 'EEXIST') return { created: false };
-      throw err;
+      if (errnoOf(err) !== 'ENOENT') throw err;
+      // The fan-out directory is new: create it, make its entry in its parent durable, and link again.
+      const firstCreated = await fs.mkdir(dir, { recursive: true });
+      if (firstCreated !== undefined) {
+        for (let created = dir; created.length >= firstCreated.length; created = path.dirname(created)) await fsyncDir(path.dirname(created));
+      }
+      try {
+        await fs.link(tmpPath, finalPath);
+      } catch (again) {
+        if (errnoOf(again) === 'EEXIST') return { created: false };
+        throw again;
+      }
     }
     await fsyncDir(dir);
     return { created: true };

@@ -110,6 +110,7 @@ export class S3BlobStore implements BlobStore {
   private readonly multipartThreshold: number;
   private readonly partSize: number;
   private readonly staleUploadAgeMs: number;
+  private readonly commitsInFlight = new Map<string, Promise<unknown>>();
 
   constructor(location: S3Location, options: S3BlobStoreOptions = {}) {
     this.client = options.client ?? new S3Client({ ...s3ClientConfigFromEnv(process.env), logger: QUIET_SDK_LOGGER });
@@ -235,11 +236,13 @@ export class S3BlobStore implements BlobStore {
       throw err;
     }
     return {
-      commit: async (key) => {
+      commit: (key) => {
         const objectKey = this.objectKey(key);
-        // Checked first as well: some stores (s3rver) ignore If-None-Match and would rewrite the object.
-        if ((await this.head(objectKey)) !== null) return { created: false };
-        return { created: await this.copyIntoPlace(stagingKey, objectKey) };
+        return this.oneCommitAtATime(objectKey, async () => {
+          // Checked first as well: some stores (s3rver) ignore If-None-Match and would rewrite the object.
+          if ((await this.head(objectKey)) !== null) return { created: false };
+          return { created: await this.copyIntoPlace(stagingKey, objectKey) };
+        });
       },
       discard: () => this.deleteQuietly(stagingKey),
     };
@@ -314,11 +317,13 @@ export class S3BlobStore implements BlobStore {
     }
     let completed = false;
     return {
-      commit: async (key) => {
+      commit: (key) => {
         requireHomeKey(key, homeKey);
-        if ((await this.head(objectKey)) !== null) return { created: false };
-        completed = await this.completeUpload(objectKey, uploadId, parts);
-        return { created: completed };
+        return this.oneCommitAtATime(objectKey, async () => {
+          if ((await this.head(objectKey)) !== null) return { created: false };
+          completed = await this.completeUpload(objectKey, uploadId, parts);
+          return { created: completed };
+        });
       },
       discard: async () => {
         if (!completed) await this.abortUploadQuietly(objectKey, uploadId);
@@ -385,6 +390,22 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** A conditional write failed because the object exists, or because a concurrent write of it won. */
+  /**
+   * Concurrent commits of one key in this process go one after another: the later ones then find the
+   * object and skip the copy. Stores that write objects non-atomically (s3rver) fail a copy that races
+   * another copy to the same key; across instances, S3 and R2 keep the last complete copy.
+   */
+  private oneCommitAtATime<T>(objectKey: string, commit: () => Promise<T>): Promise<T> {
+    const previous = this.commitsInFlight.get(objectKey) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(commit);
+    const settled = next.catch(() => undefined);
+    this.commitsInFlight.set(objectKey, settled);
+    void settled.then(() => {
+      if (this.commitsInFlight.get(objectKey) === settled) this.commitsInFlight.delete(objectKey);
+    });
+    return next;
+  }
+
   private async lostToExistingObject(err: unknown, objectKey: string): Promise<boolean> {
     if (isS3Error(err, S3_ALREADY_EXISTS_ERROR_CODES)) return true;
     return isS3Error(err, S3_WRITE_CONFLICT_ERROR_CODES) && (await this.head(objectKey)) !== null;
