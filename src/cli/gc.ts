@@ -1,7 +1,5 @@
 // `presscloud gc`: one garbage collection against the stores, safe beside running servers.
 import { Command, Option } from 'commander';
-import { collectGarbage } from '../domain/garbage-collector.js';
-import { openBlobStore, openMetadataStore } from '../runtime.js';
 import { addStoreOptions, storeConfig } from './store-options.js';
 
 interface GcFlags {
@@ -20,6 +18,8 @@ export function gcCommand(): Command {
       .option('--json', 'print the result as JSON'),
   ).action(async (flags: GcFlags) => {
     const config = storeConfig(flags, { gcGraceSeconds: flags.graceSeconds });
+    // Loaded here, not at the top: every command's start pays for what the CLI imports eagerly.
+    const [{ collectGarbage }, { openBlobStore, openMetadataStore }] = await Promise.all([import('../domain/garbage-collector.js'), import('../runtime.js')]);
     const metadata = await openMetadataStore(config);
     try {
       // No blobs.init(): on the file store it clears the temporaries of servers uploading right now.

@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { buildConfig, SETTINGS, type Config } from '../config.js';
 import { issueApiToken } from '../domain/api-tokens.js';
-import { startServer } from '../server.js';
 import type { MetadataStore } from '../storage/metadata/metadata-store.js';
 
 export function serveCommand(): Command {
@@ -15,6 +14,8 @@ export function serveCommand(): Command {
   return command.action(async (parsed: Record<string, unknown>) => {
     // Commander names a value after its flag (--shutdown-timeout → shutdownTimeout), not after the setting's key.
     const flags: Partial<Record<keyof Config, unknown>> = Object.fromEntries(options.map(({ key, option }) => [key, parsed[option.attributeName()]]));
+    // Loaded here, not at the top: `presscloud push` and `--help` need none of the server.
+    const { startServer } = await import('../server.js');
     const config = buildConfig(flags, process.env);
     const server = await startServer(config);
     await bootstrapFirstToken(server.backends.metadata);

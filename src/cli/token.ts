@@ -3,7 +3,6 @@ import { Command, Option } from 'commander';
 import { hashToken } from '../domain/tokens.js';
 import { SCOPES, type Scope } from '../domain/types.js';
 import { issueApiToken } from '../domain/api-tokens.js';
-import { openMetadataStore } from '../runtime.js';
 import type { MetadataStore } from '../storage/metadata/metadata-store.js';
 import { CliError } from './cli-error.js';
 import { addStoreOptions, storeConfig } from './store-options.js';
@@ -59,6 +58,7 @@ function parseScopes(list: string): Scope[] {
 }
 
 async function withMetadata(flags: StoreFlags, work: (metadata: MetadataStore) => Promise<void>): Promise<void> {
+  const { openMetadataStore } = await import('../runtime.js');
   const metadata = await openMetadataStore(storeConfig(flags));
   try {
     await work(metadata);
