@@ -42,6 +42,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             redact: { paths: ['req.headers.authorization', 'req.headers["x-upload-token"]', 'uploadToken'], censor: '[redacted]' },
           },
     bodyLimit: config.maxJsonBodyBytes,
+    // One line per request, written when it is answered (below), instead of Fastify's two.
+    disableRequestLogging: true,
     // Bodies are timed by their idle gaps (bodyWithIdleTimeout), not by a whole-request deadline that
     // would cut long uploads.
     requestTimeout: 0,
@@ -75,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', authHook(deps.service, createRateLimiter(config.rateLimitPerMinute)));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     deps.metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
     deps.metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
