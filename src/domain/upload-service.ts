@@ -142,17 +142,17 @@ export class UploadService {
     this.requireScope(principal, 'upload');
     if (!isSha256(input.sha256)) throw new AppError('invalid_sha256');
     const sha256 = input.sha256.toLowerCase();
-    const session = await this.findSession(principal, input.sessionId);
+    const context = await this.metadata.putContext(principal.tenantId, input.sessionId, sha256);
+    if (!context) throw new AppError('session_not_found');
+    const { session, blob, held } = context;
     this.checkUploadToken(session, input.uploadToken);
     this.checkWritable(session);
-    const blob = await this.metadata.getSessionBlob(session.id, sha256);
     if (!blob) throw new AppError('blob_not_in_session');
     if (input.contentType !== undefined && !isOctetStream(input.contentType)) throw new AppError('unsupported_content_type');
     if (input.contentLength !== undefined && input.contentLength !== blob.size) {
       throw new AppError('size_mismatch', `Content-Length is ${input.contentLength}; the manifest's size is ${blob.size}.`);
     }
     const key = blobKey(sha256);
-    const held = await this.metadata.tenantBlob(principal.tenantId, sha256);
     if (held) {
       // Nothing to store, but a 200 still means these bytes hash to the sha256: read and check them.
       await verifyWithoutStoring(countBytes(input.body, this.metrics), { sha256, size: blob.size });

@@ -148,6 +148,27 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.getSessionBlob('us_unknown', x.sha256)).toBeNull();
       });
 
+      it('putContext reads the session, the named blob and the tenant\'s presence at once, per tenant', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const [x, y] = descendingBlobs(2);
+        const { id } = await openSession(a.id, [file('page.html', x, 'text/html'), file('data.bin', y)]);
+        expect(await commit(a.id, x, at(0), 'text/html')).toBe(false);
+
+        const held = await store.putContext(a.id, id, x.sha256);
+        expect(held?.session).toEqual(await store.getSession(a.id, id));
+        expect(held?.blob).toEqual({ sha256: x.sha256, size: x.size, mime: 'text/html' });
+        expect(held?.held).toEqual({ mime: 'text/html', size: x.size });
+
+        const notHeld = await store.putContext(a.id, id, y.sha256);
+        expect(notHeld?.blob).toEqual({ sha256: y.sha256, size: y.size, mime: null });
+        expect(notHeld?.held).toBeUndefined();
+
+        expect((await store.putContext(a.id, id, hex('not named')))?.blob).toBeNull();
+        expect(await store.putContext(b.id, id, x.sha256)).toBeNull();
+        expect(await store.putContext(a.id, 'us_unknown', x.sha256)).toBeNull();
+      });
+
       it('sessionFiles lists the files sorted by the UTF-8 bytes of their paths', async () => {
         const a = await store.ensureTenant('a');
         const [x] = descendingBlobs(1);

@@ -70,7 +70,7 @@ it('keeps tokens out of every log line through a full flow with its failures', a
   await server.exited;
   const logs = server.stdout() + server.stderr();
   // The logs are really there, at trace level, with the requests' URLs.
-  expect(logs).toContain('incoming request');
+  expect(logs).toContain('"msg":"request"');
   expect(logs).toContain(session.uploadSessionId);
   for (const secret of secrets) {
     expect(logs).not.toContain(secret);

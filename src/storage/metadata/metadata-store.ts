@@ -22,6 +22,12 @@ export interface BlobRecord {
   readonly now: string;
 }
 
+export interface PutContext {
+  readonly session: SessionRecord;
+  readonly blob: SessionBlob | null;
+  readonly held: { readonly mime: string | null; readonly size: number } | undefined;
+}
+
 export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
 
 export type CompleteOutcome =
@@ -57,6 +63,11 @@ export interface MetadataStore {
   getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null>;
   /** The blob the session names with this sha256, or null. */
   getSessionBlob(sessionId: string, sha256: string): Promise<SessionBlob | null>;
+  /**
+   * Everything a blob PUT checks, in one read: the tenant's session (null as getSession), the blob the
+   * session names with this sha256 (as getSessionBlob), and whether the tenant holds it (as tenantBlob).
+   */
+  putContext(tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null>;
   /** The session's blobs that its tenant does not hold yet, in manifest order. */
   missingBlobs(tenantId: string, sessionId: string): Promise<string[]>;
   /** The session's files sorted by path (for the manifest id). */

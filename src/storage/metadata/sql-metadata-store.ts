@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import { comparePaths } from '../../domain/manifest.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
 import type { Dialect } from './database.js';
-import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession } from './metadata-store.js';
+import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession, PutContext } from './metadata-store.js';
 import { insertJsonRows } from './json-rows.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -141,6 +141,27 @@ export class SqlMetadataStore implements MetadataStore {
     return this.guard(async () => {
       const row = await this.db.selectFrom('session_blobs').select(['sha256', 'size', 'mime']).where('session_id', '=', sessionId).where('sha256', '=', sha256).executeTakeFirst();
       return row ? { sha256: row.sha256, size: Number(row.size), mime: row.mime } : null;
+    });
+  }
+
+  async putContext(tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> {
+    return this.guard(async () => {
+      const row = await this.db
+        .selectFrom('upload_sessions')
+        .leftJoin('session_blobs', (join) => join.onRef('session_blobs.session_id', '=', 'upload_sessions.id').on('session_blobs.sha256', '=', sha256))
+        .leftJoin('tenant_blobs', (join) => join.onRef('tenant_blobs.tenant_id', '=', 'upload_sessions.tenant_id').on('tenant_blobs.sha256', '=', sha256))
+        .leftJoin('blobs', (join) => join.onRef('blobs.sha256', '=', 'tenant_blobs.sha256').on('blobs.deleting_at', 'is', null))
+        .select(SESSION_COLUMNS.map((column) => `upload_sessions.${column}` as const))
+        .select(['session_blobs.size as blob_size', 'session_blobs.mime as blob_mime', 'tenant_blobs.mime as held_mime', 'blobs.size as held_size'])
+        .where('upload_sessions.id', '=', sessionId)
+        .where('upload_sessions.tenant_id', '=', tenantId)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        session: toSessionRecord(row),
+        blob: row.blob_size === null ? null : { sha256, size: Number(row.blob_size), mime: row.blob_mime },
+        held: row.held_size === null ? undefined : { mime: row.held_mime, size: Number(row.held_size) },
+      };
     });
   }
 
