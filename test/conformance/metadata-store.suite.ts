@@ -246,7 +246,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.tenantBlob(b.id, x.sha256)).toEqual({ mime: null, size: x.size });
       });
 
-      it('commitBlob records no presence when commitBytes throws (the claimed row stays for GC)', async () => {
+      it('commitBlob records nothing when commitBytes throws', async () => {
         const a = await store.ensureTenant('a');
         const [x] = descendingBlobs(1);
         const { id } = await openSession(a.id, [file('f', x)]);
@@ -259,28 +259,8 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
 
         expect(await store.tenantBlob(a.id, x.sha256)).toBeUndefined();
         expect(await store.missingBlobs(a.id, id)).toEqual([x.sha256]);
-        // The claim made before the bytes stays: a row without presence, which GC collects when unreferenced.
-        expect(await store.knownBlobs([x.sha256])).toEqual(new Set([x.sha256]));
+        expect(await store.knownBlobs([x.sha256])).toEqual(new Set());
         expect(await commit(a.id, x)).toBe(false);
-      });
-
-      it('recordBlobs refuses a blob without a row or with a tombstone, and claimBlobs refuses a tombstoned one', async () => {
-        const a = await store.ensureTenant('a');
-        const [x, tombstoned, unclaimed] = descendingBlobs(3);
-        await openSession(a.id, [file('f', x)]);
-        const recordOf = (blob: { sha256: string; size: number }) => ({ tenantId: a.id, sha256: blob.sha256, size: blob.size, mime: null, now: at(0) });
-        // An orphan handed to tombstoneGarbage gets a tombstone row: what a running collection leaves.
-        expect(await store.tombstoneGarbage(at(0), [tombstoned.sha256], at(0))).toEqual([tombstoned.sha256]);
-
-        const claims = await store.claimBlobs([recordOf(x), recordOf(tombstoned)]);
-        expect(claims[0]).toEqual({});
-        expect(claims[1]).toMatchObject({ error: expect.objectContaining({ code: 'storage_unavailable' }) });
-
-        const records = await store.recordBlobs([recordOf(x), recordOf(tombstoned), recordOf(unclaimed)]);
-        expect(records[0]).toEqual({ alreadyPresent: false });
-        expect(records[1]).toMatchObject({ error: expect.objectContaining({ code: 'storage_unavailable' }) });
-        expect(records[2]).toMatchObject({ error: expect.objectContaining({ code: 'storage_unavailable' }) });
-        expect(await store.tenantBlob(a.id, tombstoned.sha256)).toBeUndefined();
       });
 
       it('commitBlob of one blob by 8 callers at once answers alreadyPresent=false exactly once', async () => {

@@ -126,9 +126,7 @@ function blobsNamedByMetadata(): Set<string> {
   try {
     const rows = db
       .prepare(
-        // What a user can reach: a tenant's presence and the manifests. (A bare blobs row is a claim taken
-        // before the bytes are linked; a crash may leave one without bytes, and GC collects it.)
-        `select sha256 from tenant_blobs union select sha256 from manifest_files`,
+        `select sha256 from tenant_blobs union select sha256 from manifest_files union select sha256 from blobs where deleting_at is null`,
       )
       .all() as Array<{ sha256: string }>;
     return new Set(rows.map((r) => r.sha256));

@@ -83,26 +83,20 @@ export interface MetadataStore {
   /** The mime this tenant's blob is served with, or undefined when the tenant does not hold it. */
   tenantBlob(tenantId: string, sha256: string): Promise<{ mime: string | null; size: number } | undefined>;
   /**
-   * Records that the blob is stored and that the tenant holds it: claimBlobs, then `commitBytes` (which
-   * makes the bytes visible at their key), then recordBlobs. Throws storage_unavailable (retryable) when
-   * garbage collection is deleting the blob. alreadyPresent: the tenant held it before.
+   * Records that the blob is stored and that the tenant holds it. `commitBytes` (which makes the bytes
+   * visible at their key) runs inside the same transaction, after the check that garbage collection is
+   * not deleting this blob, so a collection never interleaves with it. Throws storage_unavailable
+   * (retryable) while a collection is deleting the blob. alreadyPresent: the tenant held it before.
    */
   commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }>;
 
   /**
-   * Before a blob's bytes go to their key: makes sure its row exists and is freshly touched, so garbage
-   * collection will not pick it, or answers storage_unavailable (retryable) for a blob a collection is
-   * deleting. One transaction for the batch; no I/O beyond the database happens inside it.
+   * commitBlob for many blobs in one transaction (group commit: one durable commit for the batch).
+   * `commitBytes(i)` runs for each blob the collector is not deleting, concurrently; a blob whose
+   * commitBytes fails gets that error and no rows. Of several entries for one tenant and blob, the
+   * first that is new to the tenant answers alreadyPresent false.
    */
-  claimBlobs(blobs: readonly BlobRecord[]): Promise<Array<{ readonly error?: unknown }>>;
-
-  /**
-   * After the bytes are durable at their key: records that each tenant holds its blob. A blob whose row
-   * a collection tombstoned or removed since its claim answers storage_unavailable (its bytes may be
-   * gone). Of several entries for one tenant and blob, the first new to the tenant answers
-   * alreadyPresent false.
-   */
-  recordBlobs(blobs: readonly BlobRecord[]): Promise<BlobCommitResult[]>;
+  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
 
   getManifest(tenantId: string, manifestId: string): Promise<(ManifestRecord & { files: FileEntry[] }) | null>;
 

@@ -17,11 +17,6 @@ export interface ApiTokensTable {
   revoked_at: string | null;
 }
 
-/**
- * A blob the store holds or is about to: claimed (row inserted or touched) before its bytes are linked
- * into place, so a crash can leave a row without bytes; tenant_blobs, written only after the bytes are
- * durable, is what says a blob is present.
- */
 export interface BlobsTable {
   sha256: string;
   size: BigIntColumn;

@@ -234,44 +234,51 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
-    const [claim] = await this.claimBlobs([blob]);
-    if (claim.error) throw claim.error;
-    await commitBytes();
-    const [result] = await this.recordBlobs([blob]);
+    const [result] = await this.commitBlobs([blob], () => commitBytes());
     if ('error' in result) throw result.error;
     return result;
   }
 
-  async claimBlobs(blobs: readonly BlobRecord[]): Promise<Array<{ readonly error?: unknown }>> {
+  async commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> {
     return this.writeTx('shared', async (tx) => {
-      const rows = await blobRowsIn(tx, blobs);
-      const claimable = new Map<string, BlobRecord>();
-      const results = blobs.map((blob) => {
-        if (rows.get(blob.sha256)?.deleting_at) return { error: beingCollected() };
-        claimable.set(blob.sha256, blob);
-        return {};
-      });
-      for (const batch of batches([...claimable.values()])) {
+      const results: BlobCommitResult[] = new Array(blobs.length);
+      const shas = [...new Set(blobs.map((b) => b.sha256))];
+      const doomed = new Set<string>();
+      for (const batch of batches(shas)) {
+        const rows = await tx.selectFrom('blobs').select('sha256').where('sha256', 'in', batch).where('deleting_at', 'is not', null).execute();
+        for (const row of rows) doomed.add(row.sha256);
+      }
+      const committed: number[] = [];
+      await Promise.all(
+        blobs.map(async (blob, index) => {
+          if (doomed.has(blob.sha256)) {
+            results[index] = { error: new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', { headers: { 'retry-after': '1' } }) };
+            return;
+          }
+          try {
+            await commitBytes(index);
+            committed.push(index);
+          } catch (err) {
+            results[index] = { error: err };
+          }
+        }),
+      );
+      committed.sort((a, b) => a - b);
+      const blobRows = new Map<string, BlobRecord>();
+      const tenantRows = new Map<string, BlobRecord>();
+      for (const index of committed) {
+        const blob = blobs[index];
+        if (!blobRows.has(blob.sha256)) blobRows.set(blob.sha256, blob);
+        const key = `${blob.tenantId}/${blob.sha256}`;
+        if (!tenantRows.has(key)) tenantRows.set(key, blob);
+      }
+      for (const batch of batches([...blobRows.values()])) {
         await tx
           .insertInto('blobs')
           .values(batch.map((b) => ({ sha256: b.sha256, size: b.size, created_at: b.now, touched_at: b.now, deleting_at: null })))
           .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: (eb) => eb.ref('excluded.touched_at') }))
           .execute();
       }
-      return results;
-    });
-  }
-
-  async recordBlobs(blobs: readonly BlobRecord[]): Promise<BlobCommitResult[]> {
-    return this.writeTx('shared', async (tx) => {
-      const rows = await blobRowsIn(tx, blobs);
-      const results: BlobCommitResult[] = new Array(blobs.length);
-      const tenantRows = new Map<string, BlobRecord>();
-      blobs.forEach((blob, index) => {
-        const row = rows.get(blob.sha256);
-        if (!row || row.deleting_at) results[index] = { error: beingCollected() };
-        else if (!tenantRows.has(`${blob.tenantId}/${blob.sha256}`)) tenantRows.set(`${blob.tenantId}/${blob.sha256}`, blob);
-      });
       const newToTenant = new Set<string>();
       for (const batch of batches([...tenantRows.values()])) {
         const inserted = await tx
@@ -282,9 +289,10 @@ export class SqlMetadataStore implements MetadataStore {
           .execute();
         for (const row of inserted) newToTenant.add(`${row.tenant_id}/${row.sha256}`);
       }
-      blobs.forEach((blob, index) => {
-        if (!results[index]) results[index] = { alreadyPresent: !newToTenant.delete(`${blob.tenantId}/${blob.sha256}`) };
-      });
+      for (const index of committed) {
+        const key = `${blobs[index].tenantId}/${blobs[index].sha256}`;
+        results[index] = { alreadyPresent: !newToTenant.delete(key) };
+      }
       return results;
     });
   }
@@ -438,19 +446,6 @@ export class SqlMetadataStore implements MetadataStore {
       throw databaseError(err);
     }
   }
-}
-
-/** The blob rows (live or tombstoned) of these blobs, by sha256. */
-async function blobRowsIn(q: Executor, blobs: readonly BlobRecord[]): Promise<Map<string, { deleting_at: string | null }>> {
-  const rows = new Map<string, { deleting_at: string | null }>();
-  for (const batch of batches([...new Set(blobs.map((b) => b.sha256))])) {
-    for (const row of await q.selectFrom('blobs').select(['sha256', 'deleting_at']).where('sha256', 'in', batch).execute()) rows.set(row.sha256, row);
-  }
-  return rows;
-}
-
-function beingCollected(): AppError {
-  return new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', { headers: { 'retry-after': '1' } });
 }
 
 async function missingIn(q: Executor, tenantId: string, sessionId: string): Promise<string[]> {
