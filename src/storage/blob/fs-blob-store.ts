@@ -13,8 +13,6 @@ import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob
 /** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
 const WRITE_BATCH_BYTES = 512 * 1024;
 const MAX_WRITES_IN_FLIGHT = 2;
-/** A big body is flushed to disk as it arrives, so the fsync after its last byte has little left to do. */
-const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -119,7 +117,6 @@ export class FsBlobStore implements BlobStore {
       let position = 0;
       let batch: Buffer[] = [];
       let batchBytes = 0;
-      let syncedUpTo = 0;
       const flush = async (): Promise<void> => {
         if (batchBytes === 0) return;
         const write = handle.writev(batch, position);
@@ -127,10 +124,6 @@ export class FsBlobStore implements BlobStore {
         batch = [];
         batchBytes = 0;
         track(write);
-        if (position - syncedUpTo >= SYNC_EVERY_BYTES) {
-          syncedUpTo = position;
-          track(write.then(() => handle.datasync()));
-        }
         while (inFlight.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(inFlight);
       };
       const track = (operation: Promise<unknown>): void => {
