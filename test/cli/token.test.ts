@@ -1,13 +1,12 @@
 // `presscloud token create|list|revoke` end to end: the built CLI as a child process on SQLite and on
 // PostgreSQL, and the token it prints used against a real server over the same database.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestSchema } from '../support/postgres.js';
 import { makeTempDir, startServer, type TestServer } from '../support/server.js';
-import { runCli, type CliRun } from './run-cli.js';
+import { runCli, runProcess, type CliRun } from './run-cli.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN_LINE = /^pct_[A-Za-z0-9_-]{43}\n$/;
@@ -137,13 +136,5 @@ async function errorOf(response: Response): Promise<[number, string]> {
 }
 
 function npx(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--no-install', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
+  return runProcess('npx', ['--no-install', ...args], { cwd: REPO });
 }
