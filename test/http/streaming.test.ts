@@ -7,25 +7,25 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { Api } from '../support/api.js';
-import { spawnServer, type ChildServer } from '../support/child-server.js';
+import { processMemory, startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { makeTempDir } from '../support/server.js';
 
 const GiB = 1024 ** 3;
 const BLOCK = randomBytes(1024 * 1024);
 
 let dataDir: string;
-let server: ChildServer;
+let server: ServeProcess;
 let api: Api;
 
 beforeAll(async () => {
   dataDir = await makeTempDir();
-  server = await spawnServer(['--data-dir', dataDir]);
-  const token = /pct_[A-Za-z0-9_-]{43}/.exec(server.output())?.[0];
-  if (!token) throw new Error(`no bootstrap token in: ${server.output()}`);
+  server = await startServeProcess(dataDir);
+  const token = /pct_[A-Za-z0-9_-]{43}/.exec(server.stdout())?.[0];
+  if (!token) throw new Error(`no bootstrap token in: ${server.stdout()}`);
   api = new Api(server.url, token);
 });
 afterAll(async () => {
-  await server?.stop();
+  await server?.kill();
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
@@ -78,10 +78,10 @@ describe('streaming PUT bodies', () => {
     const tail = randomBytes(17);
     const blob = repeatedBlob(GiB / BLOCK.length, tail);
     const session = await api.createSession([{ path: 'huge.bin', ...blob }]);
-    const before = await server.memory();
+    const before = await processMemory(server.child.pid ?? 0);
     let peakRss = before.rss;
     const sampler = setInterval(() => {
-      server.memory().then((m) => (peakRss = Math.max(peakRss, m.rss)), () => undefined);
+      processMemory(server.child.pid ?? 0).then((m) => (peakRss = Math.max(peakRss, m.rss)), () => undefined);
     }, 50);
     const result = await sendBody(
       `${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${blob.sha256}`,

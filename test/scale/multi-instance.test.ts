@@ -9,20 +9,20 @@ import { openMetadataStore } from '../../src/runtime.js';
 import { createS3BlobStore, s3ClientConfigFromEnv } from '../../src/storage/blob/s3-blob-store.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Api, makeBlob, sha256Of } from '../support/api.js';
-import { spawnServer, type ChildServer } from '../support/child-server.js';
+import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
 import { startS3rver, type RunningS3rver } from '../support/s3rver.js';
 import { makeTempDir } from '../support/server.js';
 
 let schema: TestSchema;
 let s3: RunningS3rver;
-let instances: ChildServer[] = [];
+let instances: ServeProcess[] = [];
 let token: string;
 
-async function startInstance(): Promise<ChildServer> {
+async function startInstance(): Promise<ServeProcess> {
   // Each instance gets a data dir it must not use for anything that matters: nothing is shared through it.
   const scratch = await makeTempDir('presscloud-instance-');
-  return spawnServer(['--data-dir', scratch, '--database-url', schema.databaseUrl, '--blob-store', `s3://${s3.bucket}/site`], s3.env);
+  return startServeProcess(scratch, ['--database-url', schema.databaseUrl, '--blob-store', `s3://${s3.bucket}/site`], s3.env);
 }
 
 beforeAll(async () => {
@@ -36,7 +36,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all(instances.map((instance) => instance.stop('SIGKILL')));
+  await Promise.all(instances.map((instance) => instance.kill()));
   await s3?.stop();
   await schema?.drop();
 });
@@ -90,7 +90,7 @@ describe('many instances, one PostgreSQL, one bucket', () => {
       request.on('error', () => resolve());
       request.on('response', () => resolve());
       request.write(bytes.subarray(0, 12 * 1024 * 1024), () => {
-        void victim.stop('SIGKILL');
+        void victim.kill();
       });
     });
 

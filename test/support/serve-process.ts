@@ -1,6 +1,7 @@
 // `presscloud serve` (the built CLI, dist/) as a child process on 127.0.0.1 and a free port, with its
 // output kept for assertions, for tests that need a real process: signals, crashes, log lines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,10 +21,10 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-export async function startServeProcess(dataDir: string, extraArgs: string[] = []): Promise<ServeProcess> {
+export async function startServeProcess(dataDir: string, extraArgs: string[] = [], env: Readonly<Record<string, string>> = {}): Promise<ServeProcess> {
   // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
   const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--gc-interval', '0', ...extraArgs], {
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -75,4 +76,11 @@ export async function startServeProcess(dataDir: string, extraArgs: string[] = [
     throw err;
   }
   return { url: SERVING.exec(stderr)?.[1] ?? '', child, stdout: () => stdout, stderr: () => stderr, waitForOutput, exited, kill };
+}
+
+/** Resident and peak resident memory of a process, from /proc, in bytes. */
+export async function processMemory(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const bytes = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
 }
