@@ -160,16 +160,10 @@ export class UploadService {
       return this.putResult(session.id, true, sha256, blob.size, held.mime ?? blob.mime, key);
     }
 
-    let head = Buffer.alloc(0);
-    async function* sniffed(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-      for await (const chunk of body) {
-        if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
-        yield chunk;
-      }
-    }
-    const staged = await this.blobs.stage(sniffed(countBytes(input.body, this.metrics)), { sha256, size: blob.size }, { signal: input.signal });
+    const head: Buffer[] = [];
+    const staged = await this.blobs.stage(countBytes(input.body, this.metrics, head), { sha256, size: blob.size }, { signal: input.signal });
     try {
-      const mime = blob.mime ?? sniffMime(head);
+      const mime = blob.mime ?? sniffMime(Buffer.concat(head));
       let created = false;
       const { alreadyPresent } = await this.committer.commit(
         { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
@@ -269,9 +263,15 @@ function completed(uploadSessionId: string, manifest: ManifestRecord): Completed
   };
 }
 
-async function* countBytes(body: AsyncIterable<Buffer>, metrics: ServiceMetrics): AsyncIterable<Buffer> {
+/** Counts the body's bytes for the metrics and, given `head`, keeps its first bytes for sniffing. */
+async function* countBytes(body: AsyncIterable<Buffer>, metrics: ServiceMetrics, head?: Buffer[]): AsyncIterable<Buffer> {
+  let kept = 0;
   for await (const chunk of body) {
     metrics.bytesReceived(chunk.length);
+    if (head && kept < SNIFF_BYTES) {
+      head.push(chunk.subarray(0, SNIFF_BYTES - kept));
+      kept += Math.min(chunk.length, SNIFF_BYTES - kept);
+    }
     yield chunk;
   }
 }
