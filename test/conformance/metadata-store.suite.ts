@@ -138,16 +138,6 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.getSession(a.id, 'us_unknown')).toBeNull();
       });
 
-      it('getSessionBlob returns the blob the session names, with its mime', async () => {
-        const a = await store.ensureTenant('a');
-        const [x, y] = descendingBlobs(2);
-        const { id } = await openSession(a.id, [file('page.html', x, 'text/html'), file('data.bin', y)]);
-        expect(await store.getSessionBlob(id, x.sha256)).toEqual({ sha256: x.sha256, size: x.size, mime: 'text/html' });
-        expect(await store.getSessionBlob(id, y.sha256)).toEqual({ sha256: y.sha256, size: y.size, mime: null });
-        expect(await store.getSessionBlob(id, hex('not named'))).toBeNull();
-        expect(await store.getSessionBlob('us_unknown', x.sha256)).toBeNull();
-      });
-
       it('putContext reads the session, the named blob and the tenant\'s presence at once, per tenant', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');

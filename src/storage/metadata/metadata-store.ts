@@ -61,11 +61,9 @@ export interface MetadataStore {
   createSession(session: NewSession): Promise<{ missing: string[] }>;
   /** The tenant's session, or null (also for another tenant's). */
   getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null>;
-  /** The blob the session names with this sha256, or null. */
-  getSessionBlob(sessionId: string, sha256: string): Promise<SessionBlob | null>;
   /**
    * Everything a blob PUT checks, in one read: the tenant's session (null as getSession), the blob the
-   * session names with this sha256 (as getSessionBlob), and whether the tenant holds it (as tenantBlob).
+   * session names with this sha256 (null when it names none), and whether the tenant holds it (as tenantBlob).
    */
   putContext(tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null>;
   /** The session's blobs that its tenant does not hold yet, in manifest order. */

@@ -2,7 +2,7 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet, type Transaction } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import { comparePaths } from '../../domain/manifest.js';
-import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
+import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
 import type { Dialect } from './database.js';
 import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession, PutContext } from './metadata-store.js';
 import { insertJsonRows } from './json-rows.js';
@@ -134,13 +134,6 @@ export class SqlMetadataStore implements MetadataStore {
     return this.guard(async () => {
       const row = await this.db.selectFrom('upload_sessions').select(SESSION_COLUMNS).where('id', '=', sessionId).where('tenant_id', '=', tenantId).executeTakeFirst();
       return row ? toSessionRecord(row) : null;
-    });
-  }
-
-  async getSessionBlob(sessionId: string, sha256: string): Promise<SessionBlob | null> {
-    return this.guard(async () => {
-      const row = await this.db.selectFrom('session_blobs').select(['sha256', 'size', 'mime']).where('session_id', '=', sessionId).where('sha256', '=', sha256).executeTakeFirst();
-      return row ? { sha256: row.sha256, size: Number(row.size), mime: row.mime } : null;
     });
   }
 
