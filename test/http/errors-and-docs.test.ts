@@ -1,7 +1,7 @@
 // Every failure is the flat {"error","message"}; the OpenAPI document lists every route, status and code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../../src/domain/errors.js';
-import { Api, errorOf } from '../support/api.js';
+import { Api, errorOf, makeBlob } from '../support/api.js';
 import { startServer, TEST_BACKEND, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -61,14 +61,34 @@ describe('errors', () => {
 });
 
 describe('operations', () => {
-  it('answers /healthz, /readyz and /metrics', async () => {
+  it('answers /healthz and /readyz', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const expected = TEST_BACKEND === 'postgres-s3' ? { database: 'postgres', blobStore: 's3' } : { database: 'sqlite', blobStore: 'fs' };
     expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', ...expected });
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    for (const name of ['presscloud_http_requests_total', 'presscloud_http_request_duration_seconds', 'presscloud_blob_bytes_received_total', 'presscloud_blobs_stored_total', 'presscloud_dedupe_hits_total']) {
-      expect(metrics).toContain(name);
-    }
+  });
+
+  it('counts requests, bytes received, blobs stored and dedupe hits in /metrics', async () => {
+    const metric = async (name: string): Promise<number> => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return line ? Number(line.split(' ').pop()) : NaN;
+    };
+    const before = {
+      received: await metric('presscloud_blob_bytes_received_total'),
+      stored: await metric('presscloud_blobs_stored_total'),
+      dedupe: await metric('presscloud_dedupe_hits_total'),
+    };
+    const blob = makeBlob('counted.bin', Buffer.alloc(5000, 9));
+    const session = await api.createSession([blob]);
+    expect((await api.putBlob(session, blob.sha256, blob.bytes)).status).toBe(200);
+    expect((await api.putBlob(session, blob.sha256, blob.bytes)).status).toBe(200);
+
+    expect(await metric('presscloud_blob_bytes_received_total')).toBe(before.received + 2 * blob.size);
+    expect(await metric('presscloud_blobs_stored_total')).toBe(before.stored + 1);
+    expect(await metric('presscloud_dedupe_hits_total')).toBe(before.dedupe + 1);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/presscloud_http_requests_total\{method="PUT",route="\/v1\/upload-sessions\/:uploadSessionId\/blobs\/:sha256",status="200"\} [1-9]/);
+    expect(text).toMatch(/presscloud_http_request_duration_seconds_count\{method="PUT",route="\/v1\/upload-sessions\/:uploadSessionId\/blobs\/:sha256"\} [1-9]/);
   });
 
   it('serves a rendered reference at /docs', async () => {
