@@ -1,8 +1,11 @@
 // Small helpers over the upload API with plain fetch, for tests that drive a real server on a socket.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { sha256Of as sha256Hex } from './api.js';
+
+/** The same digest helper as api.ts, under the name these tests use. */
+export { sha256Hex };
 
 export interface ApiAnswer<T = Record<string, unknown>> {
   readonly status: number;
@@ -21,9 +24,6 @@ export interface OpenSession {
   readonly missing: string[];
 }
 
-export function sha256Hex(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 export function manifestOf(files: readonly LocalFile[]): Array<{ path: string; sha256: string; size: number }> {
   return files.map((f) => ({ path: f.path, sha256: sha256Hex(f.content), size: f.content.length }));
