@@ -1,5 +1,5 @@
 // Issuing API tokens: the CLI's `token create` and the first start's bootstrap.
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { MetadataStore } from './ports/metadata-store.js';
 import { API_TOKEN_PREFIX, hashToken, newId, newToken } from './tokens.js';
 import type { Scope } from './types.js';
 

@@ -1,6 +1,6 @@
 // Group commit of verified blobs: PUTs that finish while a commit is running wait for the next one and
 // share it, so many concurrent small PUTs cost one durable metadata commit instead of one each.
-import type { BlobRecord, MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobRecord, MetadataStore } from './ports/metadata-store.js';
 
 /** Most blobs recorded in one transaction. */
 const MAX_BATCH = 256;

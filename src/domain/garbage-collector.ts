@@ -1,7 +1,7 @@
 // Garbage collection: expires stale sessions and deletes the bytes of blobs nothing needs any more,
 // following the tombstone protocol of MetadataStore (tombstone exclusively, delete bytes, forget rows).
-import type { BlobStore } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { MetadataStore } from './ports/metadata-store.js';
 import { blobKey, sha256OfKey } from './blob-key.js';
 
 export interface GarbageCollectionInput {

@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import { lookup as mimeOfPath } from 'mime-types';
 import { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
-import type { CreateUploadSessionResponse, ManifestFileInput } from '../../client/types.js';
+import type { CreateUploadSessionResponse, ManifestFileInput } from '../../api/types.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { HASH_CONCURRENCY, MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
 import { hashFiles } from './hash.js';

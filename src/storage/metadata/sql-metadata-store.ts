@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import { comparePaths } from '../../domain/manifest.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
 import type { Dialect } from './database.js';
-import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession, PutContext } from './metadata-store.js';
+import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession, PutContext } from '../../domain/ports/metadata-store.js';
 import { insertJsonRows } from './json-rows.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';

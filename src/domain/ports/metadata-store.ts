@@ -1,6 +1,6 @@
 // The metadata seam: tenants, tokens, sessions, manifests and per-tenant blob presence.
-// One implementation (sql-metadata-store.ts) serves SQLite and PostgreSQL through Kysely dialects.
-import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../../domain/types.js';
+// The domain owns this port; storage/metadata/ implements it over SQLite and PostgreSQL.
+import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../types.js';
 
 export interface NewSession {
   readonly id: string;
