@@ -20,8 +20,8 @@ export interface BackendOptions {
 
 /** Opens and migrates the metadata store. */
 export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: BackendOptions = {}): Promise<MetadataStore> {
-  const { db, dialect } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
-  const store = new SqlMetadataStore(db, dialect);
+  const { db, adapter } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
+  const store = new SqlMetadataStore(db, adapter);
   try {
     await store.migrate();
   } catch (err) {

@@ -1,7 +1,7 @@
 // Who is calling: an API token presented as `Authorization: Bearer …` becomes a Principal, and each
 // operation checks the scope it needs. Used by the HTTP layer before any route runs.
 import { AppError } from './errors.js';
-import type { MetadataStore } from './ports/metadata-store.js';
+import type { ApiTokenFinder } from './ports/metadata-store.js';
 import { API_TOKEN_PREFIX, hashToken } from './tokens.js';
 import type { Scope } from './types.js';
 
@@ -13,7 +13,7 @@ export interface Principal {
 }
 
 export class Authenticator {
-  constructor(private readonly tokens: Pick<MetadataStore, 'findApiTokenByHash'>) {}
+  constructor(private readonly tokens: ApiTokenFinder) {}
 
   /** Resolves `Authorization: Bearer …`; unauthenticated when absent or malformed, invalid_token when unknown or revoked. */
   async authenticate(authorization: string | undefined): Promise<Principal> {

@@ -2,7 +2,7 @@
 // Routes parse HTTP; this decides, in the order the contract gives, and talks to the two stores.
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from './ports/blob-store.js';
-import type { MetadataStore } from './ports/metadata-store.js';
+import type { BlobIngester, BlobStatter, ManifestReader, SessionStore } from './ports/metadata-store.js';
 import { requireScope, type Principal } from './authentication.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import { BlobCommitter } from './blob-committer.js';
@@ -52,6 +52,9 @@ export interface OpenedBlob {
   read(range?: ByteRange): Promise<Readable>;
 }
 
+/** The metadata roles the upload flow uses. */
+export type UploadMetadata = SessionStore & ManifestReader & BlobStatter & BlobIngester;
+
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const MAX_EXPIRES_IN_SECONDS = 604_800;
 
@@ -59,7 +62,7 @@ export class UploadService {
   private readonly committer: BlobCommitter;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: UploadMetadata,
     private readonly blobs: BlobStore,
     private readonly limits: ServiceLimits,
     private readonly metrics: ServiceMetrics,

@@ -8,14 +8,18 @@ const SRC = path.resolve(import.meta.dirname, '../../src');
 
 async function sourceFiles(): Promise<SourceFile[]> {
   const names = (await fs.readdir(SRC, { recursive: true })).filter((name) => name.endsWith('.ts'));
-  return Promise.all(names.map(async (name) => ({ path: name.split(path.sep).join('/'), text: await fs.readFile(path.join(SRC, name), 'utf8') })));
+  return Promise.all(
+    names.map(async (name) => ({ path: name.split(path.sep).join('/'), text: await fs.readFile(path.join(SRC, name), 'utf8') })),
+  );
 }
 
 describe('import rules of src/', () => {
   it('src/ breaks none of them', async () => {
     const files = await sourceFiles();
     // The rules ran over the real tree: the domain and its ports were read.
-    expect(files.map((file) => file.path)).toEqual(expect.arrayContaining(['domain/upload-service.ts', 'domain/ports/blob-store.ts', 'runtime.ts']));
+    expect(files.map((file) => file.path)).toEqual(
+      expect.arrayContaining(['domain/upload-service.ts', 'domain/ports/blob-store.ts', 'runtime.ts']),
+    );
     expect(importViolations(files)).toEqual([]);
   });
 
@@ -26,7 +30,12 @@ describe('import rules of src/', () => {
       "const lazy = await import('../runtime.js');",
       "import fs from 'node:fs';",
     ].join('\n');
-    expect(importsOf({ path: 'domain/x.ts', text }).map((edge) => edge.to)).toEqual(['storage/blob/x.ts', 'api/types.ts', 'runtime.ts', 'node:fs']);
+    expect(importsOf({ path: 'domain/x.ts', text }).map((edge) => edge.to)).toEqual([
+      'storage/blob/x.ts',
+      'api/types.ts',
+      'runtime.ts',
+      'node:fs',
+    ]);
   });
 
   it('catches each kind of broken rule in a small bad tree', () => {
