@@ -1,19 +1,19 @@
 // `presscloud push DIR`: uploads a directory as a manifest and prints its id.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { CliError, EXIT_USAGE } from './cli-error.js';
-import {
-  DEFAULT_ATTEMPTS,
-  DEFAULT_STALL_TIMEOUT_SECONDS,
-  DEFAULT_UPLOAD_CONCURRENCY,
-  MAX_UPLOAD_CONCURRENCY,
-  RETRY_BASE_DELAY_MS,
-  RETRY_MAX_DELAY_MS,
-  SESSION_TTL_MAX_SECONDS,
-  SESSION_TTL_MIN_SECONDS,
-} from './push/constants.js';
-import { toCliError } from './push/failure.js';
+import { Command, Option } from 'commander';
+import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
+import { toPushCliError } from './push/failure.js';
 import { defaultHashCacheDir } from './push/hash-cache.js';
-import { ProgressDisplay } from './push/progress.js';
+import { ProgressDisplay } from './transfer-common/progress.js';
+import {
+  concurrencyOption,
+  integerIn,
+  retriesOption,
+  retryPolicyOf,
+  stallTimeoutOption,
+  tokenOption,
+  urlOption,
+  validUrl,
+} from './transfer-common/flags.js';
 import { describeDryRun, dryRunPush } from './push/dry-run.js';
 import { pushDirectory } from './push/push-directory.js';
 import type { PushOptions } from './push/push-directory.js';
@@ -36,21 +36,11 @@ export function pushCommand(): Command {
     new Command('push')
       .description('Hash DIR, upload the files the server lacks, and print the manifest id on stdout')
       .argument('<dir>', 'directory to push')
-      .addOption(new Option('--url <url>', 'PressCloud server URL').env('PRESSCLOUD_URL').makeOptionMandatory())
-      .addOption(new Option('--token <token>', 'API token with the upload scope').env('PRESSCLOUD_TOKEN').makeOptionMandatory())
-      .addOption(
-        new Option('--concurrency <n>', 'blobs uploaded at once')
-          .argParser(integerIn(1, MAX_UPLOAD_CONCURRENCY))
-          .default(DEFAULT_UPLOAD_CONCURRENCY),
-      )
-      .addOption(
-        new Option('--retries <n>', 'attempts per request before giving up').argParser(integerIn(1, 100)).default(DEFAULT_ATTEMPTS),
-      )
-      .addOption(
-        new Option('--stall-timeout <seconds>', 'abort and retry an upload that makes no progress for this long')
-          .argParser(positiveNumber)
-          .default(DEFAULT_STALL_TIMEOUT_SECONDS),
-      )
+      .addOption(urlOption())
+      .addOption(tokenOption('upload'))
+      .addOption(concurrencyOption('blobs uploaded at once', DEFAULT_UPLOAD_CONCURRENCY))
+      .addOption(retriesOption())
+      .addOption(stallTimeoutOption())
       .addOption(
         new Option('--session-ttl <seconds>', 'lifetime asked for each upload session (expiresInSeconds)')
           .argParser(integerIn(SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS))
@@ -73,7 +63,7 @@ export function pushCommand(): Command {
         try {
           await runPush(directory, flags);
         } catch (err) {
-          const failure = toCliError(err, { url: flags.url, attempts: flags.retries });
+          const failure = toPushCliError(err, { url: flags.url, attempts: flags.retries });
           process.stderr.write(`presscloud: ${failure.message}\n`);
           process.exitCode = failure.exitCode;
         }
@@ -87,7 +77,7 @@ async function runPush(directory: string, flags: PushFlags): Promise<void> {
     url: validUrl(flags.url),
     token: flags.token,
     concurrency: flags.concurrency,
-    retryPolicy: { attempts: flags.retries, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS },
+    retryPolicy: retryPolicyOf(flags.retries),
     stallTimeoutMs: flags.stallTimeout * 1000,
     sessionTtlSeconds: flags.sessionTtl,
     progress: new ProgressDisplay(process.stderr),
@@ -105,31 +95,4 @@ async function runPush(directory: string, flags: PushFlags): Promise<void> {
   }
   const summary = await pushDirectory(options);
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
-}
-
-function validUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CliError(`--url ${value} is not a URL`, EXIT_USAGE);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be http or https: ${value}`, EXIT_USAGE);
-  return url.href;
-}
-
-function integerIn(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number of seconds.');
-  return parsed;
 }

@@ -1,18 +1,7 @@
-// Limits and defaults of `presscloud push`, in one place.
-
-/** Files hashed at once: bounds open file descriptors while keeping the disk busy. */
-export const HASH_CONCURRENCY = 16;
+// Limits and defaults of `presscloud push` alone; those shared with `pull` (retries, stalls, progress, hashing)
+// are in ../transfer-common/constants.ts.
 
 export const DEFAULT_UPLOAD_CONCURRENCY = 8;
-export const MAX_UPLOAD_CONCURRENCY = 64;
-
-export const DEFAULT_ATTEMPTS = 5;
-export const RETRY_BASE_DELAY_MS = 250;
-export const RETRY_MAX_DELAY_MS = 20_000;
-/** A server asking for a longer pause than this is treated as this; a push should not sleep for hours. */
-export const MAX_RETRY_AFTER_MS = 60_000;
-
-export const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
 
 /** Fresh sessions opened in a row without uploading anything before giving up (the TTL is too short to make progress). */
 export const MAX_FRUITLESS_SESSION_RENEWALS = 3;
@@ -28,8 +17,3 @@ export const MAX_PATH_BYTES = 1024;
 export const IGNORE_FILE = '.presscloudignore';
 /** Never uploaded, whatever the ignore file says. */
 export const ALWAYS_SKIPPED_DIRECTORIES = new Set(['.git']);
-
-/** Redraw rate of the live progress line. */
-export const PROGRESS_REDRAW_MS = 100;
-/** Interval of the plain progress lines written when stderr is not a terminal. */
-export const PLAIN_PROGRESS_INTERVAL_MS = 10_000;

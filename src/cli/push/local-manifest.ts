@@ -4,11 +4,11 @@ import { realpath } from 'node:fs/promises';
 import { lookup as mimeOfPath } from 'mime-types';
 import type { ManifestFileInput } from '../../api/types.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
-import { HASH_CONCURRENCY } from './constants.js';
+import { HASH_CONCURRENCY } from '../transfer-common/constants.js';
 import { hashFiles } from './hash.js';
 import type { HashedFile } from './hash.js';
 import { HashCache } from './hash-cache.js';
-import type { ProgressDisplay } from './progress.js';
+import type { ProgressDisplay } from '../transfer-common/progress.js';
 import { walkDirectory } from './walk.js';
 
 /** One distinct blob of the manifest and where its bytes are read from. */

@@ -1,8 +1,8 @@
 // `presscloud push` as the composition of its two steps: build the LocalManifest (no network), then transfer it.
 import { PressCloudClient } from '../../client/client.js';
 import { buildLocalManifest } from './local-manifest.js';
-import type { ProgressDisplay } from './progress.js';
-import type { RetryPolicy } from './retry.js';
+import type { ProgressDisplay } from '../transfer-common/progress.js';
+import type { RetryPolicy } from '../transfer-common/retry.js';
 import { SessionCalls } from './session-calls.js';
 import { transferManifest } from './transfer.js';
 

@@ -5,7 +5,7 @@ import type { CreateUploadSessionResponse } from '../../api/types.js';
 import { CliError } from '../cli-error.js';
 import { MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
 import type { LocalBlob, LocalManifest } from './local-manifest.js';
-import { counted } from './progress.js';
+import { counted } from '../transfer-common/progress.js';
 import type { SessionCalls } from './session-calls.js';
 import { BlobUploader } from './uploader.js';
 

@@ -3,10 +3,11 @@ import { createReadStream } from 'node:fs';
 import type { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
 import type { LocalBlob } from './local-manifest.js';
-import type { ProgressDisplay } from './progress.js';
-import { withRetry } from './retry.js';
-import type { RetryNotice, RetryPolicy } from './retry.js';
-import { StallWatchdog } from './stall-watchdog.js';
+import type { ProgressDisplay } from '../transfer-common/progress.js';
+import { withRetry } from '../transfer-common/retry.js';
+import type { RetryNotice, RetryPolicy } from '../transfer-common/retry.js';
+import { StallWatchdog } from '../transfer-common/stall-watchdog.js';
+import { FileTransferError } from '../transfer-common/failure.js';
 
 /** A blob of the LocalManifest, read from its file when its request goes out. */
 export type BlobToUpload = LocalBlob;
@@ -28,11 +29,11 @@ export interface UploaderOptions {
 
 export type UploadRoundOutcome = 'uploaded' | 'session_expired';
 
-export class BlobUploadError extends Error {
+export class BlobUploadError extends FileTransferError {
   readonly blob: BlobToUpload;
 
   constructor(blob: BlobToUpload, cause: unknown) {
-    super(`uploading ${blob.path}`, { cause });
+    super(`uploading ${blob.path}`, blob.path, cause);
     this.name = 'BlobUploadError';
     this.blob = blob;
   }
