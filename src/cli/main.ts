@@ -4,6 +4,7 @@ import { CliError } from './cli-error.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
 import { pushCommand } from './push.js';
+import { pullCommand } from './pull.js';
 import { gcCommand } from './gc.js';
 
 export async function runCli(argv: string[]): Promise<void> {
@@ -14,6 +15,7 @@ export async function runCli(argv: string[]): Promise<void> {
   program.addCommand(serveCommand());
   program.addCommand(tokenCommand());
   program.addCommand(pushCommand());
+  program.addCommand(pullCommand());
   program.addCommand(gcCommand());
   try {
     await program.parseAsync(argv);

@@ -5,6 +5,8 @@ export const HASH_CONCURRENCY = 16;
 
 /** Requests in flight at once, at most (`--concurrency`). */
 export const MAX_CONCURRENCY = 64;
+/** `pull`'s default; `push` has its own in push/constants.ts. */
+export const DEFAULT_DOWNLOAD_CONCURRENCY = 8;
 
 export const DEFAULT_ATTEMPTS = 5;
 export const RETRY_BASE_DELAY_MS = 250;

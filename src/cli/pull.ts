@@ -1,0 +1,90 @@
+// `presscloud pull MANIFEST_ID DIR`: writes every file of a manifest into a directory, verified, resumable.
+import { Command } from 'commander';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
+import { pullManifest } from './pull/pull-manifest.js';
+import type { PullSummary } from './pull/pull-manifest.js';
+import { DEFAULT_DOWNLOAD_CONCURRENCY } from './transfer-common/constants.js';
+import { toCliError } from './transfer-common/failure.js';
+import {
+  concurrencyOption,
+  retriesOption,
+  retryPolicyOf,
+  stallTimeoutOption,
+  tokenOption,
+  urlOption,
+  validUrl,
+} from './transfer-common/flags.js';
+import { ProgressDisplay, counted } from './transfer-common/progress.js';
+
+interface PullFlags {
+  url: string;
+  token: string;
+  concurrency: number;
+  retries: number;
+  stallTimeout: number;
+  json?: boolean;
+}
+
+export function pullCommand(): Command {
+  return (
+    new Command('pull')
+      .description("Download every file of a manifest into DIR, verifying each one's sha256; files already right are kept")
+      .argument('<manifest-id>', 'the manifest to pull (64 hex digits, as push prints it)')
+      .argument('<dir>', 'directory to write into (created if missing)')
+      .addOption(urlOption())
+      .addOption(tokenOption('read'))
+      .addOption(concurrencyOption('blobs downloaded at once', DEFAULT_DOWNLOAD_CONCURRENCY))
+      .addOption(retriesOption())
+      .addOption(stallTimeoutOption())
+      .option('--json', 'print one JSON object with the counts on stdout')
+      .addHelpText(
+        'after',
+        '\nExit codes: 0 pulled; 1 failed (after retries), or a manifest path was refused; 2 usage error, no such manifest,\n' +
+          'or the token was refused (401/403).\n' +
+          'Never writes outside DIR: paths through a symlink inside DIR are refused. Files not in the manifest are left alone.',
+      )
+      // addCommand does not pass the program's settings down: usage errors must reach main's handler, not exit here.
+      .exitOverride()
+      .configureOutput({ outputError: (message, write) => write(`presscloud: ${message.replace(/^error: /, '')}`) })
+      .action(async (manifestId: string, directory: string, flags: PullFlags) => {
+        try {
+          await runPull(manifestId, directory, flags);
+        } catch (err) {
+          const failure = toCliError(err, { url: flags.url, attempts: flags.retries });
+          process.stderr.write(`presscloud: ${failure.message}\n`);
+          process.exitCode = failure.exitCode;
+        }
+      })
+  );
+}
+
+async function runPull(manifestId: string, directory: string, flags: PullFlags): Promise<void> {
+  if (!/^[0-9a-fA-F]{64}$/.test(manifestId)) throw new CliError(`${manifestId} is not a manifest id (64 hex digits)`, EXIT_USAGE);
+  const url = validUrl(flags.url);
+  // Ctrl-C stops the downloads so their temp files are removed; a second one kills at once (the default again).
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort(new CliError('interrupted', EXIT_FAILURE));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    const summary = await pullManifest({
+      manifestId: manifestId.toLowerCase(),
+      directory,
+      url,
+      token: flags.token,
+      concurrency: flags.concurrency,
+      retryPolicy: retryPolicyOf(flags.retries),
+      stallTimeoutMs: flags.stallTimeout * 1000,
+      progress: new ProgressDisplay(process.stderr),
+      signal: interrupted.signal,
+    });
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stderr.write(`${describePull(summary)}\n`);
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+function describePull(summary: PullSummary): string {
+  const kept = summary.skippedFiles > 0 ? `, ${summary.skippedFiles} already there` : '';
+  return `pulled ${counted(summary.fileCount, 'file')} into ${summary.directory} (${summary.writtenFiles} written${kept})`;
+}
