@@ -41,8 +41,8 @@ export interface PutBlobInput {
   readonly uploadToken: string;
   readonly contentType: string | undefined;
   readonly contentLength: number | undefined;
+  /** Ends the upload by throwing when the client goes away or stops sending (see BlobStore.stage). */
   readonly body: AsyncIterable<Buffer>;
-  readonly signal?: AbortSignal;
 }
 
 export interface OpenedBlob {
@@ -144,14 +144,14 @@ export class UploadService {
     }
 
     const head: Buffer[] = [];
-    const staged = await this.blobs.stage(countBytes(input.body, this.metrics, head), { sha256, size: blob.size }, { signal: input.signal });
+    const staged = await this.blobs.stage(key, countBytes(input.body, this.metrics, head), { sha256, size: blob.size });
     try {
       const mime = blob.mime ?? sniffMime(Buffer.concat(head));
       let created = false;
       const { alreadyPresent } = await this.committer.commit(
         { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
         async () => {
-          created = (await staged.commit(key)).created;
+          created = (await staged.commit()).created;
         },
       );
       if (created) this.metrics.blobStored(blob.size);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
 import type { FileEntry, SessionBlob } from '../../src/domain/types.js';
 import type { MetadataStore, NewSession } from '../../src/domain/ports/metadata-store.js';
+import { commitBlob } from '../support/stores.js';
 
 export interface MetadataStoreFixture {
   readonly store: MetadataStore;
@@ -34,7 +35,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
     }
 
     async function commit(tenantId: string, file: Pick<FileEntry, 'sha256' | 'size'>, now = at(0), mime: string | null = null): Promise<boolean> {
-      const { alreadyPresent } = await store.commitBlob({ tenantId, sha256: file.sha256, size: file.size, mime, now }, async () => undefined);
+      const { alreadyPresent } = await commitBlob(store, { tenantId, sha256: file.sha256, size: file.size, mime, now }, async () => undefined);
       return alreadyPresent;
     }
 
@@ -226,13 +227,13 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         };
         const record = { sha256: x.sha256, size: x.size, mime: 'image/png', now: at(0) };
         expect(await store.tenantBlob(a.id, x.sha256)).toBeUndefined();
-        expect(await store.commitBlob({ ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: false });
+        expect(await commitBlob(store, { ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: false });
         expect(commits).toBe(1);
-        expect(await store.commitBlob({ ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: true });
+        expect(await commitBlob(store, { ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: true });
 
         expect(await store.tenantBlob(a.id, x.sha256)).toEqual({ mime: 'image/png', size: x.size });
         expect(await store.tenantBlob(b.id, x.sha256)).toBeUndefined();
-        expect(await store.commitBlob({ ...record, tenantId: b.id, mime: null }, countingCommit)).toEqual({ alreadyPresent: false });
+        expect(await commitBlob(store, { ...record, tenantId: b.id, mime: null }, countingCommit)).toEqual({ alreadyPresent: false });
         expect(await store.tenantBlob(b.id, x.sha256)).toEqual({ mime: null, size: x.size });
       });
 
@@ -242,7 +243,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const { id } = await openSession(a.id, [file('f', x)]);
         const failure = new Error('disk on fire');
         await expect(
-          store.commitBlob({ tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
+          commitBlob(store, { tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
             throw failure;
           }),
         ).rejects.toBe(failure);
@@ -404,7 +405,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([x.sha256]);
 
         let commits = 0;
-        const attempt = store.commitBlob({ tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
+        const attempt = commitBlob(store, { tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
           commits += 1;
         });
         await expect(attempt).rejects.toBeInstanceOf(AppError);

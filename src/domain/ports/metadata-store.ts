@@ -128,8 +128,6 @@ export interface BlobIngester {
    * tenant answers false.
    */
   commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
-  /** commitBlobs of one blob; throws its error. */
-  commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }>;
 }
 
 /**

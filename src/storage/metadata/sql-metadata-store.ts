@@ -80,8 +80,6 @@ export class SqlMetadataStore implements MetadataStore {
     this.manifests.getManifest(tenantId, manifestId);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
-  commitBlob = (blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> =>
-    this.ledger.commitBlob(blob, commitBytes);
   commitBlobs = (blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> =>
     this.ledger.commitBlobs(blobs, commitBytes);
 
