@@ -43,9 +43,6 @@ export function pullCommand(): Command {
           'or the token was refused (401/403).\n' +
           'Never writes outside DIR: paths through a symlink inside DIR are refused. Files not in the manifest are left alone.',
       )
-      // addCommand does not pass the program's settings down: usage errors must reach main's handler, not exit here.
-      .exitOverride()
-      .configureOutput({ outputError: (message, write) => write(`presscloud: ${message.replace(/^error: /, '')}`) })
       .action(async (manifestId: string, directory: string, flags: PullFlags) => {
         try {
           await runPull(manifestId, directory, flags);
