@@ -8,6 +8,8 @@ export type Fault =
   | { kind: 'drop' }
   | { kind: 'stall' }
   | { kind: 'lose-response' }
+  /** The answer's head and its first `bytes` bytes reach the client, then the connection dies (a shorter body passes whole). */
+  | { kind: 'truncate-response'; bytes: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'status'; status: number; error: string; retryAfter?: string };
 
@@ -30,10 +32,11 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** `PUT /v1/upload-sessions/x/blobs/y` → `PUT blob`, so plans can count requests by kind. */
+/** `PUT /v1/upload-sessions/x/blobs/y` → `PUT blob`, `GET /v1/blobs/y` → `GET download`, so plans can count requests by kind. */
 export function requestKind(method: string, path: string): string {
   if (/\/blobs\/[^/]+$/.test(path) && path.startsWith('/v1/upload-sessions/')) return `${method} blob`;
   if (path.endsWith('/complete')) return `${method} complete`;
+  if (path.startsWith('/v1/blobs/')) return `${method} download`;
   if (path === '/v1/upload-sessions') return `${method} sessions`;
   return `${method} ${path}`;
 }
@@ -75,35 +78,61 @@ export async function startFaultProxy(target: string, plan: (request: ProxiedReq
         return;
       case 'delay':
         req.pause();
-        setTimeout(() => forward(req, res, entry, false), fault.ms);
+        setTimeout(() => forward(req, res, entry, {}), fault.ms);
         return;
       case 'lose-response':
-        forward(req, res, entry, true);
+        forward(req, res, entry, { lose: true });
+        return;
+      case 'truncate-response':
+        forward(req, res, entry, { truncateAfter: fault.bytes });
         return;
       case 'pass':
-        forward(req, res, entry, false);
+        forward(req, res, entry, {});
         return;
     }
   });
 
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, entry: ProxyLogEntry, loseResponse: boolean): void {
+  function forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: ProxyLogEntry,
+    answerFault: { lose?: boolean; truncateAfter?: number },
+  ): void {
     const outgoing = http.request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
         entry.upstreamStatus = answer.statusCode;
-        if (loseResponse) {
+        if (answerFault.lose) {
           // The server did the work; the client never hears about it and must retry.
           answer.resume();
           req.socket.destroy();
           return;
         }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (answerFault.truncateAfter !== undefined) {
+          truncate(answer, res, answerFault.truncateAfter);
+          return;
+        }
         answer.pipe(res);
       },
     );
     outgoing.on('error', () => req.socket.destroy());
     req.on('error', () => outgoing.destroy());
     req.pipe(outgoing);
+  }
+
+  function truncate(answer: http.IncomingMessage, res: http.ServerResponse, bytes: number): void {
+    let left = bytes;
+    answer.on('data', (chunk: Buffer) => {
+      if (left <= 0) return;
+      res.write(chunk.subarray(0, left));
+      left -= chunk.byteLength;
+      // Flushed before the cut, so the client really holds part of the body.
+      if (left <= 0) res.socket?.end(() => res.socket?.destroy());
+    });
+    answer.on('end', () => {
+      if (left > 0) res.end();
+    });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

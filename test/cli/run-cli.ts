@@ -1,4 +1,5 @@
 // Runs the built CLI (`node bin/presscloud.js …`, i.e. dist/) as a child process and collects what it wrote.
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +16,27 @@ export interface CliRun {
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return startCli(args, env).run;
+}
+
+/** The CLI started, for a test that acts while it runs (kills it, say); `run` settles when it ends. */
+export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; run: Promise<CliRun> } {
   // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
-  return runProcess(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env } });
+  return startProcess(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env } });
 }
 
 /** Runs any command to its end and collects its output. */
 export function runProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawnChild(command, args, options);
+  return startProcess(command, args, options).run;
+}
+
+function startProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string },
+): { child: ChildProcess; run: Promise<CliRun> } {
+  const child = spawnChild(command, args, options);
+  const run = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -30,4 +44,5 @@ export function runProcess(command: string, args: string[], options: { env?: Nod
     child.on('error', reject);
     child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
   });
+  return { child, run };
 }

@@ -3,7 +3,6 @@
 import { HASH_CONCURRENCY } from '../transfer-common/constants.js';
 import { hashFile } from '../transfer-common/hash-file.js';
 import { mapWithConcurrency } from '../transfer-common/pool.js';
-import { counted } from '../transfer-common/progress.js';
 import type { ProgressDisplay } from '../transfer-common/progress.js';
 import { blobsOf } from './manifest-files.js';
 import type { PullBlob, PullFile } from './manifest-files.js';
@@ -43,9 +42,5 @@ export async function checkLocalFiles(
     });
     progress.end(`${upToDate.size} already there`);
   }
-  const toWrite = blobsOf(files.filter((file) => !upToDate.has(file.path)));
-  if (upToDate.size > 0 && toWrite.length > 0) {
-    progress.note(`${counted(upToDate.size, 'file')} of ${files.length} already in place`);
-  }
-  return { toWrite, upToDateFiles: upToDate.size };
+  return { toWrite: blobsOf(files.filter((file) => !upToDate.has(file.path))), upToDateFiles: upToDate.size };
 }

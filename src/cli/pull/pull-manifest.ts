@@ -2,6 +2,7 @@
 // holds, sweep what a killed pull left, download the rest, then make the renames durable.
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Manifest } from '../../api/types.js';
 import { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
@@ -50,12 +51,7 @@ export async function pullManifest(options: PullOptions): Promise<PullSummary> {
   const client = new PressCloudClient({ baseUrl: options.url, token: options.token, connections: options.concurrency });
   const calls = new RetryingCalls(options);
   try {
-    const manifest = await calls
-      .retrying('manifest download', (signal) => client.getManifest(options.manifestId, { signal: AbortSignal.any([signal, options.signal]) }))
-      .catch((err: unknown) => {
-        if (isPressCloudApiError(err, 'manifest_not_found')) throw new CliError(`no manifest ${options.manifestId} for this token`, EXIT_USAGE);
-        throw err;
-      });
+    const manifest = await fetchManifest(client, calls, options);
     const guard = new PathGuard(await directoryToWrite(options.directory));
     const files = checkedFiles(manifest, guard);
     const check = await checkLocalFiles(files, guard, progress, options.signal);
@@ -91,6 +87,18 @@ export async function pullManifest(options: PullOptions): Promise<PullSummary> {
   } finally {
     progress.end();
     await client.close();
+  }
+}
+
+async function fetchManifest(client: PressCloudClient, calls: RetryingCalls, options: PullOptions): Promise<Manifest> {
+  try {
+    return await calls.retrying('manifest download', (signal) =>
+      client.getManifest(options.manifestId, { signal: AbortSignal.any([signal, options.signal]) }),
+    );
+  } catch (err) {
+    // Naming a manifest that is not there is the user's mistake, like naming a missing directory.
+    if (isPressCloudApiError(err, 'manifest_not_found')) throw new CliError(`no manifest ${options.manifestId} for this token`, EXIT_USAGE);
+    throw err;
   }
 }
 
