@@ -28,6 +28,13 @@ export interface PutContext {
   readonly held: { readonly mime: string | null; readonly size: number } | undefined;
 }
 
+export interface ManifestPage {
+  /** Most manifests to return. */
+  readonly limit: number;
+  /** Start after this manifest (the last one of the previous page), in newest-first order. */
+  readonly after?: { readonly createdAt: string; readonly manifestId: string };
+}
+
 export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
 
 export type CompleteOutcome =
@@ -97,6 +104,8 @@ export interface MetadataStore {
   commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
 
   getManifest(tenantId: string, manifestId: string): Promise<(ManifestRecord & { files: FileEntry[] }) | null>;
+  /** The tenant's manifests, newest first (ties by manifest id, descending); [] past the last one. */
+  listManifests(tenantId: string, page: ManifestPage): Promise<ManifestRecord[]>;
 
   /** Marks open sessions past their expiry as expired; returns how many. */
   expireSessions(now: string): Promise<number>;

@@ -4,7 +4,8 @@ import { AppError } from '../../domain/errors.js';
 import { comparePaths } from '../../domain/manifest.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionRecord, SessionState, Tenant } from '../../domain/types.js';
 import type { Dialect } from './database.js';
-import type { BlobCommitResult, BlobRecord, CompleteOutcome, MetadataStore, NewSession, PutContext } from './metadata-store.js';
+import type { BlobCommitResult, BlobRecord, CompleteOutcome, ManifestPage, MetadataStore, NewSession, PutContext } from './metadata-store.js';
+import { manifestPage } from './manifest-page.js';
 import { insertJsonRows } from './json-rows.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -288,6 +289,10 @@ export class SqlMetadataStore implements MetadataStore {
       }
       return results;
     });
+  }
+
+  async listManifests(tenantId: string, page: ManifestPage): Promise<ManifestRecord[]> {
+    return this.guard(() => manifestPage(this.db, tenantId, page));
   }
 
   async getManifest(tenantId: string, manifestId: string): Promise<(ManifestRecord & { files: FileEntry[] }) | null> {
