@@ -1,6 +1,7 @@
 // The batch POST: one result per part, each part stored as the PUT stores a blob, whole-request errors in the
 // PUT's order, and the 413 limits, over real sockets.
 import fs from 'node:fs/promises';
+import { Ajv } from 'ajv';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
@@ -238,6 +239,35 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
       expect(errorOf(chunked)).toEqual({ status: 413, error: 'payload_too_large' });
       expect(await limited.storedBlobs()).toContain(first.sha256);
       expect(await limited.storedBlobs()).not.toContain(second.sha256);
+    });
+  });
+
+  describe('in /openapi.json', () => {
+    interface Operation {
+      requestBody: { required: boolean; content: Record<string, { schema: { type: string; additionalProperties: { type: string; format: string } } }> };
+      responses: Record<string, { content: Record<string, { schema: object }> }>;
+      parameters: Array<{ name: string; in: string; required: boolean }>;
+    }
+
+    it('documents the multipart body of binary parts, the results and every whole-request error status', async () => {
+      const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+      const post = doc.paths['/v1/upload-sessions/{uploadSessionId}/blobs'].post;
+      expect(post.requestBody.required).toBe(true);
+      expect(Object.keys(post.requestBody.content)).toEqual(['multipart/form-data']);
+      expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({ type: 'object', additionalProperties: { type: 'string', format: 'binary' } });
+      expect(post.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'uploadSessionId', in: 'path', required: true }),
+          expect.objectContaining({ name: 'x-upload-token', in: 'header', required: true }),
+        ]),
+      );
+      for (const status of ['200', '400', '401', '403', '404', '408', '409', '410', '413']) expect(Object.keys(post.responses)).toContain(status);
+
+      const blob = makeBlob('documented.txt', 'a documented answer');
+      const session = await api.createSession([blob]);
+      const answer = json(await postBatch(target(session), multipartBody([partOf(blob), partOf(blob, Buffer.alloc(blob.size)), { name: 'x', bytes: Buffer.alloc(1) }])));
+      const validate = new Ajv({ strict: false }).compile(post.responses['200'].content['application/json'].schema);
+      expect(validate(answer), JSON.stringify(validate.errors)).toBe(true);
     });
   });
 });

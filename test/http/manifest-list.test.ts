@@ -1,4 +1,5 @@
 // GET /v1/manifests: the tenant's manifests newest first, paged by an opaque cursor, and its 400s.
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, errorOf, makeBlob } from '../support/api.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -71,5 +72,21 @@ describe('GET /v1/manifests', () => {
       expect({ query, status: body.status, error: body.error }).toEqual({ query, status: 400, error: 'invalid_request' });
     }
     expect((await list('?limit=1000')).status).toBe(200);
+  });
+
+  it('is documented in /openapi.json with its query parameters, and its answers fit the schema', async () => {
+    type Operation = { parameters: Array<{ name: string; in: string; schema: object }>; responses: Record<string, { content: Record<string, { schema: object }> }> };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const get = doc.paths['/v1/manifests'].get;
+    expect(get.parameters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'limit', in: 'query', schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 1000, default: 100 }) }),
+        expect.objectContaining({ name: 'cursor', in: 'query', schema: expect.objectContaining({ type: 'string' }) }),
+      ]),
+    );
+    expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    const validate = new Ajv({ strict: false }).compile(get.responses['200'].content['application/json'].schema);
+    const page = await (await list('?limit=2')).json();
+    expect(validate(page), JSON.stringify(validate.errors)).toBe(true);
   });
 });
