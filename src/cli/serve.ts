@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { buildConfig, SETTINGS, type Config } from '../config.js';
 import { issueApiToken } from '../domain/api-tokens.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { MetadataStore } from '../domain/ports/metadata-store.js';
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('Run the upload service (SQLite and files under --data-dir unless --database-url/--blob-store say otherwise)');

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { hashToken } from '../domain/tokens.js';
 import { SCOPES, type Scope } from '../domain/types.js';
 import { issueApiToken } from '../domain/api-tokens.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { MetadataStore } from '../domain/ports/metadata-store.js';
 import { CliError } from './cli-error.js';
 import { addStoreOptions, storeConfig } from './store-options.js';
 

@@ -1,5 +1,5 @@
 // The two ways a PressCloud call fails: the server answered with an error, or no answer arrived.
-import type { ErrorBody } from './types.js';
+import type { ErrorBody } from '../api/types.js';
 
 /** A non-2xx answer, carrying the body's stable `error` code and its one-sentence message. */
 export class PressCloudApiError extends Error {

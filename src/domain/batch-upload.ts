@@ -1,8 +1,8 @@
 // The batch POST's parts, each received and stored exactly as the seed's PUT stores a blob (blob-ingest.ts).
 // A part's bytes are staged (verified, fsync'd) while the next part is read; the commits of the whole batch
 // then go to the group committer together, so a batch costs about one metadata commit, not one per part.
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
-import type { BatchPartResult } from '../client/types.js';
+import type { SessionStore } from './ports/metadata-store.js';
+import type { BatchPartResult } from '../api/types.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import type { BlobIngest, IngestTarget, ReceivedBlob } from './blob-ingest.js';
 import { AppError, isAppError, type ErrorCode } from './errors.js';
@@ -38,7 +38,7 @@ interface Staged {
  * (malformed, over a limit, cut off) is thrown, but only after the parts staged before it are committed.
  */
 export async function uploadBatch(
-  metadata: Pick<MetadataStore, 'putContext'>,
+  metadata: Pick<SessionStore, 'putContext'>,
   ingest: BlobIngest,
   target: BatchTarget,
   parts: AsyncIterable<IncomingPart>,

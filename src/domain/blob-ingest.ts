@@ -1,7 +1,7 @@
 // How one blob of a session is received and stored, shared by the seed's PUT and the batch POST: the bytes
 // are verified as they stream into the store's staging, then committed through the group committer.
-import type { BlobStore } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { BlobIngester } from './ports/metadata-store.js';
 import { blobKey } from './blob-key.js';
 import { BlobCommitter } from './blob-committer.js';
 import { verifyWithoutStoring } from './blob-verifier.js';
@@ -39,7 +39,7 @@ export class BlobIngest {
   private readonly committer: BlobCommitter;
 
   constructor(
-    metadata: MetadataStore,
+    metadata: BlobIngester,
     private readonly blobs: BlobStore,
     private readonly metrics: IngestMetrics,
     private readonly now: () => Date,

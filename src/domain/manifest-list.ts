@@ -1,6 +1,6 @@
 // GET /v1/manifests: the query's limit and opaque cursor checked, and a page of the tenant's manifests.
-import type { ManifestList } from '../client/types.js';
-import type { ManifestPage, MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { ManifestList } from '../api/types.js';
+import type { ManifestPage, ManifestReader } from './ports/metadata-store.js';
 import { AppError } from './errors.js';
 
 export const DEFAULT_MANIFEST_PAGE = 100;
@@ -14,7 +14,7 @@ export interface ManifestListQuery {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-export async function listManifests(metadata: Pick<MetadataStore, 'listManifests'>, tenantId: string, query: ManifestListQuery): Promise<ManifestList> {
+export async function listManifests(metadata: Pick<ManifestReader, 'listManifests'>, tenantId: string, query: ManifestListQuery): Promise<ManifestList> {
   const limit = parseLimit(query.limit);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   // One more than the page tells whether another page follows, without a count.

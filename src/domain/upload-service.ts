@@ -1,15 +1,16 @@
 // The upload flow of API.md: sessions, the seed's blob PUT, completion into manifests, and reads.
 // Routes parse HTTP; this decides, in the order the contract gives, and talks to the two stores.
 import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore, ByteRange } from './ports/blob-store.js';
+import type { BlobIngester, BlobStatter, ManifestReader, SessionStore } from './ports/metadata-store.js';
+import { requireScope, type Principal } from './authentication.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import { uploadBatch, type IncomingPart } from './batch-upload.js';
 import { BlobIngest } from './blob-ingest.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
 import { listManifests, type ManifestListQuery } from './manifest-list.js';
-import { API_TOKEN_PREFIX, hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
+import { hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
 import type {
   CompleteUploadSessionResponse as CompletedSession,
   CreateUploadSessionResponse as CreatedSession,
@@ -17,15 +18,8 @@ import type {
   PutBlobResponse as PutBlobResult,
   UploadBlobsResponse,
   UploadSessionStatus as SessionStatus,
-} from '../client/types.js';
-import type { FileEntry, ManifestRecord, Scope, SessionRecord, SessionState } from './types.js';
-
-export interface Principal {
-  readonly tokenId: string;
-  readonly tenantId: string;
-  readonly tenantName: string;
-  readonly scopes: readonly Scope[];
-}
+} from '../api/types.js';
+import type { FileEntry, ManifestRecord, SessionRecord, SessionState } from './types.js';
 
 export interface ServiceLimits {
   readonly maxBlobSize: number;
@@ -67,6 +61,9 @@ export interface OpenedBlob {
   read(range?: ByteRange): Promise<Readable>;
 }
 
+/** The metadata roles the upload flow uses. */
+export type UploadMetadata = SessionStore & ManifestReader & BlobStatter & BlobIngester;
+
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const MAX_EXPIRES_IN_SECONDS = 604_800;
 
@@ -74,7 +71,7 @@ export class UploadService {
   private readonly ingest: BlobIngest;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: UploadMetadata,
     private readonly blobs: BlobStore,
     private readonly limits: ServiceLimits,
     metrics: ServiceMetrics,
@@ -83,24 +80,8 @@ export class UploadService {
     this.ingest = new BlobIngest(metadata, blobs, metrics, now);
   }
 
-  /** Resolves `Authorization: Bearer …`; unauthenticated when absent or malformed, invalid_token when unknown or revoked. */
-  async authenticate(authorization: string | undefined): Promise<Principal> {
-    const match = authorization === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new AppError('unauthenticated', 'Send an API token as "Authorization: Bearer <token>".');
-    const token = match[1];
-    // Found by the SHA-256 of a 256-bit secret: timing of the indexed lookup reveals nothing usable about
-    // the token, so the hash is not compared a second time.
-    const record = token.startsWith(API_TOKEN_PREFIX) ? await this.metadata.findApiTokenByHash(hashToken(token)) : null;
-    if (!record || record.revokedAt !== null) throw new AppError('invalid_token');
-    return { tokenId: record.id, tenantId: record.tenantId, tenantName: record.tenantName, scopes: record.scopes };
-  }
-
-  requireScope(principal: Principal, scope: Scope): void {
-    if (!principal.scopes.includes(scope)) throw new AppError('forbidden', `This operation needs a token with the "${scope}" scope.`);
-  }
-
   async createSession(principal: Principal, input: CreateSessionInput): Promise<CreatedSession> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const manifest = validateManifest(input.files, { maxFiles: this.limits.maxManifestFiles, maxBlobSize: this.limits.maxBlobSize });
     const expiresIn = input.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN_SECONDS) {
@@ -133,7 +114,7 @@ export class UploadService {
   }
 
   async sessionStatus(principal: Principal, sessionId: string): Promise<SessionStatus> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, sessionId);
     const missing = session.state === 'completed' ? [] : await this.metadata.missingBlobs(principal.tenantId, session.id);
     return {
@@ -150,7 +131,7 @@ export class UploadService {
 
   /** The seed's PUT, checked in the order of API.md's table (authentication and scope come first, in the route). */
   async putBlob(principal: Principal, input: PutBlobInput): Promise<PutBlobResult> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     if (!isSha256(input.sha256)) throw new AppError('invalid_sha256');
     const sha256 = input.sha256.toLowerCase();
     const context = await this.metadata.putContext(principal.tenantId, input.sessionId, sha256);
@@ -169,7 +150,7 @@ export class UploadService {
 
   /** The batch POST: the PUT's session checks once, in its order, then every part stored as the PUT stores a blob. */
   async putBlobs(principal: Principal, input: PutBlobsInput): Promise<UploadBlobsResponse> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, input.sessionId);
     this.checkUploadToken(session, input.uploadToken);
     this.checkWritable(session);
@@ -178,7 +159,7 @@ export class UploadService {
   }
 
   async completeSession(principal: Principal, sessionId: string, uploadToken: string): Promise<CompletedSession> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, sessionId);
     this.checkUploadToken(session, uploadToken);
     if (session.state === 'completed' && session.manifestId) {
@@ -201,7 +182,7 @@ export class UploadService {
   }
 
   async abortSession(principal: Principal, sessionId: string, uploadToken: string): Promise<void> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, sessionId);
     this.checkUploadToken(session, uploadToken);
     if (session.state === 'aborted') return;
@@ -211,20 +192,20 @@ export class UploadService {
   }
 
   async getManifest(principal: Principal, manifestId: string): Promise<ManifestRecord & { files: FileEntry[] }> {
-    this.requireScope(principal, 'read');
+    requireScope(principal, 'read');
     const manifest = await this.metadata.getManifest(principal.tenantId, manifestId);
     if (!manifest) throw new AppError('manifest_not_found');
     return manifest;
   }
 
   async listManifests(principal: Principal, query: ManifestListQuery): Promise<ManifestList> {
-    this.requireScope(principal, 'read');
+    requireScope(principal, 'read');
     return listManifests(this.metadata, principal.tenantId, query);
   }
 
   /** The tenant's blob: its size and mime, and a way to read its bytes (or one range of them). */
   async openBlob(principal: Principal, sha256: string): Promise<OpenedBlob> {
-    this.requireScope(principal, 'read');
+    requireScope(principal, 'read');
     if (!isSha256(sha256)) throw new AppError('invalid_sha256');
     const hex = sha256.toLowerCase();
     const held = await this.metadata.tenantBlob(principal.tenantId, hex);

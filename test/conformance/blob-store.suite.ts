@@ -6,7 +6,7 @@ import { blobKey } from '../../src/domain/blob-key.js';
 import type { ExpectedBlob } from '../../src/domain/blob-verifier.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
-import type { BlobStore, ListedBlob } from '../../src/storage/blob/blob-store.js';
+import type { BlobStore, ListedBlob } from '../../src/domain/ports/blob-store.js';
 
 export interface BlobStoreFixture {
   /** A fresh, empty store; the suite calls init() and, at the end, close() then cleanup(). */

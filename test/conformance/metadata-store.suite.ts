@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
 import type { FileEntry, SessionBlob } from '../../src/domain/types.js';
-import type { MetadataStore, NewSession } from '../../src/storage/metadata/metadata-store.js';
+import type { MetadataStore, NewSession } from '../../src/domain/ports/metadata-store.js';
 
 export interface MetadataStoreFixture {
   readonly store: MetadataStore;

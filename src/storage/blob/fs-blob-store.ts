@@ -8,7 +8,7 @@ import { sha256OfKey } from '../../domain/blob-key.js';
 import { abortable } from './body-chunks.js';
 import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError, isAppError } from '../../domain/errors.js';
-import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from './blob-store.js';
+import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from '../../domain/ports/blob-store.js';
 
 /** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
 const WRITE_BATCH_BYTES = 512 * 1024;

@@ -22,7 +22,7 @@ import { blobKey, sha256OfKey } from '../../domain/blob-key.js';
 import { BlobVerifier } from '../../domain/blob-verifier.js';
 import type { ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError } from '../../domain/errors.js';
-import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from './blob-store.js';
+import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from '../../domain/ports/blob-store.js';
 import { meteredChunks } from './body-chunks.js';
 import {
   S3_ALREADY_EXISTS_ERROR_CODES,

@@ -1,7 +1,7 @@
-// The blob storage seam: drivers only move bytes under keys; content addressing (domain/blob-key.ts)
-// and verification (domain/blob-verifier.ts) live above them.
+// The blob storage port, owned by the domain and implemented by storage/blob/: drivers only move bytes
+// under keys; content addressing (blob-key.ts) and verification (blob-verifier.ts) live above them.
 import type { Readable } from 'node:stream';
-import type { ExpectedBlob } from '../../domain/blob-verifier.js';
+import type { ExpectedBlob } from '../blob-verifier.js';
 
 export interface BlobStat {
   readonly size: number;

@@ -1,6 +1,10 @@
-// The metadata seam: tenants, tokens, sessions, manifests and per-tenant blob presence.
-// One implementation (sql-metadata-store.ts) serves SQLite and PostgreSQL through Kysely dialects.
-import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../../domain/types.js';
+// The metadata port, owned by the domain and implemented by storage/metadata/ over SQLite and PostgreSQL:
+// small role interfaces (after distribution's BlobStatter/BlobIngester), each consumer asking for the ones
+// it uses, and MetadataStore, all of them, which one class implements.
+//
+// Every method throws AppError('storage_unavailable') when the database cannot be reached, and every
+// write is atomic: it happens whole or not at all.
+import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../types.js';
 
 export interface NewSession {
   readonly id: string;
@@ -14,6 +18,14 @@ export interface NewSession {
   readonly totalBytes: number;
 }
 
+export interface NewApiToken {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly tokenHash: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: string;
+}
+
 export interface BlobRecord {
   readonly tenantId: string;
   readonly sha256: string;
@@ -22,10 +34,16 @@ export interface BlobRecord {
   readonly now: string;
 }
 
+/** A blob as its tenant holds it: the mime it is served with and its size. */
+export interface HeldBlob {
+  readonly mime: string | null;
+  readonly size: number;
+}
+
 export interface PutContext {
   readonly session: SessionRecord;
   readonly blob: SessionBlob | null;
-  readonly held: { readonly mime: string | null; readonly size: number } | undefined;
+  readonly held: HeldBlob | undefined;
 }
 
 export interface ManifestPage {
@@ -42,28 +60,36 @@ export type CompleteOutcome =
   | { readonly kind: 'missing'; readonly missing: string[] }
   | { readonly kind: 'not_open'; readonly state: string };
 
-/**
- * All methods throw AppError('storage_unavailable') when the database cannot be reached.
- * Every write is atomic: it happens whole or not at all.
- */
-export interface MetadataStore {
-  readonly dialect: 'sqlite' | 'postgres';
+export type ManifestWithFiles = ManifestRecord & { files: FileEntry[] };
 
+/** The database itself: its dialect, schema and health. */
+export interface MetadataLifecycle {
+  readonly dialect: 'sqlite' | 'postgres';
   /** Brings the schema up to date; safe when several instances start at once. */
   migrate(): Promise<void>;
   checkReady(): Promise<void>;
   close(): Promise<void>;
+}
 
+/** What authentication needs: a token by its hash. */
+export interface ApiTokenFinder {
+  /** The token with this hash, revoked or not; null when unknown. */
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null>;
+}
+
+/** Tenants and their API tokens, for `presscloud token` and the first start's bootstrap. */
+export interface ApiTokenStore extends ApiTokenFinder {
   /** Returns the tenant with this name, creating it if needed (idempotent, race-safe). */
   ensureTenant(name: string): Promise<Tenant>;
   countApiTokens(): Promise<number>;
-  createApiToken(token: { id: string; tenantId: string; tokenHash: string; scopes: readonly Scope[]; createdAt: string }): Promise<void>;
-  /** The token with this hash, revoked or not; null when unknown. */
-  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null>;
+  createApiToken(token: NewApiToken): Promise<void>;
   /** Revokes by token id or token hash; false when no live token matched. */
   revokeApiToken(idOrHash: string, revokedAt: string): Promise<boolean>;
   listApiTokens(): Promise<ApiTokenRecord[]>;
+}
 
+/** Upload sessions, from creation to completion into a manifest or abort. */
+export interface SessionStore {
   /** Stores the session with its files and blobs; returns the sha256s this tenant lacks, in manifest order. */
   createSession(session: NewSession): Promise<{ missing: string[] }>;
   /** The tenant's session, or null (also for another tenant's). */
@@ -84,29 +110,42 @@ export interface MetadataStore {
   completeSession(tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome>;
   /** Open → aborted; returns the state the session had (null when absent). */
   abortSession(tenantId: string, sessionId: string): Promise<string | null>;
+}
 
-  /** The mime this tenant's blob is served with, or undefined when the tenant does not hold it. */
-  tenantBlob(tenantId: string, sha256: string): Promise<{ mime: string | null; size: number } | undefined>;
-  /**
-   * Records that the blob is stored and that the tenant holds it. `commitBytes` (which makes the bytes
-   * visible at their key) runs inside the same transaction, after the check that garbage collection is
-   * not deleting this blob, so a collection never interleaves with it. Throws storage_unavailable
-   * (retryable) while a collection is deleting the blob. alreadyPresent: the tenant held it before.
-   */
-  commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }>;
-
-  /**
-   * commitBlob for many blobs in one transaction (group commit: one durable commit for the batch).
-   * `commitBytes(i)` runs for each blob the collector is not deleting, concurrently; a blob whose
-   * commitBytes fails gets that error and no rows. Of several entries for one tenant and blob, the
-   * first that is new to the tenant answers alreadyPresent false.
-   */
-  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
-
-  getManifest(tenantId: string, manifestId: string): Promise<(ManifestRecord & { files: FileEntry[] }) | null>;
+export interface ManifestReader {
+  /** The tenant's manifest with its files sorted by path; null when the tenant has none of that id. */
+  getManifest(tenantId: string, manifestId: string): Promise<ManifestWithFiles | null>;
   /** The tenant's manifests, newest first (ties by manifest id, descending); [] past the last one. */
   listManifests(tenantId: string, page: ManifestPage): Promise<ManifestRecord[]>;
+}
 
+/** Whether a tenant holds a blob. */
+export interface BlobStatter {
+  /** The tenant's blob (mime and size), or undefined when the tenant does not hold it or it is being collected. */
+  tenantBlob(tenantId: string, sha256: string): Promise<HeldBlob | undefined>;
+}
+
+/** Recording verified blobs, with garbage collection kept out of the way. */
+export interface BlobIngester {
+  /**
+   * Records that each blob is stored and that its tenant holds it, in one transaction (group commit: one
+   * durable commit for the batch). `commitBytes(i)` (which makes the bytes visible at their key) runs for
+   * each blob the collector is not deleting, concurrently, inside the transaction and after that check,
+   * so a collection never interleaves with it. A blob the collector is deleting gets storage_unavailable
+   * (retryable) and no rows; a blob whose commitBytes fails gets that error and no rows. alreadyPresent:
+   * the tenant held it before; of several entries for one tenant and blob, the first that is new to the
+   * tenant answers false.
+   */
+  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
+  /** commitBlobs of one blob; throws its error. */
+  commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }>;
+}
+
+/**
+ * Garbage collection's side of the tombstone protocol: tombstone exclusively, delete the bytes, then
+ * forget the rows.
+ */
+export interface BlobSweeper {
   /** Marks open sessions past their expiry as expired; returns how many. */
   expireSessions(now: string): Promise<number>;
   /**
@@ -121,3 +160,12 @@ export interface MetadataStore {
   /** Deletes the tombstoned rows once their bytes are gone. */
   forgetBlobs(sha256s: readonly string[]): Promise<void>;
 }
+
+export interface MetadataStore
+  extends MetadataLifecycle,
+    ApiTokenStore,
+    SessionStore,
+    ManifestReader,
+    BlobStatter,
+    BlobIngester,
+    BlobSweeper {}
