@@ -155,7 +155,12 @@ export class PressCloudClient {
    * comes). Resolves with one result per part, in order: a part that failed (`status` ≥ 400) stored nothing
    * and did not stop the others. Throws for errors of the whole request (401, 403, 404, 409, 410, 413…).
    */
-  async uploadBlobs(uploadSessionId: string, uploadToken: string, parts: readonly BlobPart[], options: UploadBlobsOptions = {}): Promise<UploadBlobsResponse> {
+  async uploadBlobs(
+    uploadSessionId: string,
+    uploadToken: string,
+    parts: readonly BlobPart[],
+    options: UploadBlobsOptions = {},
+  ): Promise<UploadBlobsResponse> {
     const multipart = multipartUpload(parts.map((part) => ({ ...part, open: () => openBody(part.body) })), options.onProgress);
     try {
       return await this.callJson<UploadBlobsResponse>('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/blobs`, {

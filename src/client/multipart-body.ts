@@ -41,7 +41,12 @@ export function multipartUpload(parts: readonly OutgoingPart[], onProgress?: (by
   };
 }
 
-async function* partsInTurn(parts: readonly OutgoingPart[], heads: readonly Buffer[], closing: Buffer, onProgress?: (bytes: number) => void): AsyncGenerator<Buffer> {
+async function* partsInTurn(
+  parts: readonly OutgoingPart[],
+  heads: readonly Buffer[],
+  closing: Buffer,
+  onProgress?: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
   for (const [index, part] of parts.entries()) {
     yield heads[index];
     const source = part.open();
@@ -58,7 +63,8 @@ async function* partsInTurn(parts: readonly OutgoingPart[], heads: readonly Buff
     } finally {
       if (source instanceof Readable) source.destroy();
     }
-    if (sent !== part.size) throw new Error(`The body of ${part.sha256} did not have the ${part.size} bytes announced (the file changed?).`);
+    if (sent !== part.size)
+      throw new Error(`The body of ${part.sha256} did not have the ${part.size} bytes announced (the file changed?).`);
   }
   yield closing;
 }

@@ -25,7 +25,14 @@ const MAX_PARTS_IN_FLIGHT = 32;
 const READ_AHEAD_BYTES = 128 * 1024;
 
 /** Errors that belong to one part; anything else (a broken body, a timeout, a bug) fails the whole request. */
-const PART_ERRORS = new Set<ErrorCode>(['invalid_sha256', 'blob_not_in_session', 'size_mismatch', 'digest_mismatch', 'storage_unavailable', 'insufficient_storage']);
+const PART_ERRORS = new Set<ErrorCode>([
+  'invalid_sha256',
+  'blob_not_in_session',
+  'size_mismatch',
+  'digest_mismatch',
+  'storage_unavailable',
+  'insufficient_storage',
+]);
 
 interface Staged {
   readonly index: number;

@@ -14,14 +14,20 @@ export interface ManifestListQuery {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-export async function listManifests(metadata: Pick<ManifestReader, 'listManifests'>, tenantId: string, query: ManifestListQuery): Promise<ManifestList> {
+export async function listManifests(
+  metadata: Pick<ManifestReader, 'listManifests'>,
+  tenantId: string,
+  query: ManifestListQuery,
+): Promise<ManifestList> {
   const limit = parseLimit(query.limit);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   // One more than the page tells whether another page follows, without a count.
   const found = await metadata.listManifests(tenantId, { limit: limit + 1, after });
   const manifests = found.slice(0, limit);
   const last = manifests.at(-1);
-  return found.length > limit && last ? { manifests, nextCursor: encodeCursor({ createdAt: last.createdAt, manifestId: last.manifestId }) } : { manifests };
+  return found.length > limit && last
+    ? { manifests, nextCursor: encodeCursor({ createdAt: last.createdAt, manifestId: last.manifestId }) }
+    : { manifests };
 }
 
 function parseLimit(raw: unknown): number {

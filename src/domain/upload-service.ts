@@ -154,7 +154,8 @@ export class UploadService {
     const session = await this.findSession(principal, input.sessionId);
     this.checkUploadToken(session, input.uploadToken);
     this.checkWritable(session);
-    const results = await uploadBatch(this.metadata, this.ingest, { tenantId: principal.tenantId, sessionId: session.id }, input.openParts());
+    const target = { tenantId: principal.tenantId, sessionId: session.id };
+    const results = await uploadBatch(this.metadata, this.ingest, target, input.openParts());
     return { uploadSessionId: session.id, results };
   }
 

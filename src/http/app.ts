@@ -115,7 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(sessionRoutes(deps.service));
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
-  await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, maxParts: config.maxBatchParts, maxBytes: config.maxBatchBytes }));
+  const batchLimits = { maxParts: config.maxBatchParts, maxBytes: config.maxBatchBytes };
+  await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, ...batchLimits }));
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
 

@@ -74,7 +74,8 @@ export class MultipartReader implements AsyncIterable<MultipartPart> {
     for (let count = 0; ; count++) {
       const headers = await this.serially(() => this.readPartStart());
       if (headers === null) return;
-      if (count === this.limits.maxParts) throw this.fail(new AppError('payload_too_large', `A batch carries at most ${this.limits.maxParts} parts.`));
+      if (count === this.limits.maxParts)
+        throw this.fail(new AppError('payload_too_large', `A batch carries at most ${this.limits.maxParts} parts.`));
       const number = ++this.partNumber;
       this.partEnded = false;
       yield { name: partName(headers), body: this.partBody(number) };

@@ -62,7 +62,9 @@ describe('PressCloudClient.uploadBlobs', () => {
       { sha256: sha256(wrong), size: wrong.length, body: Buffer.alloc(wrong.length, 1) },
     ];
     let progressed = 0;
-    const answer = await client.uploadBlobs(created.uploadSessionId, created.uploadToken, parts, { onProgress: (bytes) => (progressed += bytes) });
+    const answer = await client.uploadBlobs(created.uploadSessionId, created.uploadToken, parts, {
+      onProgress: (bytes) => (progressed += bytes),
+    });
 
     expect(answer.uploadSessionId).toBe(created.uploadSessionId);
     expect(answer.results.map((r) => ('error' in r ? [r.sha256, r.status, r.error] : [r.sha256, r.status, r.alreadyPresent]))).toEqual([
@@ -80,7 +82,10 @@ describe('PressCloudClient.uploadBlobs', () => {
   it('answers an empty batch with no results, and throws the whole-request errors', async () => {
     const blob = randomBytes(10);
     const created = await client.createUploadSession({ files: [{ path: 'a', sha256: sha256(blob), size: blob.length }] });
-    expect(await client.uploadBlobs(created.uploadSessionId, created.uploadToken, [])).toEqual({ uploadSessionId: created.uploadSessionId, results: [] });
+    expect(await client.uploadBlobs(created.uploadSessionId, created.uploadToken, [])).toEqual({
+      uploadSessionId: created.uploadSessionId,
+      results: [],
+    });
     const refused = client.uploadBlobs(created.uploadSessionId, 'pcu_wrong', [{ sha256: sha256(blob), size: blob.length, body: blob }]);
     await expect(refused).rejects.toBeInstanceOf(PressCloudApiError);
     await expect(refused).rejects.toMatchObject({ status: 403, code: 'invalid_upload_token' });
@@ -89,9 +94,13 @@ describe('PressCloudClient.uploadBlobs', () => {
   it('fails the request, storing nothing of that part, when a body has not the announced size', async () => {
     const blob = randomBytes(5000);
     const created = await client.createUploadSession({ files: [{ path: 'a', sha256: sha256(blob), size: blob.length }] });
-    const short = client.uploadBlobs(created.uploadSessionId, created.uploadToken, [{ sha256: sha256(blob), size: blob.length, body: () => Readable.from([blob.subarray(1)]) }]);
+    const short = client.uploadBlobs(created.uploadSessionId, created.uploadToken, [
+      { sha256: sha256(blob), size: blob.length, body: () => Readable.from([blob.subarray(1)]) },
+    ]);
     await expect(short).rejects.toThrow(/did not have the 5000 bytes/);
-    await expect(client.uploadBlobs(created.uploadSessionId, created.uploadToken, [{ sha256: 'nope', size: 1, body: blob }])).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      client.uploadBlobs(created.uploadSessionId, created.uploadToken, [{ sha256: 'nope', size: 1, body: blob }]),
+    ).rejects.toBeInstanceOf(TypeError);
     expect((await client.getUploadSession(created.uploadSessionId)).missing).toEqual([sha256(blob)]);
   });
 });

@@ -6,7 +6,17 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, makeBlob, type CreatedSession, type TestBlob } from '../support/api.js';
-import { bytesReceived, multipartBody, openBatch, partHead, postBatch, postChunks, splitAt, type BatchTarget, type TestPart } from '../support/multipart.js';
+import {
+  bytesReceived,
+  multipartBody,
+  openBatch,
+  partHead,
+  postBatch,
+  postChunks,
+  splitAt,
+  type BatchTarget,
+  type TestPart,
+} from '../support/multipart.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { downloadBlob, type RawAnswer } from '../support/upload-api.js';
 
@@ -53,7 +63,9 @@ describe('a batch body that goes wrong midway', () => {
     await batch.write(Buffer.concat([partHead(partOf(first), boundary, true), first.bytes, partHead(partOf(second), boundary, false)]));
     await batch.write(second.bytes.subarray(0, 512 * 1024));
     // The server is storing the second part when the client goes.
-    await vi.waitFor(async () => expect(await bytesReceived(server.url)).toBeGreaterThan(before + first.size + 256 * 1024), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await bytesReceived(server.url)).toBeGreaterThan(before + first.size + 256 * 1024), {
+      timeout: 10_000,
+    });
     batch.destroy();
     expect(await batch.answer).toBe('destroyed');
 
@@ -69,7 +81,14 @@ describe('a batch body that goes wrong midway', () => {
     const session = await api.createSession([first, second]);
     const { boundary, contentType } = multipartBody([]);
     const batch = openBatch(target(session), contentType);
-    await batch.write(Buffer.concat([partHead(partOf(first), boundary, true), first.bytes, partHead(partOf(second), boundary, false), second.bytes.subarray(0, 100)]));
+    await batch.write(
+      Buffer.concat([
+        partHead(partOf(first), boundary, true),
+        first.bytes,
+        partHead(partOf(second), boundary, false),
+        second.bytes.subarray(0, 100),
+      ]),
+    );
     expect(errorOf(await batch.answer)).toEqual({ status: 408, error: 'request_timeout' });
     batch.destroy();
     expect(await missing(session)).toEqual([second.sha256]);
@@ -92,14 +111,20 @@ describe('a batch body that goes wrong midway', () => {
       '\r\n\r\n',
     ];
     for (const text of bodies) {
-      const answer = await postBatch(target(session), { body: Buffer.from(text), contentType: `multipart/form-data; boundary=${b}`, boundary: b });
+      const answer = await postBatch(target(session), {
+        body: Buffer.from(text),
+        contentType: `multipart/form-data; boundary=${b}`,
+        boundary: b,
+      });
       expect({ body: text.slice(0, 60), ...errorOf(answer) }).toEqual({ body: text.slice(0, 60), status: 400, error: 'invalid_request' });
     }
     expect(await missing(session)).toEqual([blob.sha256]);
 
     const good = multipartBody([partOf(blob)], b).body.subarray(0, -`--${b}--\r\n`.length);
     const cut = Buffer.concat([good, Buffer.from(`--${b}\r\n${disposition}\r\n\r\nand then the body ends`)]);
-    expect(errorOf(await postBatch(target(session), { body: cut, contentType: `multipart/form-data; boundary=${b}`, boundary: b }))).toEqual({
+    expect(
+      errorOf(await postBatch(target(session), { body: cut, contentType: `multipart/form-data; boundary=${b}`, boundary: b })),
+    ).toEqual({
       status: 400,
       error: 'invalid_request',
     });
@@ -120,7 +145,9 @@ describe('a batch body split at random points', () => {
         async (specs, offsets) => {
           run += 1;
           // Each run's blobs are new to the tenant, so every good part answers alreadyPresent false.
-          const blobs = specs.map((spec, index) => makeBlob(`f${index}.bin`, Buffer.concat([Buffer.from(`run ${run} part ${index} `), spec.bytes])));
+          const blobs = specs.map((spec, index) =>
+            makeBlob(`f${index}.bin`, Buffer.concat([Buffer.from(`run ${run} part ${index} `), spec.bytes])),
+          );
           // A session names at least one file: one that this batch does not send.
           const unsent = makeBlob('unsent.txt', `run ${run} unsent`);
           const session = await api.createSession([unsent, ...blobs.filter((_blob, index) => specs[index].kind !== 'not-in-session')]);
@@ -134,8 +161,15 @@ describe('a batch body split at random points', () => {
           const { body, contentType } = multipartBody(parts);
           const answer = await postChunks(target(session), contentType, splitAt(body, offsets));
           expect(answer.status).toBe(200);
-          const results = (JSON.parse(answer.text) as { results: Array<{ status: number; error?: string; alreadyPresent?: boolean }> }).results;
-          const expected = { good: [200, undefined, false], 'wrong-digest': [400, 'digest_mismatch', undefined], short: [400, 'size_mismatch', undefined], 'not-in-session': [404, 'blob_not_in_session', undefined], 'bad-name': [400, 'invalid_sha256', undefined] };
+          const results = (JSON.parse(answer.text) as { results: Array<{ status: number; error?: string; alreadyPresent?: boolean }> })
+            .results;
+          const expected = {
+            good: [200, undefined, false],
+            'wrong-digest': [400, 'digest_mismatch', undefined],
+            short: [400, 'size_mismatch', undefined],
+            'not-in-session': [404, 'blob_not_in_session', undefined],
+            'bad-name': [400, 'invalid_sha256', undefined],
+          };
           expect(results.map((r) => [r.status, r.error, r.alreadyPresent])).toEqual(specs.map((spec) => expected[spec.kind]));
           const stored = new Set(await server.storedBlobs());
           blobs.forEach((blob, index) => expect(stored.has(blob.sha256)).toBe(specs[index].kind === 'good'));

@@ -82,15 +82,40 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     expect(json(answer)).toEqual({
       uploadSessionId: session.uploadSessionId,
       results: [
-        { sha256: page.sha256, status: 200, alreadyPresent: false, blob: { sha256: page.sha256, size: page.size, mime: 'text/html', r2Key: r2Key(page.sha256) } },
+        {
+          sha256: page.sha256,
+          status: 200,
+          alreadyPresent: false,
+          blob: { sha256: page.sha256, size: page.size, mime: 'text/html', r2Key: r2Key(page.sha256) },
+        },
         { sha256: digest.sha256, status: 400, error: 'digest_mismatch', message: expect.any(String) },
         { sha256: 'not-a-sha256', status: 400, error: 'invalid_sha256', message: expect.any(String) },
-        { sha256: held.sha256, status: 200, alreadyPresent: true, blob: { sha256: held.sha256, size: held.size, mime: 'text/plain', r2Key: r2Key(held.sha256) } },
+        {
+          sha256: held.sha256,
+          status: 200,
+          alreadyPresent: true,
+          blob: { sha256: held.sha256, size: held.size, mime: 'text/plain', r2Key: r2Key(held.sha256) },
+        },
         { sha256: short.sha256, status: 400, error: 'size_mismatch', message: expect.any(String) },
         { sha256: outsider.sha256, status: 404, error: 'blob_not_in_session', message: expect.any(String) },
-        { sha256: named.sha256, status: 200, alreadyPresent: false, blob: { sha256: named.sha256, size: named.size, r2Key: r2Key(named.sha256) } },
-        { sha256: dup.sha256, status: 200, alreadyPresent: false, blob: { sha256: dup.sha256, size: dup.size, mime: 'text/css', r2Key: r2Key(dup.sha256) } },
-        { sha256: dup.sha256, status: 200, alreadyPresent: true, blob: { sha256: dup.sha256, size: dup.size, mime: 'text/css', r2Key: r2Key(dup.sha256) } },
+        {
+          sha256: named.sha256,
+          status: 200,
+          alreadyPresent: false,
+          blob: { sha256: named.sha256, size: named.size, r2Key: r2Key(named.sha256) },
+        },
+        {
+          sha256: dup.sha256,
+          status: 200,
+          alreadyPresent: false,
+          blob: { sha256: dup.sha256, size: dup.size, mime: 'text/css', r2Key: r2Key(dup.sha256) },
+        },
+        {
+          sha256: dup.sha256,
+          status: 200,
+          alreadyPresent: true,
+          blob: { sha256: dup.sha256, size: dup.size, mime: 'text/css', r2Key: r2Key(dup.sha256) },
+        },
         { sha256: '', status: 400, error: 'invalid_sha256', message: expect.any(String) },
       ],
     });
@@ -112,7 +137,10 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     const wrong = makeBlob('wrong.bin', Buffer.alloc(1024 * 1024, 9));
     const small = makeBlob('small.txt', 'after the big ones');
     const session = await api.createSession([big, wrong, small]);
-    const answer = await postBatch(target(session), multipartBody([partOf(big), partOf(wrong, Buffer.alloc(wrong.size + 1, 9)), partOf(small)]));
+    const answer = await postBatch(
+      target(session),
+      multipartBody([partOf(big), partOf(wrong, Buffer.alloc(wrong.size + 1, 9)), partOf(small)]),
+    );
     expect(answer.status).toBe(200);
     expect((json(answer).results as Array<{ status: number; error?: string }>).map((r) => [r.status, r.error])).toEqual([
       [200, undefined],
@@ -145,23 +173,38 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
 
     it('401 unauthenticated, 401 invalid_token, 403 forbidden come from the token before anything else', async () => {
       const noSession = { ...session, uploadSessionId: 'us_nope', uploadToken: 'wrong' };
-      expect(errorOf(await postBatch(target(noSession), plain, { authorization: undefined }))).toEqual({ status: 401, error: 'unauthenticated' });
-      expect(errorOf(await postBatch(target(noSession), plain, { 'x-upload-token': undefined }))).toEqual({ status: 401, error: 'unauthenticated' });
-      expect(errorOf(await postBatch(target(noSession), plain, { authorization: 'Basic YTpi' }))).toEqual({ status: 401, error: 'unauthenticated' });
+      expect(errorOf(await postBatch(target(noSession), plain, { authorization: undefined }))).toEqual({
+        status: 401,
+        error: 'unauthenticated',
+      });
+      expect(errorOf(await postBatch(target(noSession), plain, { 'x-upload-token': undefined }))).toEqual({
+        status: 401,
+        error: 'unauthenticated',
+      });
+      expect(errorOf(await postBatch(target(noSession), plain, { authorization: 'Basic YTpi' }))).toEqual({
+        status: 401,
+        error: 'unauthenticated',
+      });
       expect(errorOf(await postBatch(target(noSession, 'pct_unknown'), plain))).toEqual({ status: 401, error: 'invalid_token' });
       const readOnly = await server.tokenFor('test', ['read']);
       expect(errorOf(await postBatch(target(noSession, readOnly), plain))).toEqual({ status: 403, error: 'forbidden' });
     });
 
     it('404 session_not_found, also for another tenant’s session', async () => {
-      expect(errorOf(await postBatch(target({ ...session, uploadSessionId: 'us_nope', uploadToken: 'wrong' }), plain))).toEqual({ status: 404, error: 'session_not_found' });
+      expect(errorOf(await postBatch(target({ ...session, uploadSessionId: 'us_nope', uploadToken: 'wrong' }), plain))).toEqual({
+        status: 404,
+        error: 'session_not_found',
+      });
       const otherTenant = await server.tokenFor('someone-else');
       expect(errorOf(await postBatch(target(session, otherTenant), good()))).toEqual({ status: 404, error: 'session_not_found' });
     });
 
     it("403 invalid_upload_token: X-Upload-Token is not this session's", async () => {
       const another = await api.createSession([other]);
-      expect(errorOf(await postBatch(target({ ...session, uploadToken: another.uploadToken }), plain))).toEqual({ status: 403, error: 'invalid_upload_token' });
+      expect(errorOf(await postBatch(target({ ...session, uploadToken: another.uploadToken }), plain))).toEqual({
+        status: 403,
+        error: 'invalid_upload_token',
+      });
     });
 
     it('410 session_expired, then 409 session_not_open for an aborted or completed session', async () => {
@@ -181,14 +224,21 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
 
     it('400 unsupported_content_type for a body that is not multipart/form-data, absent type included', async () => {
       for (const contentType of ['text/plain', 'application/octet-stream', 'multipart/mixed; boundary=x', 'application/json']) {
-        expect(errorOf(await postBatch(target(session), { ...good(), contentType }))).toEqual({ status: 400, error: 'unsupported_content_type' });
+        expect(errorOf(await postBatch(target(session), { ...good(), contentType }))).toEqual({
+          status: 400,
+          error: 'unsupported_content_type',
+        });
       }
       expect(errorOf(await postBatch(target(session), good().body))).toEqual({ status: 400, error: 'unsupported_content_type' });
       expect(await storedBytes(blob.sha256)).toBeNull();
     });
 
     it('400 invalid_request for a multipart type without a usable boundary', async () => {
-      for (const contentType of ['multipart/form-data', 'multipart/form-data; boundary=', `multipart/form-data; boundary=${'x'.repeat(71)}`]) {
+      for (const contentType of [
+        'multipart/form-data',
+        'multipart/form-data; boundary=',
+        `multipart/form-data; boundary=${'x'.repeat(71)}`,
+      ]) {
         expect(errorOf(await postBatch(target(session), { ...good(), contentType }))).toEqual({ status: 400, error: 'invalid_request' });
       }
     });
@@ -211,7 +261,12 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
       const session = await limitedApi.createSession(blobs);
       const answer = await postBatch(limitedTarget(session), multipartBody(blobs.map((blob) => partOf(blob))));
       expect(errorOf(answer)).toEqual({ status: 413, error: 'payload_too_large' });
-      expect((await limited.storedBlobs()).sort()).toEqual(blobs.slice(0, 3).map((b) => b.sha256).sort());
+      expect((await limited.storedBlobs()).sort()).toEqual(
+        blobs
+          .slice(0, 3)
+          .map((b) => b.sha256)
+          .sort(),
+      );
 
       const retry = await postBatch(limitedTarget(session), multipartBody(blobs.slice(1).map((blob) => partOf(blob))));
       expect((json(retry).results as Array<{ alreadyPresent: boolean }>).map((r) => r.alreadyPresent)).toEqual([true, true, false]);
@@ -244,7 +299,10 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
 
   describe('in /openapi.json', () => {
     interface Operation {
-      requestBody: { required: boolean; content: Record<string, { schema: { type: string; additionalProperties: { type: string; format: string } } }> };
+      requestBody: {
+        required: boolean;
+        content: Record<string, { schema: { type: string; additionalProperties: { type: string; format: string } } }>;
+      };
       responses: Record<string, { content: Record<string, { schema: object }> }>;
       parameters: Array<{ name: string; in: string; required: boolean }>;
     }
@@ -254,18 +312,27 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
       const post = doc.paths['/v1/upload-sessions/{uploadSessionId}/blobs'].post;
       expect(post.requestBody.required).toBe(true);
       expect(Object.keys(post.requestBody.content)).toEqual(['multipart/form-data']);
-      expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({ type: 'object', additionalProperties: { type: 'string', format: 'binary' } });
+      expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({
+        type: 'object',
+        additionalProperties: { type: 'string', format: 'binary' },
+      });
       expect(post.parameters).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ name: 'uploadSessionId', in: 'path', required: true }),
           expect.objectContaining({ name: 'x-upload-token', in: 'header', required: true }),
         ]),
       );
-      for (const status of ['200', '400', '401', '403', '404', '408', '409', '410', '413']) expect(Object.keys(post.responses)).toContain(status);
+      for (const status of ['200', '400', '401', '403', '404', '408', '409', '410', '413'])
+        expect(Object.keys(post.responses)).toContain(status);
 
       const blob = makeBlob('documented.txt', 'a documented answer');
       const session = await api.createSession([blob]);
-      const answer = json(await postBatch(target(session), multipartBody([partOf(blob), partOf(blob, Buffer.alloc(blob.size)), { name: 'x', bytes: Buffer.alloc(1) }])));
+      const answer = json(
+        await postBatch(
+          target(session),
+          multipartBody([partOf(blob), partOf(blob, Buffer.alloc(blob.size)), { name: 'x', bytes: Buffer.alloc(1) }]),
+        ),
+      );
       const validate = new Ajv({ strict: false }).compile(post.responses['200'].content['application/json'].schema);
       expect(validate(answer), JSON.stringify(validate.errors)).toBe(true);
     });

@@ -17,7 +17,8 @@ interface Page {
 beforeAll(async () => {
   server = await startServer();
   api = new Api(server.url, await server.tokenFor('lister'));
-  for (let i = 0; i < 7; i++) published.push(await api.publish([makeBlob(`site-${i}/index.html`, `<p>${i}</p>`), makeBlob(`site-${i}/extra.txt`, 'shared')]));
+  for (let i = 0; i < 7; i++)
+    published.push(await api.publish([makeBlob(`site-${i}/index.html`, `<p>${i}</p>`), makeBlob(`site-${i}/extra.txt`, 'shared')]));
 });
 afterAll(async () => server.stop());
 
@@ -32,7 +33,12 @@ describe('GET /v1/manifests', () => {
     const page = (await response.json()) as Page;
     expect(page.nextCursor).toBeUndefined();
     expect(page.manifests.map((m) => m.manifestId)).toEqual([...published].reverse());
-    expect(page.manifests[0]).toEqual({ manifestId: published.at(-1), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), fileCount: 2, totalBytes: '<p>6</p>'.length + 'shared'.length });
+    expect(page.manifests[0]).toEqual({
+      manifestId: published.at(-1),
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      fileCount: 2,
+      totalBytes: '<p>6</p>'.length + 'shared'.length,
+    });
     const times = page.manifests.map((m) => m.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
   });
@@ -67,7 +73,19 @@ describe('GET /v1/manifests', () => {
 
   it('answers 400 invalid_request for a bad limit or cursor', async () => {
     const forged = Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url');
-    for (const query of ['?limit=0', '?limit=1001', '?limit=abc', '?limit=1.5', '?limit=-1', '?limit=', '?limit=1&limit=2', '?cursor=', '?cursor=%%%', '?cursor=bm90IGpzb24', `?cursor=${forged}`]) {
+    for (const query of [
+      '?limit=0',
+      '?limit=1001',
+      '?limit=abc',
+      '?limit=1.5',
+      '?limit=-1',
+      '?limit=',
+      '?limit=1&limit=2',
+      '?cursor=',
+      '?cursor=%%%',
+      '?cursor=bm90IGpzb24',
+      `?cursor=${forged}`,
+    ]) {
       const body = await errorOf(await list(query));
       expect({ query, status: body.status, error: body.error }).toEqual({ query, status: 400, error: 'invalid_request' });
     }
@@ -75,12 +93,19 @@ describe('GET /v1/manifests', () => {
   });
 
   it('is documented in /openapi.json with its query parameters, and its answers fit the schema', async () => {
-    type Operation = { parameters: Array<{ name: string; in: string; schema: object }>; responses: Record<string, { content: Record<string, { schema: object }> }> };
+    type Operation = {
+      parameters: Array<{ name: string; in: string; schema: object }>;
+      responses: Record<string, { content: Record<string, { schema: object }> }>;
+    };
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
     const get = doc.paths['/v1/manifests'].get;
     expect(get.parameters).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'limit', in: 'query', schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 1000, default: 100 }) }),
+        expect.objectContaining({
+          name: 'limit',
+          in: 'query',
+          schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 1000, default: 100 }),
+        }),
         expect.objectContaining({ name: 'cursor', in: 'query', schema: expect.objectContaining({ type: 'string' }) }),
       ]),
     );

@@ -11,7 +11,19 @@ const BOUNDARY = 'xYz--boundary';
 /** Bytes that like to look like the start of a delimiter. */
 const tricky = fc.oneof(
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
-  fc.constantFrom('\r', '\n', '\r\n', '\r\n-', '\r\n--', `\r\n--${BOUNDARY.slice(0, 5)}`, `\r\n--${BOUNDARY.slice(0, -1)}`, '--', `--${BOUNDARY}`).map((text) => Buffer.from(text)),
+  fc
+    .constantFrom(
+      '\r',
+      '\n',
+      '\r\n',
+      '\r\n-',
+      '\r\n--',
+      `\r\n--${BOUNDARY.slice(0, 5)}`,
+      `\r\n--${BOUNDARY.slice(0, -1)}`,
+      '--',
+      `--${BOUNDARY}`,
+    )
+    .map((text) => Buffer.from(text)),
 );
 const partBytes = fc.array(tricky, { maxLength: 8 }).map((pieces) => Buffer.concat(pieces));
 /** A part's bytes never hold the delimiter itself (RFC 2046: the sender picks a boundary that does not occur). */
@@ -28,7 +40,10 @@ async function* chunksOf(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
 }
 
 /** Every part as the reader hands it over; a test-side consumer that reads only part of some bodies. */
-async function readAll(chunks: readonly Buffer[], options: { readFirstChunkOnly?: number } = {}): Promise<Array<{ name: string | undefined; bytes: Buffer }>> {
+async function readAll(
+  chunks: readonly Buffer[],
+  options: { readFirstChunkOnly?: number } = {},
+): Promise<Array<{ name: string | undefined; bytes: Buffer }>> {
   const parts: Array<{ name: string | undefined; bytes: Buffer }> = [];
   for await (const { name, body } of new MultipartReader(chunksOf(chunks), BOUNDARY, { maxParts: 1000 })) {
     const bytes: Buffer[] = [];
@@ -90,7 +105,13 @@ describe('MultipartReader', () => {
   });
 
   it('reads arbitrary bytes as parts or refuses them with invalid_request, nothing else', async () => {
-    const garbage = fc.array(fc.oneof(tricky, fc.constantFrom('Content-Disposition: form-data; name="a"', '\r\n\r\n', `--${BOUNDARY}--`).map((t) => Buffer.from(t))), { maxLength: 12 });
+    const garbage = fc.array(
+      fc.oneof(
+        tricky,
+        fc.constantFrom('Content-Disposition: form-data; name="a"', '\r\n\r\n', `--${BOUNDARY}--`).map((t) => Buffer.from(t)),
+      ),
+      { maxLength: 12 },
+    );
     await fc.assert(
       fc.asyncProperty(garbage, cuts, async (pieces, offsets) => {
         const result = await outcome(splitAt(Buffer.concat(pieces), offsets));
@@ -102,7 +123,10 @@ describe('MultipartReader', () => {
 
   it('reads an empty body as no parts, and counts parts against the limit', async () => {
     expect(await readAll([])).toEqual([]);
-    const three = multipartBody([1, 2, 3].map((n) => ({ name: `p${n}`, bytes: Buffer.from([n]) })), BOUNDARY).body;
+    const three = multipartBody(
+      [1, 2, 3].map((n) => ({ name: `p${n}`, bytes: Buffer.from([n]) })),
+      BOUNDARY,
+    ).body;
     const reader = new MultipartReader(chunksOf([three]), BOUNDARY, { maxParts: 2 });
     const names: Array<string | undefined> = [];
     await expect(
@@ -119,6 +143,8 @@ describe('MultipartReader', () => {
     expect(multipartBoundary('Multipart/Form-Data ; charset=utf-8; BOUNDARY="a b:c"')).toBe('a b:c');
     expect(() => multipartBoundary(undefined)).toThrow(expect.objectContaining({ code: 'unsupported_content_type' }));
     expect(() => multipartBoundary('multipart/mixed; boundary=abc')).toThrow(expect.objectContaining({ code: 'unsupported_content_type' }));
-    expect(() => multipartBoundary('multipart/form-data; boundary="ends with space "')).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => multipartBoundary('multipart/form-data; boundary="ends with space "')).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
   });
 });

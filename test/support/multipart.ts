@@ -19,7 +19,11 @@ export interface MultipartBody {
 }
 
 export function partHead(part: TestPart, boundary: string, first: boolean): Buffer {
-  const disposition = ['form-data', ...(part.name === undefined ? [] : [`name="${part.name}"`]), ...(part.filename ? [`filename="${part.filename}"`] : [])];
+  const disposition = [
+    'form-data',
+    ...(part.name === undefined ? [] : [`name="${part.name}"`]),
+    ...(part.filename ? [`filename="${part.filename}"`] : []),
+  ];
   const lines = [`${first ? '' : '\r\n'}--${boundary}`, `Content-Disposition: ${disposition.join('; ')}`];
   if (part.contentType) lines.push(`Content-Type: ${part.contentType}`);
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
@@ -51,10 +55,18 @@ export function batchHeaders(target: BatchTarget, contentType: string | undefine
 }
 
 /** POSTs a whole body with its Content-Length; the answer is read even when the server answers early. */
-export function postBatch(target: BatchTarget, body: MultipartBody | Buffer, headers: Record<string, string | undefined> = {}): Promise<RawAnswer> {
+export function postBatch(
+  target: BatchTarget,
+  body: MultipartBody | Buffer,
+  headers: Record<string, string | undefined> = {},
+): Promise<RawAnswer> {
   const bytes = Buffer.isBuffer(body) ? body : body.body;
   const contentType = Buffer.isBuffer(body) ? undefined : body.contentType;
-  const merged: Record<string, string | undefined> = { ...batchHeaders(target, contentType), 'content-length': String(bytes.length), ...headers };
+  const merged: Record<string, string | undefined> = {
+    ...batchHeaders(target, contentType),
+    'content-length': String(bytes.length),
+    ...headers,
+  };
   const sent = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return sendRequest(batchUrl(target), 'POST', sent, bytes);
 }

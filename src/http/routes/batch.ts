@@ -15,12 +15,21 @@ export interface BatchRouteOptions {
   readonly maxBytes: number;
 }
 
-const PART_ERROR_CODES = ['invalid_sha256', 'blob_not_in_session', 'size_mismatch', 'digest_mismatch', 'storage_unavailable', 'insufficient_storage'] as const;
+const PART_ERROR_CODES = [
+  'invalid_sha256',
+  'blob_not_in_session',
+  'size_mismatch',
+  'digest_mismatch',
+  'storage_unavailable',
+  'insufficient_storage',
+] as const;
 
 const StoredPart = Type.Object({
   sha256: Type.String({ description: 'Lowercase' }),
   status: Type.Literal(200),
-  alreadyPresent: Type.Boolean({ description: 'True when this tenant held the blob before this part (a retry, or an earlier part of the batch)' }),
+  alreadyPresent: Type.Boolean({
+    description: 'True when this tenant held the blob before this part (a retry, or an earlier part of the batch)',
+  }),
   blob: PutBlobResponse.properties.blob,
 });
 
@@ -65,7 +74,11 @@ export function batchRoutes(service: UploadService, options: BatchRouteOptions):
           body: Type.Object(
             {},
             {
-              additionalProperties: Type.String({ format: 'binary', contentMediaType: 'application/octet-stream', description: "A blob's raw bytes" }),
+              additionalProperties: Type.String({
+                format: 'binary',
+                contentMediaType: 'application/octet-stream',
+                description: "A blob's raw bytes",
+              }),
               description: 'Each field is named by the sha256 of its bytes',
             },
           ),

@@ -6,6 +6,11 @@ import { principalOf } from '../auth.js';
 import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
 import { AUTH_ERRORS, ManifestSchema, ManifestSummary, withErrors } from '../schemas.js';
 
+const ManifestListSchema = Type.Object({
+  manifests: Type.Array(ManifestSummary),
+  nextCursor: Type.Optional(Type.String({ description: 'Present when more manifests follow' })),
+});
+
 export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -17,17 +22,17 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
         schema: {
           operationId: 'listManifests',
           summary: "The tenant's manifests, newest first",
-          description: 'Pages through the manifests with an opaque cursor: pass nextCursor back as cursor; no nextCursor means the last page.',
+          description:
+            'Pages through the manifests with an opaque cursor: pass nextCursor back as cursor; no nextCursor means the last page.',
           tags: ['manifests'],
           security: [{ bearer: [] }],
           querystring: Type.Object({
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MANIFEST_PAGE, default: DEFAULT_MANIFEST_PAGE, description: 'Manifests per page' })),
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: MAX_MANIFEST_PAGE, default: DEFAULT_MANIFEST_PAGE, description: 'Manifests per page' }),
+            ),
             cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page' })),
           }),
-          response: withErrors(
-            { 200: Type.Object({ manifests: Type.Array(ManifestSummary), nextCursor: Type.Optional(Type.String({ description: 'Present when more manifests follow' })) }) },
-            [...AUTH_ERRORS, 'invalid_request'],
-          ),
+          response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
         },
       },
       async (request) => service.listManifests(principalOf(request), request.query),

@@ -42,8 +42,9 @@ export class SqlManifestReader implements ManifestReader {
         .limit(page.limit);
       const { after } = page;
       if (after) {
+        const { createdAt, manifestId } = after;
         query = query.where((eb) =>
-          eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.manifestId)])]),
+          eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', manifestId)])]),
         );
       }
       return (await query.execute()).map(toManifestRecord);
