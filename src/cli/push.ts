@@ -14,7 +14,8 @@ import {
 import { toCliError } from './push/failure.js';
 import { defaultHashCacheDir } from './push/hash-cache.js';
 import { ProgressDisplay } from './push/progress.js';
-import { describeDryRun, dryRunPush, pushDirectory } from './push/push-directory.js';
+import { describeDryRun, dryRunPush } from './push/dry-run.js';
+import { pushDirectory } from './push/push-directory.js';
 import type { PushOptions } from './push/push-directory.js';
 
 interface PushFlags {
