@@ -33,7 +33,7 @@ export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'da
 
 export async function openBlobStore(config: Pick<Config, 'blobStore' | 'dataDir'>): Promise<BlobStore> {
   if (config.blobStore) {
-    const { createS3BlobStore } = await import('./storage/blob/s3-blob-store.js');
+    const { createS3BlobStore } = await import('./storage/blob/s3/s3-blob-store.js');
     return createS3BlobStore(config.blobStore);
   }
   return new FsBlobStore(config.dataDir);

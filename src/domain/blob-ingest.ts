@@ -51,7 +51,7 @@ export class BlobIngest {
    * Reads `body` through the verifier into the store's staging (or, when the tenant holds the blob, only
    * verifies it). Throws size_mismatch, digest_mismatch or the store's errors, keeping nothing.
    */
-  async receive(target: IngestTarget, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<ReceivedBlob> {
+  async receive(target: IngestTarget, body: AsyncIterable<Buffer>): Promise<ReceivedBlob> {
     const { tenantId, blob, held } = target;
     if (held) {
       // Nothing to store, but a 200 still means these bytes hash to the sha256: read and check them.
@@ -66,7 +66,7 @@ export class BlobIngest {
     }
 
     const head: Buffer[] = [];
-    const staged = await this.blobs.stage(countBytes(body, this.metrics, head), blob, { signal });
+    const staged = await this.blobs.stage(blobKey(blob.sha256), countBytes(body, this.metrics, head), blob);
     const mime = blob.mime ?? sniffMime(Buffer.concat(head));
     return {
       commit: async () => {
@@ -74,7 +74,7 @@ export class BlobIngest {
         const { alreadyPresent } = await this.committer.commit(
           { tenantId, sha256: blob.sha256, size: blob.size, mime, now: this.now().toISOString() },
           async () => {
-            created = (await staged.commit(blobKey(blob.sha256))).created;
+            created = (await staged.commit()).created;
           },
         );
         if (created) this.metrics.blobStored(blob.size);
@@ -86,8 +86,8 @@ export class BlobIngest {
   }
 
   /** receive() then commit(): the seed PUT's whole store step. */
-  async store(target: IngestTarget, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<IngestResult> {
-    const received = await this.receive(target, body, signal);
+  async store(target: IngestTarget, body: AsyncIterable<Buffer>): Promise<IngestResult> {
+    const received = await this.receive(target, body);
     try {
       return await received.commit();
     } finally {

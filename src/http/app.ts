@@ -19,6 +19,7 @@ import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, ...batchLimits }));
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
+  await app.register(webRoutes());
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
