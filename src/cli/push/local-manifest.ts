@@ -27,6 +27,8 @@ export interface LocalManifest {
   readonly blobs: ReadonlyMap<string, LocalBlob>;
   /** The files' sizes summed (a blob named by two paths counts twice). */
   readonly totalBytes: number;
+  /** Every hash came from the hash cache: nothing changed since the last push hashed the tree. */
+  readonly allFromCache: boolean;
 }
 
 export interface BuildOptions {
@@ -62,10 +64,10 @@ export async function buildLocalManifest(options: BuildOptions): Promise<LocalMa
       progress.note(`warning: could not write the hash cache ${cache.file}: ${reason}`);
     });
   }
-  return localManifestOf(hashed);
+  return localManifestOf(hashed, cache !== undefined && cache.hits === hashed.length);
 }
 
-function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
+function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): LocalManifest {
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
     if (!blobs.has(file.sha256)) blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
@@ -74,6 +76,7 @@ function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
     files: hashed.map(manifestEntry),
     blobs,
     totalBytes: hashed.reduce((sum, file) => sum + file.size, 0),
+    allFromCache,
   };
 }
 

@@ -15,8 +15,8 @@ export interface TransferOptions {
 
 export interface TransferResult {
   manifestId: string;
-  /** The session that completed. */
-  uploadSessionId: string;
+  /** The session that completed; null when none was needed. */
+  uploadSessionId: string | null;
   /** sha256 of each blob a PUT of this push stored (or found already stored). */
   uploaded: ReadonlySet<string>;
 }
