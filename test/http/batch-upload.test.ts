@@ -249,7 +249,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     let limitedApi: Api;
 
     beforeAll(async () => {
-      limited = await startServer({ config: { maxBatchParts: 3, maxBatchBytes: 64 * 1024 } });
+      limited = await startServer({ config: { maxBatchParts: 3, maxBatchBytes: 512 * 1024 } });
       limitedApi = new Api(limited.url, limited.token);
     });
     afterAll(async () => limited.stop());
@@ -273,8 +273,9 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     });
 
     it('over the byte limit: refused up front by Content-Length, or when a chunked body runs past it', async () => {
-      const first = makeBlob('first.bin', Buffer.alloc(20 * 1024, 1));
-      const second = makeBlob('second.bin', Buffer.alloc(60 * 1024, 2));
+      // The first part is large enough to stream into the store at once (small ones wait for their group).
+      const first = makeBlob('first.bin', Buffer.alloc(200 * 1024, 1));
+      const second = makeBlob('second.bin', Buffer.alloc(400 * 1024, 2));
       const session = await limitedApi.createSession([first, second]);
       const body = multipartBody([partOf(first), partOf(second)]);
 
