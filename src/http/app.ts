@@ -4,9 +4,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import type { Authenticator } from '../domain/authentication.js';
 import type { UploadService } from '../domain/upload-service.js';
-import type { BlobStore } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore } from '../domain/ports/blob-store.js';
+import type { MetadataStore } from '../domain/ports/metadata-store.js';
 import { installAccessLog } from './access-log.js';
 import { authHook } from './auth.js';
 import { DEFAULT_DRAIN_LIMITS, type DrainLimits } from './body-drain.js';
@@ -22,10 +23,12 @@ import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   readonly config: Config;
   readonly service: UploadService;
+  readonly authenticator: Authenticator;
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
   readonly metrics: Metrics;
@@ -71,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // onRequest hooks run in this order: the request id and access log, unknown paths, then authentication.
   installAccessLog(app, deps.metrics);
   installNotFoundHandler(app);
-  app.addHook('onRequest', authHook(deps.service, createRateLimiter(config.rateLimitPerMinute)));
+  app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   installErrorHandler(app, { maxJsonBodyBytes: config.maxJsonBodyBytes, drain: deps.drain ?? DEFAULT_DRAIN_LIMITS });
   installContentTypeParsers(app, config.maxJsonBodyBytes);
 
@@ -82,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
+  await app.register(webRoutes());
 
   return app;
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith } from '../../src/config.js';
+import { Authenticator } from '../../src/domain/authentication.js';
 import { issueApiToken } from '../../src/domain/api-tokens.js';
 import { buildApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/http/metrics.js';
@@ -27,6 +28,7 @@ beforeAll(async () => {
   const app = await buildApp({
     config,
     service,
+    authenticator: new Authenticator(backends.metadata),
     ...backends,
     metrics,
     lifecycle: { draining: false },

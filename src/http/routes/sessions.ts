@@ -30,7 +30,7 @@ export function sessionRoutes(service: UploadService, limits: BodyLimits): Fasti
           description: 'Validates the file list and answers which of its blobs this tenant does not hold yet.',
           tags: ['sessions'],
           body: createSessionBody(limits),
-          response: withErrors({ 201: CreatedSessionSchema }, [...AUTH_ERRORS, ...JSON_BODY_ERRORS]),
+          response: withErrors({ 201: CreatedSessionSchema }, [...AUTH_ERRORS, ...JSON_BODY_ERRORS, 'size_mismatch']),
         },
       },
       async (request, reply) => {
