@@ -73,7 +73,9 @@ describe('/openapi.json', () => {
     for (const method of ['get', 'head']) {
       const { responses, parameters } = op(method, BLOB);
       for (const status of ['200', '206', '304'])
-        expect(Object.keys(responses[status].headers ?? {})).toEqual(expect.arrayContaining(['ETag', 'Cache-Control', 'Accept-Ranges']));
+        expect(Object.keys(responses[status].headers ?? {})).toEqual(
+          expect.arrayContaining(['ETag', 'Cache-Control', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy']),
+        );
       expect(Object.keys(responses['206'].headers ?? {})).toContain('Content-Range');
       expect(Object.keys(responses['416'].headers ?? {})).toContain('Content-Range');
       expect(

@@ -143,6 +143,12 @@ const CACHING = {
     examples: ['private, max-age=31536000, immutable'],
   }),
   'Accept-Ranges': header('Single byte ranges are served', { type: 'string', const: 'bytes' }),
+  // Uploaded bytes are never active content on this origin (serveBlob says why).
+  'X-Content-Type-Options': header('Browsers must not guess another type than Content-Type', { type: 'string', const: 'nosniff' }),
+  'Content-Security-Policy': header('An HTML blob opened in a tab runs sandboxed, without this origin', {
+    type: 'string',
+    const: 'sandbox',
+  }),
 };
 const LENGTH = { 'Content-Length': header('Bytes in this answer', { type: 'integer', minimum: 0 }) };
 const CONTENT_RANGE = {
