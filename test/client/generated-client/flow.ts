@@ -126,11 +126,9 @@ async function operations(): Promise<void> {
 export async function typesConstrain(uploadSessionId: string): Promise<void> {
   // @ts-expect-error size is an integer, not a string
   await client.POST('/v1/upload-sessions', { body: { files: [{ path: 'a', sha256: indexFile.sha256, size: '1' }] } });
+  const withoutUploadToken = { params: { path: { uploadSessionId, sha256: indexFile.sha256 } }, body: page };
   // @ts-expect-error the PUT needs the session's X-Upload-Token
-  await client.PUT('/v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', {
-    params: { path: { uploadSessionId, sha256: indexFile.sha256 } },
-    body: page,
-  });
+  await client.PUT('/v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', withoutUploadToken);
   const status = await client.GET('/v1/upload-sessions/{uploadSessionId}', { params: { path: { uploadSessionId } } });
   // @ts-expect-error "closed" is not a state
   check(status.data?.state !== 'closed', 'never');
