@@ -48,7 +48,7 @@ describe('HEAD', () => {
     const values: Record<string, string> = { uploadSessionId: session.uploadSessionId, sha256: blob.sha256, manifestId };
     const getPaths = Object.keys(document.paths).filter((path) => 'get' in document.paths[path]);
     expect(getPaths.length).toBeGreaterThan(5);
-    for (const template of [...getPaths, '/openapi.json']) {
+    for (const template of [...getPaths, '/openapi.json', '/']) {
       const path = template.replace(/\{(\w+)\}/g, (_, name: string) => values[name]);
       const get = await api.request('GET', path);
       const head = await api.request('HEAD', path);
