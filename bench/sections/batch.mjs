@@ -43,14 +43,21 @@ export async function batch(ctx) {
       connections: putConnections,
       pids: () => [nginx.child.pid, ...nginx.workerPids()],
       requests: (from, to) =>
-        nginxBlobs.slice(from, to).map((b) => ({ path: `/batch/${b.sha256.slice(0, 2)}/${b.sha256}`, headers: { 'content-type': 'application/octet-stream' }, body: b.body })),
+        nginxBlobs
+          .slice(from, to)
+          .map((b) => ({
+            path: `/batch/${b.sha256.slice(0, 2)}/${b.sha256}`,
+            headers: { 'content-type': 'application/octet-stream' },
+            body: b.body,
+          })),
     },
     {
       name: 'presscloudPut',
       url: pc.url,
       connections: putConnections,
       pids: () => [pc.pid],
-      requests: (from, to) => putBlobs.slice(from, to).map((b) => ({ path: pcApi.blobPath(putSession, b.sha256), headers: putHeaders, body: b.body })),
+      requests: (from, to) =>
+        putBlobs.slice(from, to).map((b) => ({ path: pcApi.blobPath(putSession, b.sha256), headers: putHeaders, body: b.body })),
     },
     {
       name: 'presscloudBatch',
@@ -76,7 +83,9 @@ export async function batch(ctx) {
       if (res.failed) throw new Error(`batch: ${t.name} had ${res.failed} failures (${res.firstError})`);
       res.blobsPerSec = perRound / res.seconds;
       out[t.name].rounds.push(res);
-      ctx.log(`batch: round ${r + 1}/${rounds} ${t.name.padEnd(16)} ${res.blobsPerSec.toFixed(0)} blobs/s (${res.count} requests, p50 ${res.p50ms.toFixed(1)} ms)`);
+      ctx.log(
+        `batch: round ${r + 1}/${rounds} ${t.name.padEnd(16)} ${res.blobsPerSec.toFixed(0)} blobs/s (${res.count} requests, p50 ${res.p50ms.toFixed(1)} ms)`,
+      );
     }
   }
   for (const t of targets) {
@@ -85,7 +94,9 @@ export async function batch(ctx) {
     o.requestP50ms = median(o.rounds.map((x) => x.p50ms));
     o.serverCpuMsPerBlob = (1000 * sum(o.rounds.map((x) => x.serverCpuSeconds))) / (perRound * rounds);
   }
-  const status = await (await fetch(`${pc.url}/v1/upload-sessions/${batchSession.uploadSessionId}`, { headers: { authorization: `Bearer ${pc.token}` } })).json();
+  const status = await (
+    await fetch(`${pc.url}/v1/upload-sessions/${batchSession.uploadSessionId}`, { headers: { authorization: `Bearer ${pc.token}` } })
+  ).json();
   out.batchSessionStillMissing = status.missing.length;
   if (status.missing.length !== 0) throw new Error(`batch: ${status.missing.length} batched blobs are not stored after the run`);
   await Promise.all([nginx.stop(), pc.stop()]);
@@ -95,8 +106,12 @@ export async function batch(ctx) {
 }
 
 async function sessionFor(pc, blobs, size) {
-  const session = await pcApi.createSession(pc, blobs.map((b, i) => ({ path: `assets/${String(i).padStart(6, '0')}.bin`, sha256: b.sha256, size })));
-  if (session.missing?.length !== blobs.length) throw new Error(`batch: the session lists ${session.missing?.length} missing blobs, expected ${blobs.length}`);
+  const session = await pcApi.createSession(
+    pc,
+    blobs.map((b, i) => ({ path: `assets/${String(i).padStart(6, '0')}.bin`, sha256: b.sha256, size })),
+  );
+  if (session.missing?.length !== blobs.length)
+    throw new Error(`batch: the session lists ${session.missing?.length} missing blobs, expected ${blobs.length}`);
   return session;
 }
 
@@ -107,13 +122,23 @@ function batchRequests(pc, session, blobs, perBatch) {
     const boundary = `bench-${randomBytes(12).toString('hex')}`;
     const pieces = [];
     for (const b of blobs.slice(i, i + perBatch)) {
-      pieces.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${b.sha256}"; filename="${b.sha256}"\r\nContent-Type: application/octet-stream\r\n\r\n`), b.body, Buffer.from('\r\n'));
+      pieces.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${b.sha256}"; filename="${b.sha256}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+        b.body,
+        Buffer.from('\r\n'),
+      );
     }
     pieces.push(Buffer.from(`--${boundary}--\r\n`));
     requests.push({
       method: 'POST',
       path: `/v1/upload-sessions/${encodeURIComponent(session.uploadSessionId)}/blobs`,
-      headers: { authorization: `Bearer ${pc.token}`, 'x-upload-token': session.uploadToken, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      headers: {
+        authorization: `Bearer ${pc.token}`,
+        'x-upload-token': session.uploadToken,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
       body: Buffer.concat(pieces),
     });
   }

@@ -302,7 +302,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     interface Operation {
       requestBody: {
         required: boolean;
-        content: Record<string, { schema: { type: string; additionalProperties: { type: string; format: string } } }>;
+        content: Record<string, { schema: { type: string; additionalProperties: { type: string; contentMediaType: string } } }>;
       };
       responses: Record<string, { content: Record<string, { schema: object }> }>;
       parameters: Array<{ name: string; in: string; required: boolean }>;
@@ -315,7 +315,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
       expect(Object.keys(post.requestBody.content)).toEqual(['multipart/form-data']);
       expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({
         type: 'object',
-        additionalProperties: { type: 'string', format: 'binary' },
+        additionalProperties: { type: 'string', contentMediaType: 'application/octet-stream' },
       });
       expect(post.parameters).toEqual(
         expect.arrayContaining([
