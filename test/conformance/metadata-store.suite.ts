@@ -161,6 +161,29 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.putContext(a.id, 'us_unknown', x.sha256)).toBeNull();
       });
 
+      it('sessionBlobs reads many of a session’s blobs and the tenant’s presence of each at once, per tenant', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const [x, y, doomed] = descendingBlobs(3);
+        // A blob being collected is not held, even by a tenant that had it.
+        await commit(a.id, doomed, at(-2 * HOUR));
+        expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([doomed.sha256]);
+        const { id } = await openSession(a.id, [file('page.html', x, 'text/html'), file('data.bin', y), file('old.bin', doomed)]);
+        expect(await commit(a.id, x, at(0), 'text/html')).toBe(false);
+
+        const found = await store.sessionBlobs(a.id, id, [x.sha256, y.sha256, hex('not named'), x.sha256, doomed.sha256]);
+        expect(found).toEqual(
+          new Map([
+            [x.sha256, { blob: { sha256: x.sha256, size: x.size, mime: 'text/html' }, held: { mime: 'text/html', size: x.size } }],
+            [y.sha256, { blob: { sha256: y.sha256, size: y.size, mime: null }, held: undefined }],
+            [doomed.sha256, { blob: { sha256: doomed.sha256, size: doomed.size, mime: null }, held: undefined }],
+          ]),
+        );
+        expect(await store.sessionBlobs(b.id, id, [x.sha256])).toEqual(new Map());
+        expect(await store.sessionBlobs(a.id, 'us_unknown', [x.sha256])).toEqual(new Map());
+        expect(await store.sessionBlobs(a.id, id, [])).toEqual(new Map());
+      });
+
       it('createSession refuses, storing nothing, a blob its tenant holds with another size; other tenants do not count', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');

@@ -249,7 +249,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     let limitedApi: Api;
 
     beforeAll(async () => {
-      limited = await startServer({ config: { maxBatchParts: 3, maxBatchBytes: 64 * 1024 } });
+      limited = await startServer({ config: { maxBatchParts: 3, maxBatchBytes: 512 * 1024 } });
       limitedApi = new Api(limited.url, limited.token);
     });
     afterAll(async () => limited.stop());
@@ -273,8 +273,9 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     });
 
     it('over the byte limit: refused up front by Content-Length, or when a chunked body runs past it', async () => {
-      const first = makeBlob('first.bin', Buffer.alloc(20 * 1024, 1));
-      const second = makeBlob('second.bin', Buffer.alloc(60 * 1024, 2));
+      // The first part is large enough to stream into the store at once (small ones wait for their group).
+      const first = makeBlob('first.bin', Buffer.alloc(200 * 1024, 1));
+      const second = makeBlob('second.bin', Buffer.alloc(400 * 1024, 2));
       const session = await limitedApi.createSession([first, second]);
       const body = multipartBody([partOf(first), partOf(second)]);
 
@@ -301,7 +302,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     interface Operation {
       requestBody: {
         required: boolean;
-        content: Record<string, { schema: { type: string; additionalProperties: { type: string; format: string } } }>;
+        content: Record<string, { schema: { type: string; additionalProperties: { type: string; contentMediaType: string } } }>;
       };
       responses: Record<string, { content: Record<string, { schema: object }> }>;
       parameters: Array<{ name: string; in: string; required: boolean }>;
@@ -314,7 +315,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
       expect(Object.keys(post.requestBody.content)).toEqual(['multipart/form-data']);
       expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({
         type: 'object',
-        additionalProperties: { type: 'string', format: 'binary' },
+        additionalProperties: { type: 'string', contentMediaType: 'application/octet-stream' },
       });
       expect(post.parameters).toEqual(
         expect.arrayContaining([

@@ -13,6 +13,7 @@ import type {
   NewApiToken,
   NewSession,
   PutContext,
+  SessionBlobContext,
   SessionCreation,
 } from '../../domain/ports/metadata-store.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
@@ -72,6 +73,8 @@ export class SqlMetadataStore implements MetadataStore {
   getSession = (tenantId: string, sessionId: string): Promise<SessionRecord | null> => this.sessions.getSession(tenantId, sessionId);
   putContext = (tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> =>
     this.sessions.putContext(tenantId, sessionId, sha256);
+  sessionBlobs = (tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> =>
+    this.sessions.sessionBlobs(tenantId, sessionId, sha256s);
   missingBlobs = (tenantId: string, sessionId: string): Promise<string[]> => this.sessions.missingBlobs(tenantId, sessionId);
   sessionFiles = (sessionId: string): Promise<FileEntry[]> => this.sessions.sessionFiles(sessionId);
   completeSession = (tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome> =>
