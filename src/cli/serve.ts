@@ -4,7 +4,7 @@ import { SETTINGS } from '../config.js';
 import type { Config } from '../config.js';
 import { issueApiToken } from '../domain/api-tokens.js';
 import type { RunningServer } from '../server.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { MetadataStore } from '../domain/ports/metadata-store.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { SettingOptions } from './setting-options.js';

@@ -1,6 +1,5 @@
 // The flags that pick the stores, shared by the commands that open them beside a server (token, gc), and the
 // check that only `serve` ever creates a database.
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
@@ -18,9 +17,9 @@ export function storeOptions(command: Command, stores: { blobs: boolean }): Sett
  */
 export async function requireExistingDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<void> {
   if (config.databaseUrl) return;
-  // Loaded here: the database module pulls in the drivers, which `--help` and `push` do not need.
-  const { sqlitePath } = await import('../storage/metadata/database.js');
-  if (!existsSync(sqlitePath(config.dataDir))) {
+  // Loaded here: the runtime pulls in the drivers, which `--help` and `push` do not need.
+  const { embeddedDatabaseExists } = await import('../runtime.js');
+  if (!embeddedDatabaseExists(config)) {
     throw new CliError(`no PressCloud database in ${config.dataDir}; start \`presscloud serve --data-dir ${config.dataDir}\` first`, EXIT_USAGE);
   }
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { issueApiToken } from '../domain/api-tokens.js';
 import { hashToken } from '../domain/tokens.js';
 import { SCOPES, type Scope } from '../domain/types.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { MetadataStore } from '../domain/ports/metadata-store.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
 import type { SettingOptions } from './setting-options.js';
 import { requireExistingDatabase, storeOptions } from './store-options.js';

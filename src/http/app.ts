@@ -6,9 +6,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, ERRORS, type ErrorCode } from '../domain/errors.js';
+import type { Authenticator } from '../domain/authentication.js';
 import type { UploadService } from '../domain/upload-service.js';
-import type { BlobStore } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore } from '../domain/ports/blob-store.js';
+import type { MetadataStore } from '../domain/ports/metadata-store.js';
 import { authHook } from './auth.js';
 import { installErrorHandler, sendError } from './error-handler.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -17,10 +18,12 @@ import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   readonly config: Config;
   readonly service: UploadService;
+  readonly authenticator: Authenticator;
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
   readonly metrics: Metrics;
@@ -74,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.addHook('onRequest', authHook(deps.service, createRateLimiter(config.rateLimitPerMinute)));
+  app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
     request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
@@ -114,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
+  await app.register(webRoutes());
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];

@@ -1,8 +1,8 @@
 // Runs the built CLI (`node bin/presscloud.js …`, i.e. dist/) as a child process and collects what it wrote.
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnChild } from '../support/children.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/presscloud.js');
 /** `push` keeps a hash cache; tests must not write into the developer's ~/.cache. One file per pushed temp dir. */
@@ -22,7 +22,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 /** Runs any command to its end and collects its output. */
 export function runProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(command, args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -42,9 +42,8 @@ export interface SpawnedCli {
 
 /** Starts the built CLI without waiting for it, for tests that act while it runs (a signal, a file change). */
 export function spawnCli(args: string[], env: Record<string, string> = {}): SpawnedCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawnChild(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';

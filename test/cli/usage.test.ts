@@ -109,7 +109,7 @@ describe('presscloud serve output', () => {
     server = await startServeProcess(dataDir, ['--log-level', 'info']);
     const response = await fetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
-    await server.waitForOutput(/"url":"\/healthz"/, 60_000);
+    await server.waitForOutput(/"url":"\/healthz"/);
 
     const token = /^ {2}(pct_[A-Za-z0-9_-]{43})$/m.exec(server.stderr())?.[1];
     expect(token, server.stderr()).toBeDefined();

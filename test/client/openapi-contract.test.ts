@@ -11,7 +11,7 @@ import type {
   Manifest,
   PutBlobResponse,
   UploadSessionStatus,
-} from '../../src/client/types.js';
+} from '../../src/api/types.js';
 import { PressCloudClient } from '../../src/index.js';
 import type {
   CompletedSessionSchema,

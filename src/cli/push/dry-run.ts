@@ -1,5 +1,5 @@
 // `presscloud push --dry-run`: build the manifest, open a session only to learn what is missing, abort it.
-import type { ManifestFileInput } from '../../client/types.js';
+import type { ManifestFileInput } from '../../api/types.js';
 import { buildLocalManifest } from './local-manifest.js';
 import { counted, formatBytes } from './progress.js';
 import { withSessionCalls } from './push-directory.js';

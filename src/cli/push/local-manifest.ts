@@ -2,7 +2,7 @@
 // types. The result is a plain value; nothing here talks to the server.
 import { realpath } from 'node:fs/promises';
 import { lookup as mimeOfPath } from 'mime-types';
-import type { ManifestFileInput } from '../../client/types.js';
+import type { ManifestFileInput } from '../../api/types.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { HASH_CONCURRENCY } from './constants.js';
 import { hashFiles } from './hash.js';

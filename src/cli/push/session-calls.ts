@@ -2,7 +2,7 @@
 // timeout, counting the sessions opened and the retries for the summary.
 import type { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
-import type { CompleteUploadSessionResponse, CreateUploadSessionResponse } from '../../client/types.js';
+import type { CompleteUploadSessionResponse, CreateUploadSessionResponse } from '../../api/types.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ABANDON_TIMEOUT_MS, ACCESS_CHECK_SESSION_ID } from './constants.js';
 import { PushInterrupted } from './interrupt.js';

@@ -1,7 +1,7 @@
 // The transfer step of a push: open a session for a LocalManifest, upload what it lacks, complete it;
 // a new session when one expires, and more uploads when completion answers blobs_missing.
 import { isPressCloudApiError } from '../../client/errors.js';
-import type { CreateUploadSessionResponse } from '../../client/types.js';
+import type { CreateUploadSessionResponse } from '../../api/types.js';
 import { CliError } from '../cli-error.js';
 import { MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
 import type { LocalBlob, LocalManifest } from './local-manifest.js';

@@ -3,8 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
-import type { Principal, UploadService } from '../../domain/upload-service.js';
-import type { ByteRange } from '../../storage/blob/blob-store.js';
+import type { Principal } from '../../domain/authentication.js';
+import type { UploadService } from '../../domain/upload-service.js';
+import type { ByteRange } from '../../domain/ports/blob-store.js';
 import { principalOf, uploadTokenOf } from '../auth.js';
 import { bodyWithIdleTimeout } from '../body-stream.js';
 import { AUTH_ERRORS, PutBlobResponse, Sha256Param, UploadTokenHeaders, withErrors } from '../schemas.js';
@@ -100,6 +101,9 @@ async function serveBlob(
   withBody: boolean,
 ): Promise<FastifyReply> {
   if (!principal) throw new Error('route has no auth config');
+  // Uploaded bytes are never active content on this origin (the page's token lives here): no type sniffing, and
+  // a sandbox that gives an HTML blob opened in a tab an opaque origin, without scripts.
+  reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
   const meta = await service.openBlob(principal, sha256);
   const etag = `"${meta.sha256}"`;
   reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=31536000, immutable');

@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
-import type { BlobStore } from '../../storage/blob/blob-store.js';
-import type { MetadataStore } from '../../storage/metadata/metadata-store.js';
+import type { BlobStore } from '../../domain/ports/blob-store.js';
+import type { MetadataStore } from '../../domain/ports/metadata-store.js';
 import type { Metrics } from '../metrics.js';
 import { withErrors } from '../schemas.js';
 
