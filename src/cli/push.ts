@@ -37,10 +37,14 @@ export function pushCommand(): Command {
   return new Command('push')
     .description('Hash DIR, upload the files the server lacks, and print the manifest id on stdout')
     .argument('<dir>', 'directory to push')
-    .addOption(new Option('--url <url>', "PressCloud server's root URL, e.g. http://127.0.0.1:8080").env('PRESSCLOUD_URL').makeOptionMandatory())
+    .addOption(
+      new Option('--url <url>', "PressCloud server's root URL, e.g. http://127.0.0.1:8080").env('PRESSCLOUD_URL').makeOptionMandatory(),
+    )
     .addOption(new Option('--token <token>', 'API token with the upload scope').env('PRESSCLOUD_TOKEN').makeOptionMandatory())
     .addOption(
-      new Option('--concurrency <n>', 'blobs uploaded at once').argParser(integerIn(1, MAX_UPLOAD_CONCURRENCY)).default(DEFAULT_UPLOAD_CONCURRENCY),
+      new Option('--concurrency <n>', 'blobs uploaded at once')
+        .argParser(integerIn(1, MAX_UPLOAD_CONCURRENCY))
+        .default(DEFAULT_UPLOAD_CONCURRENCY),
     )
     .addOption(new Option('--retries <n>', 'attempts per request before giving up').argParser(integerIn(1, 100)).default(DEFAULT_ATTEMPTS))
     .addOption(

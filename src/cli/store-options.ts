@@ -20,6 +20,9 @@ export async function requireExistingDatabase(config: Pick<Config, 'databaseUrl'
   // Loaded here: the runtime pulls in the drivers, which `--help` and `push` do not need.
   const { embeddedDatabaseExists } = await import('../runtime.js');
   if (!embeddedDatabaseExists(config)) {
-    throw new CliError(`no PressCloud database in ${config.dataDir}; start \`presscloud serve --data-dir ${config.dataDir}\` first`, EXIT_USAGE);
+    throw new CliError(
+      `no PressCloud database in ${config.dataDir}; start \`presscloud serve --data-dir ${config.dataDir}\` first`,
+      EXIT_USAGE,
+    );
   }
 }

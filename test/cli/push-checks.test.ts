@@ -105,7 +105,9 @@ describe('push and the files it reads', () => {
     await writeFile(path.join(root, 'next\u0085line.html'), 'C1 control in the name');
     const run = await runCli(['push', root, '--url', server.url, '--token', server.token, '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/warning: skipping "next\u0085line\.html": the API refuses this path: it must not contain control characters/);
+    expect(run.stderr).toMatch(
+      /warning: skipping "next\u0085line\.html": the API refuses this path: it must not contain control characters/,
+    );
     const { manifestId } = JSON.parse(run.stdout) as { manifestId: string };
     expect((await client.getManifest(manifestId)).files.map((file) => file.path)).toEqual(['page-00.html', 'page-01.html']);
   });
@@ -125,7 +127,9 @@ describe('Ctrl-C', () => {
       const run = await push.done;
       expect(run).toMatchObject({ exitCode: 130, signal: null, stdout: '' });
       expect(run.stderr.match(/^presscloud:/gm)).toHaveLength(1);
-      expect(lastLine(run.stderr)).toBe('presscloud: interrupted; the upload session was aborted (blobs already sent stay for the next push)');
+      expect(lastLine(run.stderr)).toBe(
+        'presscloud: interrupted; the upload session was aborted (blobs already sent stay for the next push)',
+      );
       // The progress line was finished before the last word.
       expect(run.stderr).toMatch(/\nuploaded 0 blobs, .*\npresscloud: interrupted/);
       const uploadSessionId = put.path.split('/')[3];

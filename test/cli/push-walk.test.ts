@@ -89,7 +89,16 @@ describe('walkDirectory', () => {
   });
 
   it('refuses exactly the names the server refuses: C1 controls, names that are not UTF-8, over-long paths', async () => {
-    const candidates = ['ok.html', 'é-accent.html', 'nbsp\u00a0.html', 'next\u0085line.html', 'c1-end\u009f.html', 'del\u007f.html', 'tab\tname.html', 'back\\slash.html'];
+    const candidates = [
+      'ok.html',
+      'é-accent.html',
+      'nbsp\u00a0.html',
+      'next\u0085line.html',
+      'c1-end\u009f.html',
+      'del\u007f.html',
+      'tab\tname.html',
+      'back\\slash.html',
+    ];
     for (const name of candidates) await put(name);
     const long = `${'d'.repeat(250)}/${'e'.repeat(250)}/${'f'.repeat(250)}/${'g'.repeat(250)}`;
     await put(`${long}/fits.txt`);

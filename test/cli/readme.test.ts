@@ -57,6 +57,7 @@ describe('README', () => {
     const pushRows = optionRows(section('Push a directory'));
     expect(pushRows.map(([flag]) => flag)).toContain('--url <url>');
     const pushHelp = await help('push');
-    for (const [flag, env] of pushRows) expect(pushHelp, flag).toMatch(new RegExp(env ? `${flag} [^(]*\\((required, )?env ${env}[,)]` : flag));
+    for (const [flag, env] of pushRows)
+      expect(pushHelp, flag).toMatch(new RegExp(env ? `${flag} [^(]*\\((required, )?env ${env}[,)]` : flag));
   });
 });

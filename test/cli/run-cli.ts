@@ -16,7 +16,9 @@ export interface CliRun {
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
-  return runProcess(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env } });
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env },
+  });
 }
 
 /** Runs any command to its end and collects its output. */

@@ -44,7 +44,8 @@ export async function buildLocalManifest(options: BuildOptions): Promise<LocalMa
   const walked = await walkDirectory(options.directory, { warn: (message) => progress.note(`warning: ${message}`) });
   if (walked.length === 0) throw new CliError(`${options.directory} has no files to push`, EXIT_USAGE);
   options.signal?.throwIfAborted();
-  const cache = options.hashCacheDir === undefined ? undefined : await HashCache.load(options.hashCacheDir, await realpath(options.directory));
+  const cache =
+    options.hashCacheDir === undefined ? undefined : await HashCache.load(options.hashCacheDir, await realpath(options.directory));
   progress.start(
     'hashing',
     'file',
@@ -85,7 +86,8 @@ async function saveCache(cache: HashCache, progress: ProgressDisplay, options: {
 function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
-    if (!blobs.has(file.sha256)) blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
+    if (blobs.has(file.sha256)) continue;
+    blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
   }
   return {
     files: hashed.map(manifestEntry),

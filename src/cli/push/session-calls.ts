@@ -53,7 +53,8 @@ export class SessionCalls {
       if (isPressCloudApiError(err, 'session_not_found')) return;
       if (isPressCloudApiError(err) && err.status === 404) {
         const root = url.href.replace(/\/v1\/$/, '/');
-        const hint = root === url.href ? 'is --url the server\'s root, where /docs is?' : `--url is the server's root, without /v1: try ${root}`;
+        const hint =
+          root === url.href ? "is --url the server's root, where /docs is?" : `--url is the server's root, without /v1: try ${root}`;
         throw new CliError(`no PressCloud API at ${url.href} (404 ${err.code}); ${hint}`, EXIT_USAGE, { cause: err });
       }
       throw err;

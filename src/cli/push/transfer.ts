@@ -100,7 +100,9 @@ class Transfer {
       throw new CliError('the upload session keeps expiring before any blob gets through; raise --session-ttl');
     }
     const session = await this.open();
-    this.calls.options.progress.note(`the upload session expired; opened a new one, ${counted(session.missing.length, 'blob')} still missing`);
+    this.calls.options.progress.note(
+      `the upload session expired; opened a new one, ${counted(session.missing.length, 'blob')} still missing`,
+    );
     return session;
   }
 }
