@@ -1,11 +1,12 @@
 // Opens the two stores the configuration names and the service over them.
+import { existsSync } from 'node:fs';
 import type { Config } from './config.js';
 import { UploadService } from './domain/upload-service.js';
 import { Metrics } from './http/metrics.js';
-import type { BlobStore } from './storage/blob/blob-store.js';
+import type { BlobStore } from './domain/ports/blob-store.js';
 import { FsBlobStore } from './storage/blob/fs-blob-store.js';
-import { openDatabase } from './storage/metadata/database.js';
-import type { MetadataStore } from './storage/metadata/metadata-store.js';
+import { openDatabase, sqlitePath } from './storage/metadata/database.js';
+import type { MetadataStore } from './domain/ports/metadata-store.js';
 import { SqlMetadataStore } from './storage/metadata/sql-metadata-store.js';
 
 export interface Backends {
@@ -20,8 +21,8 @@ export interface BackendOptions {
 
 /** Opens and migrates the metadata store. */
 export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: BackendOptions = {}): Promise<MetadataStore> {
-  const { db, dialect } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
-  const store = new SqlMetadataStore(db, dialect);
+  const { db, adapter } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
+  const store = new SqlMetadataStore(db, adapter);
   try {
     await store.migrate();
   } catch (err) {
@@ -33,7 +34,7 @@ export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'da
 
 export async function openBlobStore(config: Pick<Config, 'blobStore' | 'dataDir'>): Promise<BlobStore> {
   if (config.blobStore) {
-    const { createS3BlobStore } = await import('./storage/blob/s3-blob-store.js');
+    const { createS3BlobStore } = await import('./storage/blob/s3/s3-blob-store.js');
     return createS3BlobStore(config.blobStore);
   }
   return new FsBlobStore(config.dataDir);
@@ -53,4 +54,9 @@ export async function openBackends(config: Config, options: BackendOptions = {})
 
 export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
   return new UploadService(backends.metadata, backends.blobs, { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles }, metrics);
+}
+
+/** Whether the embedded default already has its database in dataDir (only `serve` creates one). */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(sqlitePath(dataDir));
 }

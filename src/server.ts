@@ -5,6 +5,7 @@ import { buildApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import type { Lifecycle } from './http/routes/ops.js';
 import { createService, openBackends, type BackendOptions, type Backends } from './runtime.js';
+import { Authenticator } from './domain/authentication.js';
 import type { UploadService } from './domain/upload-service.js';
 import { collectGarbage } from './domain/garbage-collector.js';
 
@@ -26,7 +27,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const metrics = new Metrics();
   const service = createService(config, backends, metrics);
   const lifecycle: Lifecycle = { draining: false };
-  const app = await buildApp({ config, service, metadata: backends.metadata, blobs: backends.blobs, metrics, lifecycle, logger: options.logger });
+  const authenticator = new Authenticator(backends.metadata);
+  const app = await buildApp({ config, service, authenticator, metadata: backends.metadata, blobs: backends.blobs, metrics, lifecycle, logger: options.logger });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

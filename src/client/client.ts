@@ -12,7 +12,7 @@ import type {
   Manifest,
   PutBlobResponse,
   UploadSessionStatus,
-} from './types.js';
+} from '../api/types.js';
 
 export interface PressCloudClientOptions {
   /** The service's root, e.g. `https://api.presscloud.example`; a path prefix is kept. */

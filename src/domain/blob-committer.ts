@@ -1,6 +1,6 @@
 // Group commit of verified blobs: PUTs that finish while a commit is running wait for the next one and
 // share it, so many concurrent small PUTs cost one durable metadata commit instead of one each.
-import type { BlobRecord, MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobIngester, BlobRecord } from './ports/metadata-store.js';
 
 /** Most blobs recorded in one transaction. */
 const MAX_BATCH = 256;
@@ -16,7 +16,7 @@ export class BlobCommitter {
   private queue: Pending[] = [];
   private draining = false;
 
-  constructor(private readonly metadata: MetadataStore) {}
+  constructor(private readonly metadata: BlobIngester) {}
 
   /** Resolves once the blob's bytes are at their key and its rows are durably committed. */
   commit(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {

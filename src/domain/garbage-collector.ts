@@ -1,11 +1,11 @@
 // Garbage collection: expires stale sessions and deletes the bytes of blobs nothing needs any more,
 // following the tombstone protocol of MetadataStore (tombstone exclusively, delete bytes, forget rows).
-import type { BlobStore } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { BlobSweeper } from './ports/metadata-store.js';
 import { blobKey, sha256OfKey } from './blob-key.js';
 
 export interface GarbageCollectionInput {
-  readonly metadata: MetadataStore;
+  readonly metadata: BlobSweeper;
   readonly blobs: BlobStore;
   /** A blob (or a stray object in the store) younger than this is kept, whatever references it. */
   readonly graceSeconds: number;
@@ -66,7 +66,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
  * Objects older than the cutoff with no row at all: bytes a crash left between their commit and the
  * row's. Younger ones may belong to a PUT still committing, so they wait for a later run.
  */
-async function findOrphans(metadata: MetadataStore, blobs: BlobStore, cutoff: Date): Promise<string[]> {
+async function findOrphans(metadata: BlobSweeper, blobs: BlobStore, cutoff: Date): Promise<string[]> {
   const orphans: string[] = [];
   let batch: string[] = [];
   const flush = async () => {

@@ -1,29 +1,23 @@
 // The upload flow of API.md: sessions, the seed's blob PUT, completion into manifests, and reads.
 // Routes parse HTTP; this decides, in the order the contract gives, and talks to the two stores.
 import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange } from '../storage/blob/blob-store.js';
-import type { MetadataStore } from '../storage/metadata/metadata-store.js';
+import type { BlobStore, ByteRange } from './ports/blob-store.js';
+import type { BlobIngester, BlobStatter, ManifestReader, SessionStore } from './ports/metadata-store.js';
+import { requireScope, type Principal } from './authentication.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import { BlobCommitter } from './blob-committer.js';
 import { verifyWithoutStoring } from './blob-verifier.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
 import { SNIFF_BYTES, sniffMime } from './mime.js';
-import { API_TOKEN_PREFIX, hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
+import { hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
 import type {
   CompleteUploadSessionResponse as CompletedSession,
   CreateUploadSessionResponse as CreatedSession,
   PutBlobResponse as PutBlobResult,
   UploadSessionStatus as SessionStatus,
-} from '../client/types.js';
-import type { FileEntry, ManifestRecord, Scope, SessionRecord, SessionState } from './types.js';
-
-export interface Principal {
-  readonly tokenId: string;
-  readonly tenantId: string;
-  readonly tenantName: string;
-  readonly scopes: readonly Scope[];
-}
+} from '../api/types.js';
+import type { FileEntry, ManifestRecord, SessionRecord, SessionState } from './types.js';
 
 export interface ServiceLimits {
   readonly maxBlobSize: number;
@@ -47,8 +41,8 @@ export interface PutBlobInput {
   readonly uploadToken: string;
   readonly contentType: string | undefined;
   readonly contentLength: number | undefined;
+  /** Ends the upload by throwing when the client goes away or stops sending (see BlobStore.stage). */
   readonly body: AsyncIterable<Buffer>;
-  readonly signal?: AbortSignal;
 }
 
 export interface OpenedBlob {
@@ -58,6 +52,9 @@ export interface OpenedBlob {
   read(range?: ByteRange): Promise<Readable>;
 }
 
+/** The metadata roles the upload flow uses. */
+export type UploadMetadata = SessionStore & ManifestReader & BlobStatter & BlobIngester;
+
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const MAX_EXPIRES_IN_SECONDS = 604_800;
 
@@ -65,7 +62,7 @@ export class UploadService {
   private readonly committer: BlobCommitter;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    private readonly metadata: UploadMetadata,
     private readonly blobs: BlobStore,
     private readonly limits: ServiceLimits,
     private readonly metrics: ServiceMetrics,
@@ -74,24 +71,8 @@ export class UploadService {
     this.committer = new BlobCommitter(metadata);
   }
 
-  /** Resolves `Authorization: Bearer …`; unauthenticated when absent or malformed, invalid_token when unknown or revoked. */
-  async authenticate(authorization: string | undefined): Promise<Principal> {
-    const match = authorization === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new AppError('unauthenticated', 'Send an API token as "Authorization: Bearer <token>".');
-    const token = match[1];
-    // Found by the SHA-256 of a 256-bit secret: timing of the indexed lookup reveals nothing usable about
-    // the token, so the hash is not compared a second time.
-    const record = token.startsWith(API_TOKEN_PREFIX) ? await this.metadata.findApiTokenByHash(hashToken(token)) : null;
-    if (!record || record.revokedAt !== null) throw new AppError('invalid_token');
-    return { tokenId: record.id, tenantId: record.tenantId, tenantName: record.tenantName, scopes: record.scopes };
-  }
-
-  requireScope(principal: Principal, scope: Scope): void {
-    if (!principal.scopes.includes(scope)) throw new AppError('forbidden', `This operation needs a token with the "${scope}" scope.`);
-  }
-
   async createSession(principal: Principal, input: CreateSessionInput): Promise<CreatedSession> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const manifest = validateManifest(input.files, { maxFiles: this.limits.maxManifestFiles, maxBlobSize: this.limits.maxBlobSize });
     const expiresIn = input.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN_SECONDS) {
@@ -101,7 +82,7 @@ export class UploadService {
     const uploadToken = newToken(UPLOAD_TOKEN_PREFIX);
     const id = newId('us_');
     const expiresAt = new Date(now.getTime() + expiresIn * 1000).toISOString();
-    const { missing } = await this.metadata.createSession({
+    const created = await this.metadata.createSession({
       id,
       tenantId: principal.tenantId,
       uploadTokenHash: hashToken(uploadToken),
@@ -111,6 +92,7 @@ export class UploadService {
       blobs: manifest.blobs,
       totalBytes: manifest.totalBytes,
     });
+    if (created.kind === 'size_conflict') throw heldWithAnotherSize(manifest.files, created.sha256, created.heldSize);
     return {
       uploadSessionId: id,
       uploadToken,
@@ -119,12 +101,12 @@ export class UploadService {
       fileCount: manifest.files.length,
       blobCount: manifest.blobs.length,
       totalBytes: manifest.totalBytes,
-      missing,
+      missing: created.missing,
     };
   }
 
   async sessionStatus(principal: Principal, sessionId: string): Promise<SessionStatus> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, sessionId);
     const missing = session.state === 'completed' ? [] : await this.metadata.missingBlobs(principal.tenantId, session.id);
     return {
@@ -141,7 +123,7 @@ export class UploadService {
 
   /** The seed's PUT, checked in the order of API.md's table (authentication and scope come first, in the route). */
   async putBlob(principal: Principal, input: PutBlobInput): Promise<PutBlobResult> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     if (!isSha256(input.sha256)) throw new AppError('invalid_sha256');
     const sha256 = input.sha256.toLowerCase();
     const context = await this.metadata.putContext(principal.tenantId, input.sessionId, sha256);
@@ -163,14 +145,14 @@ export class UploadService {
     }
 
     const head: Buffer[] = [];
-    const staged = await this.blobs.stage(countBytes(input.body, this.metrics, head), { sha256, size: blob.size }, { signal: input.signal });
+    const staged = await this.blobs.stage(key, countBytes(input.body, this.metrics, head), { sha256, size: blob.size });
     try {
       const mime = blob.mime ?? sniffMime(Buffer.concat(head));
       let created = false;
       const { alreadyPresent } = await this.committer.commit(
         { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
         async () => {
-          created = (await staged.commit(key)).created;
+          created = (await staged.commit()).created;
         },
       );
       if (created) this.metrics.blobStored(blob.size);
@@ -182,7 +164,7 @@ export class UploadService {
   }
 
   async completeSession(principal: Principal, sessionId: string, uploadToken: string): Promise<CompletedSession> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, sessionId);
     this.checkUploadToken(session, uploadToken);
     if (session.state === 'completed' && session.manifestId) {
@@ -196,7 +178,7 @@ export class UploadService {
       case 'completed':
         return completed(session.id, outcome.manifest);
       case 'missing':
-        throw new AppError('blobs_missing', `${outcome.missing.length} of the session's blobs have not been uploaded yet.`, {
+        throw new AppError('blobs_missing', blobsNotUploaded(outcome.missing.length), {
           extra: { missing: outcome.missing },
         });
       case 'not_open':
@@ -205,7 +187,7 @@ export class UploadService {
   }
 
   async abortSession(principal: Principal, sessionId: string, uploadToken: string): Promise<void> {
-    this.requireScope(principal, 'upload');
+    requireScope(principal, 'upload');
     const session = await this.findSession(principal, sessionId);
     this.checkUploadToken(session, uploadToken);
     if (session.state === 'aborted') return;
@@ -215,7 +197,7 @@ export class UploadService {
   }
 
   async getManifest(principal: Principal, manifestId: string): Promise<ManifestRecord & { files: FileEntry[] }> {
-    this.requireScope(principal, 'read');
+    requireScope(principal, 'read');
     const manifest = await this.metadata.getManifest(principal.tenantId, manifestId);
     if (!manifest) throw new AppError('manifest_not_found');
     return manifest;
@@ -223,7 +205,7 @@ export class UploadService {
 
   /** The tenant's blob: its size and mime, and a way to read its bytes (or one range of them). */
   async openBlob(principal: Principal, sha256: string): Promise<OpenedBlob> {
-    this.requireScope(principal, 'read');
+    requireScope(principal, 'read');
     if (!isSha256(sha256)) throw new AppError('invalid_sha256');
     const hex = sha256.toLowerCase();
     const held = await this.metadata.tenantBlob(principal.tenantId, hex);
@@ -255,6 +237,20 @@ export class UploadService {
   private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string): PutBlobResult {
     return { uploadSessionId: sessionId, alreadyPresent, blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key } };
   }
+}
+
+function blobsNotUploaded(missing: number): string {
+  return `${missing} of the session's blobs ${missing === 1 ? 'has' : 'have'} not been uploaded yet.`;
+}
+
+/** Names the first entry of the blob, so the client can find the file whose size it got wrong. */
+function heldWithAnotherSize(files: readonly FileEntry[], sha256: string, heldSize: number): AppError {
+  const index = files.findIndex((file) => file.sha256 === sha256);
+  const entry = files[index];
+  return new AppError(
+    'size_mismatch',
+    `files[${index}] ("${entry.path}") declares ${entry.size} bytes, but the blob ${sha256} you already hold has ${heldSize} bytes.`,
+  );
 }
 
 function completed(uploadSessionId: string, manifest: ManifestRecord): CompletedSession {

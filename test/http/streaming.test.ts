@@ -21,8 +21,8 @@ let api: Api;
 beforeAll(async () => {
   dataDir = await makeTempDir();
   server = await startServeProcess(dataDir);
-  const token = /pct_[A-Za-z0-9_-]{43}/.exec(server.stdout())?.[0];
-  if (!token) throw new Error(`no bootstrap token in: ${server.stdout()}`);
+  const token = /pct_[A-Za-z0-9_-]{43}/.exec(server.stderr())?.[0];
+  if (!token) throw new Error(`no bootstrap token in: ${server.stderr()}`);
   api = new Api(server.url, token);
 });
 afterAll(async () => {

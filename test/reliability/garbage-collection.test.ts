@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { storeBlob } from '../support/stores.js';
 import {
   abortSession,
   createSession,
@@ -106,7 +107,7 @@ describe('collectGarbage', () => {
     async function* body() {
       yield orphan;
     }
-    await blobs.put(blobKey(sha256), body(), { sha256, size: orphan.length });
+    await storeBlob(blobs, blobKey(sha256), body(), { sha256, size: orphan.length });
 
     expect(await gcAt(server, { graceSeconds: 600 })).toEqual({ expiredSessions: 0, deletedBlobs: 0, deletedBytes: 0, orphansDeleted: 0 });
     expect(await stores(server, sha256)).toBe(true);

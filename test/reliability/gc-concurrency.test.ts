@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
 import { openMetadataStore } from '../../src/runtime.js';
 import { FsBlobStore } from '../../src/storage/blob/fs-blob-store.js';
-import type { MetadataStore } from '../../src/storage/metadata/metadata-store.js';
+import type { MetadataStore } from '../../src/domain/ports/metadata-store.js';
 import { issueApiToken } from '../../src/domain/api-tokens.js';
 import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { makeTempDir } from '../support/server.js';

@@ -1,11 +1,9 @@
 // Bulk inserts that travel as one bound parameter: a JSON array of rows, read back as a table by the
 // database. One statement and one round trip for 100,000 rows, with no bound-parameter limit to batch
-// around; reading the JSON is the only SQL here that differs by dialect.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Dialect } from './database.js';
+// around; how the JSON is read is the dialect adapter's.
+import { sql } from 'kysely';
+import type { DialectAdapter, Executor, JsonColumnType } from './dialect/dialect-adapter.js';
 import type { Database } from './schema.js';
-
-export type JsonColumnType = 'text' | 'integer' | 'bigint';
 
 export interface JsonInsert {
   readonly table: keyof Database;
@@ -18,16 +16,14 @@ export interface JsonInsert {
   readonly json?: string;
 }
 
-export async function insertJsonRows(db: Kysely<Database> | Transaction<Database>, dialect: Dialect, insert: JsonInsert): Promise<void> {
+export async function insertJsonRows(db: Executor, adapter: DialectAdapter, insert: JsonInsert): Promise<void> {
   if (insert.rows?.length === 0) return;
   const constantNames = Object.keys(insert.constants);
   const names = [...constantNames, ...insert.columns.map(([name]) => name)];
   const json = insert.json ?? JSON.stringify(insert.rows ?? []);
-  // SQLite's ->> answers JSON numbers as integers; PostgreSQL's answers text, cast to the column's type.
-  const items = insert.columns.map(([, type], index) =>
-    dialect === 'postgres' ? sql`(value->>${sql.lit(index)})::${sql.raw(type)}` : sql`value->>${sql.lit(index)}`,
-  );
-  const source = dialect === 'postgres' ? sql`jsonb_array_elements(${json}::jsonb) as rows(value)` : sql`json_each(${json})`;
+  const items = insert.columns.map(([, type], index) => adapter.jsonItem(index, type));
   await sql`insert into ${sql.table(insert.table)} (${sql.join(names.map((name) => sql.ref(name)))})
-    select ${sql.join([...constantNames.map((name) => sql`${insert.constants[name]}`), ...items])} from ${source}`.execute(db);
+    select ${sql.join([...constantNames.map((name) => sql`${insert.constants[name]}`), ...items])} from ${adapter.jsonRows(json)}`.execute(
+    db,
+  );
 }

@@ -1,6 +1,8 @@
 // Table types for Kysely. Timestamps are ISO 8601 text (UTC, fixed width, so they sort and compare as
-// text on every dialect); byte counts are bigint columns, which PostgreSQL returns as strings.
-type BigIntColumn = number | string | bigint;
+// text on every dialect). Byte counts are bigint columns that both drivers hand over as numbers:
+// better-sqlite3 does by default, and dialect/postgres.ts installs a parser for PostgreSQL's int8,
+// which pg would otherwise return as a string. Sizes stay far below 2^53, where numbers are exact.
+type BigIntColumn = number;
 
 export interface TenantsTable {
   id: string;
@@ -73,7 +75,6 @@ export interface ManifestFilesTable {
   size: BigIntColumn;
   mime: string | null;
 }
-
 
 export interface Database {
   tenants: TenantsTable;

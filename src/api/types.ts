@@ -1,5 +1,5 @@
-// The JSON shapes of the PressCloud upload API (see API.md), as plain interfaces mirroring the wire format:
-// the SDK's types, and the server's too (its domain answers in these shapes).
+// The JSON shapes of the PressCloud upload API, as plain interfaces mirroring the wire format: one
+// definition, imported by the server's domain (it answers in these shapes) and re-exported by the SDK.
 
 /** One file of a manifest, as sent when creating an upload session. */
 export interface ManifestFileInput {

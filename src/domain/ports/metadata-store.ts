@@ -1,0 +1,168 @@
+// The metadata port, owned by the domain and implemented by storage/metadata/ over SQLite and PostgreSQL:
+// small role interfaces (after distribution's BlobStatter/BlobIngester), each consumer asking for the ones
+// it uses, and MetadataStore, all of them, which one class implements.
+//
+// Every method throws AppError('storage_unavailable') when the database cannot be reached, and every
+// write is atomic: it happens whole or not at all.
+import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../types.js';
+
+export interface NewSession {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly uploadTokenHash: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly files: readonly FileEntry[];
+  /** The distinct blobs of `files`, in manifest order. */
+  readonly blobs: readonly SessionBlob[];
+  readonly totalBytes: number;
+}
+
+export interface NewApiToken {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly tokenHash: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: string;
+}
+
+export interface BlobRecord {
+  readonly tenantId: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly mime: string | null;
+  readonly now: string;
+}
+
+/** A blob as its tenant holds it: the mime it is served with and its size. */
+export interface HeldBlob {
+  readonly mime: string | null;
+  readonly size: number;
+}
+
+export interface PutContext {
+  readonly session: SessionRecord;
+  readonly blob: SessionBlob | null;
+  readonly held: HeldBlob | undefined;
+}
+
+export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
+
+export type SessionCreation =
+  | { readonly kind: 'created'; readonly missing: string[] }
+  /** The tenant already holds `sha256` with `heldSize` bytes, not the size the session declares; nothing was stored. */
+  | { readonly kind: 'size_conflict'; readonly sha256: string; readonly heldSize: number };
+
+export type CompleteOutcome =
+  | { readonly kind: 'completed'; readonly manifest: ManifestRecord }
+  | { readonly kind: 'missing'; readonly missing: string[] }
+  | { readonly kind: 'not_open'; readonly state: string };
+
+export type ManifestWithFiles = ManifestRecord & { files: FileEntry[] };
+
+/** The database itself: its dialect, schema and health. */
+export interface MetadataLifecycle {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Brings the schema up to date; safe when several instances start at once. */
+  migrate(): Promise<void>;
+  checkReady(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What authentication needs: a token by its hash. */
+export interface ApiTokenFinder {
+  /** The token with this hash, revoked or not; null when unknown. */
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | null>;
+}
+
+/** Tenants and their API tokens, for `presscloud token` and the first start's bootstrap. */
+export interface ApiTokenStore extends ApiTokenFinder {
+  /** Returns the tenant with this name, creating it if needed (idempotent, race-safe). */
+  ensureTenant(name: string): Promise<Tenant>;
+  countApiTokens(): Promise<number>;
+  createApiToken(token: NewApiToken): Promise<void>;
+  /** Revokes by token id or token hash; false when no live token matched. */
+  revokeApiToken(idOrHash: string, revokedAt: string): Promise<boolean>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+}
+
+/** Upload sessions, from creation to completion into a manifest or abort. */
+export interface SessionStore {
+  /**
+   * Stores the session with its files and blobs and returns the sha256s this tenant lacks, in manifest
+   * order; or, storing nothing, the first blob (in manifest order) this tenant holds with another size.
+   */
+  createSession(session: NewSession): Promise<SessionCreation>;
+  /** The tenant's session, or null (also for another tenant's). */
+  getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null>;
+  /**
+   * Everything a blob PUT checks, in one read: the tenant's session (null as getSession), the blob the
+   * session names with this sha256 (null when it names none), and whether the tenant holds it (as tenantBlob).
+   */
+  putContext(tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null>;
+  /** The session's blobs that its tenant does not hold yet, in manifest order. */
+  missingBlobs(tenantId: string, sessionId: string): Promise<string[]>;
+  /** The session's files sorted by path (for the manifest id). */
+  sessionFiles(sessionId: string): Promise<FileEntry[]>;
+  /**
+   * Freezes an open session into the manifest `manifestId` if no blob is missing, atomically; a
+   * session already completed answers its manifest again.
+   */
+  completeSession(tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome>;
+  /** Open → aborted; returns the state the session had (null when absent). */
+  abortSession(tenantId: string, sessionId: string): Promise<string | null>;
+}
+
+export interface ManifestReader {
+  /** The tenant's manifest with its files sorted by path; null when the tenant has none of that id. */
+  getManifest(tenantId: string, manifestId: string): Promise<ManifestWithFiles | null>;
+}
+
+/** Whether a tenant holds a blob. */
+export interface BlobStatter {
+  /** The tenant's blob (mime and size), or undefined when the tenant does not hold it or it is being collected. */
+  tenantBlob(tenantId: string, sha256: string): Promise<HeldBlob | undefined>;
+}
+
+/** Recording verified blobs, with garbage collection kept out of the way. */
+export interface BlobIngester {
+  /**
+   * Records that each blob is stored and that its tenant holds it, in one transaction (group commit: one
+   * durable commit for the batch). `commitBytes(i)` (which makes the bytes visible at their key) runs for
+   * each blob the collector is not deleting, concurrently, inside the transaction and after that check,
+   * so a collection never interleaves with it. A blob the collector is deleting gets storage_unavailable
+   * (retryable) and no rows; a blob whose commitBytes fails gets that error and no rows. alreadyPresent:
+   * the tenant held it before; of several entries for one tenant and blob, the first that is new to the
+   * tenant answers false.
+   */
+  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
+}
+
+/**
+ * Garbage collection's side of the tombstone protocol: tombstone exclusively, delete the bytes, then
+ * forget the rows.
+ */
+export interface BlobSweeper {
+  /** Marks open sessions past their expiry as expired; returns how many. */
+  expireSessions(now: string): Promise<number>;
+  /**
+   * Tombstones the blobs that no manifest and no open session names and that no PUT touched since
+   * `touchedBefore`, together with `orphans` (keys in the store without a row, seen by the caller),
+   * and drops every tenant's presence of them — one transaction, exclusive of blob commits and
+   * session changes. Returns every tombstoned sha256 (earlier runs' leftovers included).
+   */
+  tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]>;
+  /** Which of these sha256s have a row (live or tombstoned). */
+  knownBlobs(sha256s: readonly string[]): Promise<Set<string>>;
+  /** Deletes the tombstoned rows once their bytes are gone. */
+  forgetBlobs(sha256s: readonly string[]): Promise<void>;
+}
+
+export interface MetadataStore
+  extends MetadataLifecycle,
+    ApiTokenStore,
+    SessionStore,
+    ManifestReader,
+    BlobStatter,
+    BlobIngester,
+    BlobSweeper {}

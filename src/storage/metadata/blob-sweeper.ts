@@ -1,0 +1,73 @@
+// Garbage collection's side of the tombstone protocol: expire sessions, tombstone what nothing needs
+// (exclusive of blob commits and session writes), forget the rows once the bytes are gone.
+import { sql } from 'kysely';
+import type { BlobSweeper } from '../../domain/ports/metadata-store.js';
+import { batches } from './rows.js';
+import type { SqlDatabase } from './sql-database.js';
+
+export class SqlBlobSweeper implements BlobSweeper {
+  constructor(private readonly sql: SqlDatabase) {}
+
+  expireSessions(now: string): Promise<number> {
+    return this.sql.write('shared', async (tx) => {
+      const result = await tx
+        .updateTable('upload_sessions')
+        .set({ state: 'expired' })
+        .where('state', '=', 'open')
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> {
+    return this.sql.write('exclusive', async (tx) => {
+      for (const batch of batches(orphans)) {
+        await tx
+          .insertInto('blobs')
+          .values(batch.map((sha256) => ({ sha256, size: 0, created_at: now, touched_at: now, deleting_at: now })))
+          .onConflict((oc) => oc.column('sha256').doNothing())
+          .execute();
+      }
+      await tx
+        .updateTable('blobs')
+        .set({ deleting_at: now })
+        .where('deleting_at', 'is', null)
+        .where('touched_at', '<', touchedBefore)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('manifest_files').select(sql.lit(1).as('one')).whereRef('manifest_files.sha256', '=', 'blobs.sha256'))),
+        )
+        // Uncorrelated: the open sessions' blobs are gathered once, not looked up per blob.
+        .where('sha256', 'not in', (eb) =>
+          eb
+            .selectFrom('session_blobs')
+            .innerJoin('upload_sessions', 'upload_sessions.id', 'session_blobs.session_id')
+            .select('session_blobs.sha256')
+            .where('upload_sessions.state', '=', 'open')
+            .where('upload_sessions.expires_at', '>', now),
+        )
+        .execute();
+      const doomed = tx.selectFrom('blobs').select('sha256').where('deleting_at', 'is not', null);
+      await tx.deleteFrom('tenant_blobs').where('sha256', 'in', doomed).execute();
+      return (await doomed.execute()).map((r) => r.sha256);
+    });
+  }
+
+  knownBlobs(sha256s: readonly string[]): Promise<Set<string>> {
+    return this.sql.run(async (db) => {
+      const known = new Set<string>();
+      for (const batch of batches(sha256s)) {
+        for (const row of await db.selectFrom('blobs').select('sha256').where('sha256', 'in', batch).execute()) known.add(row.sha256);
+      }
+      return known;
+    });
+  }
+
+  async forgetBlobs(sha256s: readonly string[]): Promise<void> {
+    await this.sql.write('exclusive', async (tx) => {
+      for (const batch of batches(sha256s)) {
+        await tx.deleteFrom('blobs').where('sha256', 'in', batch).where('deleting_at', 'is not', null).execute();
+      }
+    });
+  }
+}
