@@ -18,7 +18,8 @@ export interface ValidatedManifest {
   readonly totalBytes: number;
 }
 
-const MAX_MIME_LENGTH = 255;
+export { MAX_PATH_BYTES } from './path-rule.js';
+export const MAX_MIME_LENGTH = 255;
 const MIME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 /** Validates and normalises a create-session body's `files`; throws invalid_request naming the first bad entry. */
