@@ -28,15 +28,28 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
     });
 
     /** Stores a session of these files for the tenant; returns its id and the missing list. */
-    async function openSession(tenantId: string, files: readonly FileEntry[], expiresAt = at(HOUR)): Promise<{ id: string; missing: string[] }> {
+    async function openSession(
+      tenantId: string,
+      files: readonly FileEntry[],
+      expiresAt = at(HOUR),
+    ): Promise<{ id: string; missing: string[] }> {
       const session = newSession(tenantId, files, expiresAt);
       const created = await store.createSession(session);
       if (created.kind !== 'created') throw new Error(`createSession answered ${created.kind}`);
       return { id: session.id, missing: created.missing };
     }
 
-    async function commit(tenantId: string, file: Pick<FileEntry, 'sha256' | 'size'>, now = at(0), mime: string | null = null): Promise<boolean> {
-      const { alreadyPresent } = await commitBlob(store, { tenantId, sha256: file.sha256, size: file.size, mime, now }, async () => undefined);
+    async function commit(
+      tenantId: string,
+      file: Pick<FileEntry, 'sha256' | 'size'>,
+      now = at(0),
+      mime: string | null = null,
+    ): Promise<boolean> {
+      const { alreadyPresent } = await commitBlob(
+        store,
+        { tenantId, sha256: file.sha256, size: file.size, mime, now },
+        async () => undefined,
+      );
       return alreadyPresent;
     }
 
@@ -140,7 +153,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.getSession(a.id, 'us_unknown')).toBeNull();
       });
 
-      it('putContext reads the session, the named blob and the tenant\'s presence at once, per tenant', async () => {
+      it("putContext reads the session, the named blob and the tenant's presence at once, per tenant", async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
         const [x, y] = descendingBlobs(2);
@@ -167,7 +180,11 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const [x, y, z] = descendingBlobs(3);
         await commit(a.id, x);
         await commit(a.id, y);
-        const wrong = newSession(a.id, [file('new', z), file('short', { ...y, size: y.size - 1 }), file('long', { ...x, size: 999_999 })], at(HOUR));
+        const wrong = newSession(
+          a.id,
+          [file('new', z), file('short', { ...y, size: y.size - 1 }), file('long', { ...x, size: 999_999 })],
+          at(HOUR),
+        );
         expect(await store.createSession(wrong)).toEqual({ kind: 'size_conflict', sha256: y.sha256, heldSize: y.size });
         expect(await store.getSession(a.id, wrong.id)).toBeNull();
         expect(await store.sessionFiles(wrong.id)).toEqual([]);
@@ -184,7 +201,9 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const listed = await store.sessionFiles(id);
         expect(listed.map((f) => f.path)).toEqual(utf8Sorted(AWKWARD_PATHS));
         // A file stored without a mime comes back without the key, as the manifest id expects.
-        expect(new Set(listed.map((f) => JSON.stringify([Object.keys(f), f.sha256, f.size])))).toEqual(new Set([JSON.stringify([['path', 'sha256', 'size'], x.sha256, x.size])]));
+        expect(new Set(listed.map((f) => JSON.stringify([Object.keys(f), f.sha256, f.size])))).toEqual(
+          new Set([JSON.stringify([['path', 'sha256', 'size'], x.sha256, x.size])]),
+        );
       });
 
       it('abortSession moves only an open session to aborted and returns the state it had', async () => {
@@ -217,7 +236,9 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
 
       it('stores a session of 100,000 files', async () => {
         const a = await store.ensureTenant('big');
-        const files = Array.from({ length: 100_000 }, (_, i) => file(`site/${i}.html`, blob(`big ${i}`, i), i % 2 ? 'text/html' : undefined));
+        const files = Array.from({ length: 100_000 }, (_, i) =>
+          file(`site/${i}.html`, blob(`big ${i}`, i), i % 2 ? 'text/html' : undefined),
+        );
         const session = newSession(a.id, files, at(HOUR));
         const started = performance.now();
         const created = await store.createSession(session);
@@ -345,7 +366,10 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         await commit(a.id, x);
         const races = Array.from({ length: 10 }, async (_, i) => {
           const { id } = await openSession(a.id, [file(`race-${i}`, x)]);
-          const [outcome, previous] = await Promise.all([store.completeSession(a.id, id, hex(`manifest ${i}`), at(1)), store.abortSession(a.id, id)]);
+          const [outcome, previous] = await Promise.all([
+            store.completeSession(a.id, id, hex(`manifest ${i}`), at(1)),
+            store.abortSession(a.id, id),
+          ]);
           const finalState = (await store.getSession(a.id, id))?.state;
           return { completed: outcome.kind === 'completed', previous, finalState };
         });
@@ -415,7 +439,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect((await store.tombstoneGarbage(cutoff, [], now)).sort()).toEqual(doomed);
       });
 
-      it('commitBlob of a tombstoned blob throws storage_unavailable without calling commitBytes', async () => {
+      it('startBlobCommit of a tombstoned blob throws storage_unavailable, so its bytes are never committed', async () => {
         const a = await store.ensureTenant('a');
         const [x] = descendingBlobs(1);
         await commit(a.id, x, at(-2 * HOUR));
@@ -429,6 +453,63 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         await expect(attempt).rejects.toMatchObject({ code: 'storage_unavailable' });
         expect(commits).toBe(0);
         expect(await store.tenantBlob(a.id, x.sha256)).toBeUndefined();
+      });
+
+      describe('a collection between startBlobCommit and recordBlobs (the bytes went to their key in between)', () => {
+        const recordOf = (tenantId: string, x: { sha256: string; size: number }) => ({
+          tenantId,
+          sha256: x.sha256,
+          size: x.size,
+          mime: null,
+          now: at(0),
+        });
+
+        it('refuses a blob tombstoned since its ticket, recording nothing', async () => {
+          const a = await store.ensureTenant('a');
+          const b = await store.ensureTenant('b');
+          const [x] = descendingBlobs(1);
+          await commit(a.id, x, at(-2 * HOUR));
+          const ticket = await store.startBlobCommit(x.sha256);
+          expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([x.sha256]);
+
+          const [result] = await store.recordBlobs([{ ...recordOf(b.id, x), ticket }]);
+          expect(result).toMatchObject({ error: expect.objectContaining({ code: 'storage_unavailable' }) });
+          expect(await store.tenantBlob(b.id, x.sha256)).toBeUndefined();
+        });
+
+        it('refuses a blob whose row a collection tombstoned and forgot since its ticket, and accepts it with a new ticket', async () => {
+          const a = await store.ensureTenant('a');
+          const b = await store.ensureTenant('b');
+          const [x, orphan] = descendingBlobs(2);
+          await commit(a.id, x, at(-2 * HOUR));
+          const xTicket = await store.startBlobCommit(x.sha256);
+          const orphanTicket = await store.startBlobCommit(orphan.sha256);
+          expect((await store.tombstoneGarbage(at(-HOUR), [orphan.sha256], at(0))).sort()).toEqual([x.sha256, orphan.sha256].sort());
+          await store.forgetBlobs([x.sha256, orphan.sha256]);
+
+          const refused = await store.recordBlobs([
+            { ...recordOf(b.id, x), ticket: xTicket },
+            { ...recordOf(b.id, orphan), ticket: orphanTicket },
+          ]);
+          expect(refused).toEqual([
+            { error: expect.objectContaining({ code: 'storage_unavailable' }) },
+            { error: expect.objectContaining({ code: 'storage_unavailable' }) },
+          ]);
+          expect(await store.knownBlobs([x.sha256, orphan.sha256])).toEqual(new Set());
+          expect(await store.tenantBlob(b.id, x.sha256)).toBeUndefined();
+
+          const fresh = await store.startBlobCommit(x.sha256);
+          expect(await store.recordBlobs([{ ...recordOf(b.id, x), ticket: fresh }])).toEqual([{ alreadyPresent: false }]);
+        });
+
+        it('accepts a new blob when the collections in between tombstoned nothing', async () => {
+          const a = await store.ensureTenant('a');
+          const [x] = descendingBlobs(1);
+          const ticket = await store.startBlobCommit(x.sha256);
+          expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([]);
+          expect(await store.recordBlobs([{ ...recordOf(a.id, x), ticket }])).toEqual([{ alreadyPresent: false }]);
+          expect(await store.tenantBlob(a.id, x.sha256)).toEqual({ mime: null, size: x.size });
+        });
       });
 
       it('forgetBlobs deletes tombstoned rows only, after which the blob can be committed afresh', async () => {

@@ -22,14 +22,16 @@ export class SqlBlobSweeper implements BlobSweeper {
 
   tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> {
     return this.sql.write('exclusive', async (tx) => {
+      let tombstoned = 0;
       for (const batch of batches(orphans)) {
-        await tx
+        const inserted = await tx
           .insertInto('blobs')
           .values(batch.map((sha256) => ({ sha256, size: 0, created_at: now, touched_at: now, deleting_at: now })))
           .onConflict((oc) => oc.column('sha256').doNothing())
-          .execute();
+          .executeTakeFirst();
+        tombstoned += Number(inserted.numInsertedOrUpdatedRows ?? 0);
       }
-      await tx
+      const updated = await tx
         .updateTable('blobs')
         .set({ deleting_at: now })
         .where('deleting_at', 'is', null)
@@ -46,7 +48,15 @@ export class SqlBlobSweeper implements BlobSweeper {
             .where('upload_sessions.state', '=', 'open')
             .where('upload_sessions.expires_at', '>', now),
         )
-        .execute();
+        .executeTakeFirst();
+      tombstoned += Number(updated.numUpdatedRows);
+      // A blob commit that began before this moment must not trust a missing row: its bytes may go now.
+      if (tombstoned > 0)
+        await tx
+          .updateTable('collection_epoch')
+          .set((eb) => ({ epoch: eb('epoch', '+', 1) }))
+          .where('id', '=', 1)
+          .execute();
       const doomed = tx.selectFrom('blobs').select('sha256').where('deleting_at', 'is not', null);
       await tx.deleteFrom('tenant_blobs').where('sha256', 'in', doomed).execute();
       return (await doomed.execute()).map((r) => r.sha256);

@@ -76,6 +76,12 @@ export interface ManifestFilesTable {
   mime: string | null;
 }
 
+/** One row (id 1): how many garbage collections tombstoned something. */
+export interface CollectionEpochTable {
+  id: number;
+  epoch: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_tokens: ApiTokensTable;
@@ -85,4 +91,5 @@ export interface Database {
   session_blobs: SessionBlobsTable;
   manifests: ManifestsTable;
   manifest_files: ManifestFilesTable;
+  collection_epoch: CollectionEpochTable;
 }

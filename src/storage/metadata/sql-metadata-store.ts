@@ -4,7 +4,7 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import type {
   BlobCommitResult,
-  BlobRecord,
+  BlobCommitTicket,
   CompleteOutcome,
   HeldBlob,
   ManifestWithFiles,
@@ -12,6 +12,7 @@ import type {
   NewApiToken,
   NewSession,
   PutContext,
+  RecordedBlob,
   SessionCreation,
 } from '../../domain/ports/metadata-store.js';
 import type { ApiTokenRecord, FileEntry, SessionRecord, Tenant } from '../../domain/types.js';
@@ -81,8 +82,8 @@ export class SqlMetadataStore implements MetadataStore {
     this.manifests.getManifest(tenantId, manifestId);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
-  commitBlobs = (blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> =>
-    this.ledger.commitBlobs(blobs, commitBytes);
+  startBlobCommit = (sha256: string): Promise<BlobCommitTicket> => this.ledger.startBlobCommit(sha256);
+  recordBlobs = (blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]> => this.ledger.recordBlobs(blobs);
 
   expireSessions = (now: string): Promise<number> => this.sweeper.expireSessions(now);
   tombstoneGarbage = (touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> =>
