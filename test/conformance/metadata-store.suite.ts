@@ -210,12 +210,12 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
         const { id } = await openSession(a.id, [file('f', descendingBlobs(1)[0]!)]);
-        expect(await store.abortSession(b.id, id)).toBeNull();
+        expect(await store.abortSession(b.id, id, at(0))).toBeNull();
         expect((await store.getSession(a.id, id))?.state).toBe('open');
-        expect(await store.abortSession(a.id, id)).toBe('open');
-        expect(await store.abortSession(a.id, id)).toBe('aborted');
+        expect(await store.abortSession(a.id, id, at(0))).toBe('open');
+        expect(await store.abortSession(a.id, id, at(0))).toBe('aborted');
         expect((await store.getSession(a.id, id))?.state).toBe('aborted');
-        expect(await store.abortSession(a.id, 'us_unknown')).toBeNull();
+        expect(await store.abortSession(a.id, 'us_unknown', at(0))).toBeNull();
       });
 
       it('expireSessions marks open sessions past their expiry, and only those', async () => {
@@ -225,7 +225,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const due = await openSession(a.id, [file('f', x)], now);
         const later = await openSession(a.id, [file('f', x)], at(1));
         const aborted = await openSession(a.id, [file('f', x)], at(-HOUR));
-        await store.abortSession(a.id, aborted.id);
+        await store.abortSession(a.id, aborted.id, at(0));
 
         expect(await store.expireSessions(now)).toBe(1);
         expect((await store.getSession(a.id, due.id))?.state).toBe('expired');
@@ -319,7 +319,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.completeSession(a.id, id, MANIFEST_ID, completedAt)).toEqual({ kind: 'completed', manifest });
         expect(await store.getSession(a.id, id)).toMatchObject({ state: 'completed', manifestId: MANIFEST_ID });
         expect(await store.completeSession(a.id, id, MANIFEST_ID, at(3))).toEqual({ kind: 'completed', manifest });
-        expect(await store.abortSession(a.id, id)).toBe('completed');
+        expect(await store.abortSession(a.id, id, at(0))).toBe('completed');
         expect((await store.getSession(a.id, id))?.state).toBe('completed');
       });
 
@@ -344,7 +344,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect((await store.completeSession(b.id, id, MANIFEST_ID, at(1))).kind).toBe('not_open');
         expect((await store.getSession(a.id, id))?.state).toBe('open');
 
-        await store.abortSession(a.id, id);
+        await store.abortSession(a.id, id, at(0));
         expect(await store.completeSession(a.id, id, MANIFEST_ID, at(1))).toEqual({ kind: 'not_open', state: 'aborted' });
         expect(await store.getManifest(a.id, MANIFEST_ID)).toBeNull();
       });
@@ -368,7 +368,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
           const { id } = await openSession(a.id, [file(`race-${i}`, x)]);
           const [outcome, previous] = await Promise.all([
             store.completeSession(a.id, id, hex(`manifest ${i}`), at(1)),
-            store.abortSession(a.id, id),
+            store.abortSession(a.id, id, at(0)),
           ]);
           const finalState = (await store.getSession(a.id, id))?.state;
           return { completed: outcome.kind === 'completed', previous, finalState };
@@ -418,7 +418,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         await commit(a.id, recent, now);
 
         const aborted = await openSession(a.id, [file('g', garbage)]);
-        await store.abortSession(a.id, aborted.id);
+        await store.abortSession(a.id, aborted.id, at(0));
         const completed = await openSession(a.id, [file('m', inManifest)]);
         await store.completeSession(a.id, completed.id, MANIFEST_ID, old);
         await openSession(a.id, [file('s', inOpenSession)], at(HOUR));
@@ -526,6 +526,39 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([]);
         expect(await commit(a.id, garbage)).toBe(false);
         expect(await store.tenantBlob(a.id, garbage.sha256)).toEqual({ mime: null, size: garbage.size });
+      });
+
+      it('purgeSessions deletes sessions finished before the cutoff with their lists, keeping open ones and manifests', async () => {
+        const a = await store.ensureTenant('a');
+        const [x, y] = descendingBlobs(2);
+        await commit(a.id, x);
+        const completed = await openSession(a.id, [file('x', x)]);
+        await store.completeSession(a.id, completed.id, MANIFEST_ID, at(0));
+        const aborted = await openSession(a.id, [file('y', y)]);
+        await store.abortSession(a.id, aborted.id, at(0));
+        const expired = await openSession(a.id, [file('y', y)], at(HOUR));
+        const open = await openSession(a.id, [file('y', y)], at(3 * HOUR));
+        const many = await Promise.all(Array.from({ length: 120 }, () => openSession(a.id, [file('y', y)], at(HOUR))));
+        for (const { id } of many) await store.abortSession(a.id, id, at(HOUR));
+
+        // Finished at 0 (completed, aborted) and at HOUR (expired at its expiry; the 120 aborted then).
+        expect(await store.expireSessions(at(2 * HOUR))).toBe(1);
+        expect(await store.purgeSessions(at(0))).toBe(0);
+        expect(await store.purgeSessions(at(1))).toBe(2);
+        expect(await store.getSession(a.id, completed.id)).toBeNull();
+        expect(await store.getSession(a.id, aborted.id)).toBeNull();
+        expect(await store.missingBlobs(a.id, aborted.id)).toEqual([]);
+        expect(await store.getSession(a.id, expired.id)).toMatchObject({ state: 'expired' });
+        expect(await store.missingBlobs(a.id, expired.id)).toEqual([y.sha256]);
+
+        expect(await store.purgeSessions(at(2 * HOUR))).toBe(121);
+        expect(await store.sessionFiles(expired.id)).toEqual([]);
+        expect(await store.getSession(a.id, open.id)).toMatchObject({ state: 'open' });
+        expect(await store.missingBlobs(a.id, open.id)).toEqual([y.sha256]);
+        expect(await store.getManifest(a.id, MANIFEST_ID)).toMatchObject({
+          manifestId: MANIFEST_ID,
+          files: [{ path: 'x', sha256: x.sha256 }],
+        });
       });
 
       it('knownBlobs answers for more sha256s than one query batch holds', async () => {

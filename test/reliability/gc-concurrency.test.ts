@@ -25,6 +25,8 @@ import {
 
 const HAMMER_MS = 4000;
 const WORKERS = 6;
+/** The default: no session is purged while the hammer runs. */
+const RETENTION = 7 * 86_400;
 
 let dataDir: string;
 let server: ServeProcess;
@@ -98,7 +100,7 @@ it('keeps every blob of every completed manifest readable while collections run 
   const collector = async () => {
     const blobs = new FsBlobStore(dataDir);
     while (Date.now() < stopAt) {
-      const result = await collectGarbage({ metadata, blobs, graceSeconds: 0, now: new Date() });
+      const result = await collectGarbage({ metadata, blobs, graceSeconds: 0, sessionRetentionSeconds: RETENTION, now: new Date() });
       stats.collections++;
       stats.deletedBlobs += result.deletedBlobs;
       await new Promise((r) => setTimeout(r, 5));
@@ -111,7 +113,7 @@ it('keeps every blob of every completed manifest readable while collections run 
     clearInterval(renewal);
   }
   // And once more after the dust settles: completed manifests still hold everything.
-  await collectGarbage({ metadata, blobs: new FsBlobStore(dataDir), graceSeconds: 0, now: new Date() });
+  await collectGarbage({ metadata, blobs: new FsBlobStore(dataDir), graceSeconds: 0, sessionRetentionSeconds: RETENTION, now: new Date() });
 
   expect(stats.collections).toBeGreaterThan(10);
   expect(stats.deletedBlobs).toBeGreaterThan(0);

@@ -109,8 +109,8 @@ export interface SessionStore {
    * session already completed answers its manifest again.
    */
   completeSession(tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome>;
-  /** Open → aborted; returns the state the session had (null when absent). */
-  abortSession(tenantId: string, sessionId: string): Promise<string | null>;
+  /** Open → aborted at `now`; returns the state the session had (null when absent). */
+  abortSession(tenantId: string, sessionId: string, now: string): Promise<string | null>;
 }
 
 export interface ManifestReader {
@@ -163,9 +163,14 @@ export interface BlobIngester {
  * Garbage collection's side of the tombstone protocol: tombstone exclusively, delete the bytes, then
  * forget the rows.
  */
-export interface BlobSweeper {
-  /** Marks open sessions past their expiry as expired; returns how many. */
+export interface GarbageSweeper {
+  /** Marks open sessions past their expiry as expired (finished at their expiry); returns how many. */
   expireSessions(now: string): Promise<number>;
+  /**
+   * Deletes the sessions that finished (completed, aborted or expired) before `finishedBefore`, with their
+   * file lists and blob lists, in short transactions; manifests stay. Returns how many.
+   */
+  purgeSessions(finishedBefore: string): Promise<number>;
   /**
    * Tombstones the blobs that no manifest and no open session names and that no PUT touched since
    * `touchedBefore`, together with `orphans` (keys in the store without a row, seen by the caller),
@@ -187,4 +192,4 @@ export interface MetadataStore
     ManifestReader,
     BlobStatter,
     BlobIngester,
-    BlobSweeper {}
+    GarbageSweeper {}

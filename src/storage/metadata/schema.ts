@@ -49,6 +49,8 @@ export interface UploadSessionsTable {
   manifest_id: string | null;
   /** JSON array of [path, sha256, size, mime or null], sorted by path. */
   files_json: string;
+  /** When the session was completed, aborted or expired; null while open. Retention counts from it. */
+  finished_at: string | null;
 }
 
 export interface SessionBlobsTable {

@@ -17,7 +17,7 @@ import type {
 } from '../../domain/ports/metadata-store.js';
 import type { ApiTokenRecord, FileEntry, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlBlobLedger } from './blob-ledger.js';
-import { SqlBlobSweeper } from './blob-sweeper.js';
+import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import { SqlManifestReader } from './manifest-store.js';
 import { migrationProvider } from './migrations/index.js';
@@ -33,7 +33,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly sessions: SqlSessionStore;
   private readonly manifests: SqlManifestReader;
   private readonly ledger: SqlBlobLedger;
-  private readonly sweeper: SqlBlobSweeper;
+  private readonly sweeper: SqlGarbageSweeper;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter) {
     this.dialect = adapter.name;
@@ -42,7 +42,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.sessions = new SqlSessionStore(this.sql);
     this.manifests = new SqlManifestReader(this.sql);
     this.ledger = new SqlBlobLedger(this.sql);
-    this.sweeper = new SqlBlobSweeper(this.sql);
+    this.sweeper = new SqlGarbageSweeper(this.sql);
   }
 
   async migrate(): Promise<void> {
@@ -76,7 +76,8 @@ export class SqlMetadataStore implements MetadataStore {
   sessionFiles = (sessionId: string): Promise<FileEntry[]> => this.sessions.sessionFiles(sessionId);
   completeSession = (tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome> =>
     this.sessions.completeSession(tenantId, sessionId, manifestId, now);
-  abortSession = (tenantId: string, sessionId: string): Promise<string | null> => this.sessions.abortSession(tenantId, sessionId);
+  abortSession = (tenantId: string, sessionId: string, now: string): Promise<string | null> =>
+    this.sessions.abortSession(tenantId, sessionId, now);
 
   getManifest = (tenantId: string, manifestId: string): Promise<ManifestWithFiles | null> =>
     this.manifests.getManifest(tenantId, manifestId);
@@ -86,6 +87,7 @@ export class SqlMetadataStore implements MetadataStore {
   recordBlobs = (blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]> => this.ledger.recordBlobs(blobs);
 
   expireSessions = (now: string): Promise<number> => this.sweeper.expireSessions(now);
+  purgeSessions = (finishedBefore: string): Promise<number> => this.sweeper.purgeSessions(finishedBefore);
   tombstoneGarbage = (touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> =>
     this.sweeper.tombstoneGarbage(touchedBefore, orphans, now);
   knownBlobs = (sha256s: readonly string[]): Promise<Set<string>> => this.sweeper.knownBlobs(sha256s);
