@@ -17,6 +17,7 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   readonly gcIntervalSeconds: number;
   readonly gcGraceSeconds: number;
+  readonly sessionRetentionSeconds: number;
   readonly rateLimitPerMinute: number;
   readonly logLevel: string;
 }
@@ -47,6 +48,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'shutdownTimeoutSeconds', flag: 'shutdown-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_SHUTDOWN_TIMEOUT', kind: 'integer', default: 30, min: 0, description: 'seconds in-flight requests get to finish on SIGTERM' },
   { key: 'gcIntervalSeconds', flag: 'gc-interval', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_INTERVAL', kind: 'integer', default: 3600, min: 0, description: 'seconds between garbage collections inside serve; 0 turns them off' },
   { key: 'gcGraceSeconds', flag: 'gc-grace-seconds', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_GRACE_SECONDS', kind: 'integer', default: 3600, min: 0, description: 'an unreferenced blob younger than this is kept' },
+  { key: 'sessionRetentionSeconds', flag: 'session-retention', placeholder: '<seconds>', env: 'PRESSCLOUD_SESSION_RETENTION', kind: 'integer', default: 7 * 86_400, min: 0, description: 'seconds a completed, aborted or expired session is kept before garbage collection purges it' },
   { key: 'rateLimitPerMinute', flag: 'rate-limit', env: 'PRESSCLOUD_RATE_LIMIT', kind: 'integer', default: 0, min: 0, description: 'requests per minute allowed per API token; 0 means no limit' },
   { key: 'logLevel', flag: 'log-level', placeholder: '<level>', env: 'PRESSCLOUD_LOG_LEVEL', kind: 'string', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
 ];
