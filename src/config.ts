@@ -17,6 +17,7 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   readonly gcIntervalSeconds: number;
   readonly gcGraceSeconds: number;
+  readonly sessionRetentionSeconds: number;
   readonly rateLimitPerMinute: number;
   readonly logLevel: string;
 }
@@ -147,6 +148,16 @@ export const SETTINGS: readonly Setting[] = [
     default: 3600,
     min: 0,
     description: 'an unreferenced blob younger than this is kept',
+  },
+  {
+    key: 'sessionRetentionSeconds',
+    flag: 'session-retention',
+    placeholder: '<seconds>',
+    env: 'PRESSCLOUD_SESSION_RETENTION',
+    kind: 'integer',
+    default: 7 * 86_400,
+    min: 0,
+    description: 'seconds a completed, aborted or expired session is kept before garbage collection purges it',
   },
   {
     key: 'rateLimitPerMinute',
