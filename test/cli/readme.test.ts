@@ -54,6 +54,9 @@ describe('README', () => {
     const serveHelp = await help('serve');
     // Up to the note's parenthesis: the env named must be this option's own.
     for (const [flag, env] of serveRows) expect(serveHelp, flag).toMatch(new RegExp(`${flag} [^(]*\\(env ${env}[,)]`));
+    // And the other way round: no serve setting goes undocumented.
+    const documented = new Set(serveRows.map(([flag]) => flag.split(' ')[0]));
+    for (const flag of serveHelp.match(/--[a-z-]+(?= <)/g) ?? []) expect(documented, flag).toContain(flag);
     const pushRows = optionRows(section('Push a directory'));
     expect(pushRows.map(([flag]) => flag)).toContain('--url <url>');
     const pushHelp = await help('push');
