@@ -38,6 +38,12 @@ const PART_ERRORS = new Set<ErrorCode>([
   'insufficient_storage',
 ]);
 
+interface StagedPart {
+  readonly index: number;
+  readonly target: IngestTarget;
+  readonly received: ReceivedBlob;
+}
+
 interface ReadPart {
   readonly index: number;
   readonly sha256: string;
@@ -55,7 +61,7 @@ export async function uploadBatch(
   parts: AsyncIterable<IncomingPart>,
 ): Promise<BatchPartResult[]> {
   const results: Array<BatchPartResult | undefined> = [];
-  const staged: Array<{ readonly index: number; readonly target: IngestTarget; readonly received: ReceivedBlob }> = [];
+  const staged: StagedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   let group: ReadPart[] = [];
   let groupBytes = 0;
@@ -121,20 +127,27 @@ export async function uploadBatch(
   }
 
   await Promise.all(inFlight);
-  // Every commit joins the committer's queue in this one tick: the batch shares its group commits. In part
-  // order, so that of two parts of one blob the first is the one new to the tenant.
-  staged.sort((p, q) => p.index - q.index);
+  // The batch's commits go to the committer together, so they share its group commits. Parts of one blob
+  // commit one after another, in part order: the first is the one new to the tenant.
+  const commitPart = async ({ index, target: { blob }, received }: StagedPart): Promise<void> => {
+    try {
+      const { alreadyPresent, mime } = await received.commit();
+      const stored = { sha256: blob.sha256, size: blob.size, ...(mime ? { mime } : {}), r2Key: blobKey(blob.sha256) };
+      results[index] = { sha256: blob.sha256, status: 200, alreadyPresent, blob: stored };
+    } catch (err) {
+      settle(index, blob.sha256, err);
+    } finally {
+      await received.discard();
+    }
+  };
+  const byBlob = new Map<string, StagedPart[]>();
+  for (const part of staged.sort((p, q) => p.index - q.index)) {
+    const { sha256 } = part.target.blob;
+    byBlob.set(sha256, [...(byBlob.get(sha256) ?? []), part]);
+  }
   await Promise.all(
-    staged.map(async ({ index, target: { blob }, received }) => {
-      try {
-        const { alreadyPresent, mime } = await received.commit();
-        const stored = { sha256: blob.sha256, size: blob.size, ...(mime ? { mime } : {}), r2Key: blobKey(blob.sha256) };
-        results[index] = { sha256: blob.sha256, status: 200, alreadyPresent, blob: stored };
-      } catch (err) {
-        settle(index, blob.sha256, err);
-      } finally {
-        await received.discard();
-      }
+    [...byBlob.values()].map(async (parts) => {
+      for (const part of parts) await commitPart(part);
     }),
   );
   if (requestError) throw requestError.error;

@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killChild } from '../support/children.js';
 import { startServer } from '../support/server.js';
 import { sha256Hex } from '../support/upload-api.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
 import type { Fault } from './fault-proxy.js';
-import { runCli, startCli } from './run-cli.js';
+import { runCli, spawnCli } from './run-cli.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
@@ -158,10 +157,10 @@ describe('presscloud pull', () => {
       requestKind(method, url) === 'GET download' && index >= 3 ? { kind: 'stall' } : { kind: 'pass' },
     );
     try {
-      const { child, run } = startCli(pullArgs(manifestId, target, proxy.url, ['--concurrency', '2', '--stall-timeout', '600']));
+      const pull = spawnCli(pullArgs(manifestId, target, proxy.url, ['--concurrency', '2', '--stall-timeout', '600']));
       await waitFor(async () => (await readTree(target).catch(() => new Map<string, string>())).size >= 5);
-      killChild(child);
-      expect((await run).exitCode).not.toBe(0);
+      pull.signal('SIGKILL');
+      expect((await pull.done).signal).toBe('SIGKILL');
     } finally {
       await proxy.close();
     }

@@ -3,7 +3,7 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { pathProblem } from '../../domain/manifest.js';
+import { pathProblem } from '../../domain/path-rule.js';
 
 /** The manifest names a path this pull will not write: it would leave the directory, or clash with what is there. */
 export class PathRefusedError extends Error {

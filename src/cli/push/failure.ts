@@ -3,11 +3,13 @@ import { PressCloudApiError } from '../../client/errors.js';
 import { CliError, EXIT_FAILURE } from '../cli-error.js';
 import { toCliError } from '../transfer-common/failure.js';
 import type { FailureContext } from '../transfer-common/failure.js';
+import { FileChangedError } from './file-changed.js';
 import { BlobUploadError } from './uploader.js';
 
 export function toPushCliError(err: unknown, context: FailureContext): CliError {
   if (err instanceof BlobUploadError) {
     const cause = err.cause;
+    if (cause instanceof FileChangedError) return new CliError(cause.message, EXIT_FAILURE, { cause });
     if (cause instanceof PressCloudApiError && (cause.code === 'size_mismatch' || cause.code === 'digest_mismatch')) {
       return new CliError(`${err.blob.path} changed while it was being pushed; push again`, EXIT_FAILURE, { cause });
     }

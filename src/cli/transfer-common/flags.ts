@@ -6,7 +6,7 @@ import { DEFAULT_ATTEMPTS, DEFAULT_STALL_TIMEOUT_SECONDS, MAX_CONCURRENCY, RETRY
 import type { RetryPolicy } from './retry.js';
 
 export function urlOption(): Option {
-  return new Option('--url <url>', 'PressCloud server URL').env('PRESSCLOUD_URL').makeOptionMandatory();
+  return new Option('--url <url>', "PressCloud server's root URL, e.g. http://127.0.0.1:8080").env('PRESSCLOUD_URL').makeOptionMandatory();
 }
 
 /** `scope` is the one the command needs, named in the help. */
@@ -32,15 +32,18 @@ export function retryPolicyOf(attempts: number): RetryPolicy {
   return { attempts, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS };
 }
 
-/** The URL's normalised form; anything but http(s) is a usage error. */
+/** The server's root as an http(s) URL; `host:port` without a scheme gets the likely fix in the message. */
 export function validUrl(value: string): string {
-  let url: URL;
+  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? '' : ` (did you mean http://${value}?)`;
+  let url: URL | undefined;
   try {
     url = new URL(value);
   } catch {
-    throw new CliError(`--url ${value} is not a URL`, EXIT_USAGE);
+    url = undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be http or https: ${value}`, EXIT_USAGE);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new CliError(`--url must be an http:// or https:// URL, not ${value}${hint}`, EXIT_USAGE);
+  }
   return url.href;
 }
 

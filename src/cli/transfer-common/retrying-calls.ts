@@ -9,6 +9,8 @@ export interface RetryingCallOptions {
   retryPolicy: RetryPolicy;
   stallTimeoutMs: number;
   progress: ProgressDisplay;
+  /** Ctrl-C: every call and every wait between retries ends with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export class RetryingCalls {
@@ -22,17 +24,19 @@ export class RetryingCalls {
 
   /** Plain calls get the stall timeout too: an answer that never comes must not hang the command. */
   retrying<T>(what: string, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { signal } = this.options;
     return withRetry(
       async () => {
         const watchdog = new StallWatchdog(this.options.stallTimeoutMs);
         try {
-          return await operation(watchdog.signal);
+          return await operation(signal ? AbortSignal.any([watchdog.signal, signal]) : watchdog.signal);
         } finally {
           watchdog.dispose();
         }
       },
       this.options.retryPolicy,
       (notice) => this.noteRetry(what, notice),
+      signal,
     );
   }
 
