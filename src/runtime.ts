@@ -1,10 +1,11 @@
 // Opens the two stores the configuration names and the service over them.
+import { existsSync } from 'node:fs';
 import type { Config } from './config.js';
 import { UploadService } from './domain/upload-service.js';
 import { Metrics } from './http/metrics.js';
 import type { BlobStore } from './domain/ports/blob-store.js';
 import { FsBlobStore } from './storage/blob/fs-blob-store.js';
-import { openDatabase } from './storage/metadata/database.js';
+import { openDatabase, sqlitePath } from './storage/metadata/database.js';
 import type { MetadataStore } from './domain/ports/metadata-store.js';
 import { SqlMetadataStore } from './storage/metadata/sql-metadata-store.js';
 
@@ -53,4 +54,9 @@ export async function openBackends(config: Config, options: BackendOptions = {})
 
 export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
   return new UploadService(backends.metadata, backends.blobs, { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles }, metrics);
+}
+
+/** Whether the embedded default already has its database in dataDir (only `serve` creates one). */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(sqlitePath(dataDir));
 }

@@ -17,8 +17,8 @@ export interface ValidatedManifest {
   readonly totalBytes: number;
 }
 
-const MAX_PATH_BYTES = 1024;
-const MAX_MIME_LENGTH = 255;
+export const MAX_PATH_BYTES = 1024;
+export const MAX_MIME_LENGTH = 255;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 const MIME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;

@@ -2,18 +2,14 @@
 import { createReadStream } from 'node:fs';
 import type { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
+import type { LocalBlob } from './local-manifest.js';
 import type { ProgressDisplay } from './progress.js';
 import { withRetry } from './retry.js';
 import type { RetryNotice, RetryPolicy } from './retry.js';
 import { StallWatchdog } from './stall-watchdog.js';
 
-export interface BlobToUpload {
-  sha256: string;
-  size: number;
-  /** The first manifest path naming this blob, for messages. */
-  path: string;
-  absolutePath: string;
-}
+/** A blob of the LocalManifest, read from its file when its request goes out. */
+export type BlobToUpload = LocalBlob;
 
 export interface SessionCredentials {
   uploadSessionId: string;

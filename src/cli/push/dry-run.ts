@@ -1,0 +1,42 @@
+// `presscloud push --dry-run`: build the manifest, open a session only to learn what is missing, abort it.
+import type { ManifestFileInput } from '../../api/types.js';
+import { buildLocalManifest } from './local-manifest.js';
+import { counted, formatBytes } from './progress.js';
+import { withSessionCalls } from './push-directory.js';
+import type { PushOptions } from './push-directory.js';
+
+export interface DryRunReport {
+  dryRun: true;
+  uploadSessionId: string;
+  fileCount: number;
+  blobCount: number;
+  totalBytes: number;
+  missingBlobs: number;
+  missingBytes: number;
+  /** Every file whose content the server lacks. */
+  files: ManifestFileInput[];
+}
+
+export async function dryRunPush(options: PushOptions): Promise<DryRunReport> {
+  const manifest = await buildLocalManifest(options);
+  return withSessionCalls(options, async (calls) => {
+    const session = await calls.open(manifest);
+    await calls.abort(session, 'abort of the dry-run session');
+    const missing = new Set(session.missing.map((sha) => sha.toLowerCase()));
+    return {
+      dryRun: true,
+      uploadSessionId: session.uploadSessionId,
+      fileCount: session.fileCount,
+      blobCount: session.blobCount,
+      totalBytes: session.totalBytes,
+      missingBlobs: missing.size,
+      missingBytes: [...missing].reduce((sum, sha) => sum + (manifest.blobs.get(sha)?.size ?? 0), 0),
+      files: manifest.files.filter((file) => missing.has(file.sha256)),
+    };
+  });
+}
+
+export function describeDryRun(report: DryRunReport): string {
+  const blobs = `${report.missingBlobs} of ${counted(report.blobCount, 'blob')} (${formatBytes(report.missingBytes)})`;
+  return `dry run: would upload ${blobs} for ${report.files.length} of ${counted(report.fileCount, 'file')}; the session was aborted`;
+}

@@ -1,0 +1,84 @@
+// The build step of a push: walk the directory, hash its files (through the hash cache), name their media
+// types. The result is a plain value; nothing here talks to the server.
+import { realpath } from 'node:fs/promises';
+import { lookup as mimeOfPath } from 'mime-types';
+import type { ManifestFileInput } from '../../api/types.js';
+import { CliError, EXIT_USAGE } from '../cli-error.js';
+import { HASH_CONCURRENCY } from './constants.js';
+import { hashFiles } from './hash.js';
+import type { HashedFile } from './hash.js';
+import { HashCache } from './hash-cache.js';
+import type { ProgressDisplay } from './progress.js';
+import { walkDirectory } from './walk.js';
+
+/** One distinct blob of the manifest and where its bytes are read from. */
+export interface LocalBlob {
+  sha256: string;
+  size: number;
+  /** The first manifest path naming this blob, for messages. */
+  path: string;
+  absolutePath: string;
+}
+
+export interface LocalManifest {
+  /** The entries sent at session creation, sorted by path. */
+  readonly files: readonly ManifestFileInput[];
+  /** Each distinct blob once, keyed by its lowercase sha256. */
+  readonly blobs: ReadonlyMap<string, LocalBlob>;
+  /** The files' sizes summed (a blob named by two paths counts twice). */
+  readonly totalBytes: number;
+}
+
+export interface BuildOptions {
+  directory: string;
+  /** Where the hash cache lives; undefined disables it (`--no-cache`). */
+  hashCacheDir: string | undefined;
+  progress: ProgressDisplay;
+}
+
+export async function buildLocalManifest(options: BuildOptions): Promise<LocalManifest> {
+  const { progress } = options;
+  const walked = await walkDirectory(options.directory, { warn: (message) => progress.note(`warning: ${message}`) });
+  if (walked.length === 0) throw new CliError(`${options.directory} has no files to push`, EXIT_USAGE);
+  const cache = options.hashCacheDir === undefined ? undefined : await HashCache.load(options.hashCacheDir, await realpath(options.directory));
+  progress.start(
+    'hashing',
+    'file',
+    walked.length,
+    walked.reduce((sum, file) => sum + file.size, 0),
+  );
+  const hashed = await hashFiles(walked, {
+    concurrency: HASH_CONCURRENCY,
+    onBytes: (bytes) => progress.addBytes(bytes),
+    onFileDone: () => progress.addItem(),
+    cache,
+  });
+  progress.end(cache ? `${cache.hits} from cache` : undefined);
+  if (cache) {
+    // The hashes are right whatever happens to the upload, so they are saved now; a cache that cannot be written
+    // only costs the next push some time.
+    await cache.save().catch((err: unknown) => {
+      const reason = err instanceof Error ? err.message : String(err);
+      progress.note(`warning: could not write the hash cache ${cache.file}: ${reason}`);
+    });
+  }
+  return localManifestOf(hashed);
+}
+
+function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
+  const blobs = new Map<string, LocalBlob>();
+  for (const file of hashed) {
+    if (!blobs.has(file.sha256)) blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
+  }
+  return {
+    files: hashed.map(manifestEntry),
+    blobs,
+    totalBytes: hashed.reduce((sum, file) => sum + file.size, 0),
+  };
+}
+
+function manifestEntry(file: HashedFile): ManifestFileInput {
+  const mime = mimeOfPath(file.path);
+  const entry = { path: file.path, sha256: file.sha256, size: file.size };
+  return mime ? { ...entry, mime } : entry;
+}
