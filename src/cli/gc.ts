@@ -20,11 +20,17 @@ export function gcCommand(): Command {
       // No blobs.init(): on the file store it clears the temporaries of servers uploading right now.
       const blobs = await openBlobStore(config);
       try {
-        const result = await collectGarbage({ metadata, blobs, graceSeconds: config.gcGraceSeconds, now: new Date() });
+        const result = await collectGarbage({
+          metadata,
+          blobs,
+          graceSeconds: config.gcGraceSeconds,
+          sessionRetentionSeconds: config.sessionRetentionSeconds,
+          now: new Date(),
+        });
         process.stdout.write(
           flags.json
             ? `${JSON.stringify(result)}\n`
-            : `expired ${result.expiredSessions} session(s); deleted ${result.deletedBlobs} blob(s), ${result.deletedBytes} bytes` +
+            : `expired ${result.expiredSessions} session(s); purged ${result.purgedSessions} finished session(s); deleted ${result.deletedBlobs} blob(s), ${result.deletedBytes} bytes` +
                 ` (${result.orphansDeleted} of them orphans)\n`,
         );
       } finally {

@@ -192,7 +192,7 @@ export class UploadService {
     this.checkUploadToken(session, uploadToken);
     if (session.state === 'aborted') return;
     this.checkWritable(session);
-    const previous = await this.metadata.abortSession(principal.tenantId, session.id);
+    const previous = await this.metadata.abortSession(principal.tenantId, session.id, this.now().toISOString());
     if (previous !== 'open' && previous !== 'aborted') throw new AppError('session_not_open');
   }
 

@@ -30,6 +30,8 @@ const WORKERS = 6;
 const ENOUGH = { collections: 10, deletedBlobs: 1, manifests: 21 };
 /** A cap so that a run which can never reach ENOUGH fails on the assertions rather than hanging. */
 const MAX_SESSIONS = 3000;
+/** The default: no session is purged while the hammer runs. */
+const RETENTION = 7 * 86_400;
 
 let dataDir: string;
 let server: ServeProcess;
@@ -106,7 +108,7 @@ it('keeps every blob of every completed manifest readable while collections run 
   const collector = async () => {
     const blobs = new FsBlobStore(dataDir);
     while (keepGoing()) {
-      const result = await collectGarbage({ metadata, blobs, graceSeconds: 0, now: new Date() });
+      const result = await collectGarbage({ metadata, blobs, graceSeconds: 0, sessionRetentionSeconds: RETENTION, now: new Date() });
       stats.collections++;
       stats.deletedBlobs += result.deletedBlobs;
       await new Promise((r) => setTimeout(r, 5));
@@ -121,7 +123,7 @@ it('keeps every blob of every completed manifest readable while collections run 
   }
   // And once more after the dust settles: completed manifests still hold everything.
   const hammerMs = Date.now() - hammerStart;
-  await collectGarbage({ metadata, blobs: new FsBlobStore(dataDir), graceSeconds: 0, now: new Date() });
+  await collectGarbage({ metadata, blobs: new FsBlobStore(dataDir), graceSeconds: 0, sessionRetentionSeconds: RETENTION, now: new Date() });
 
   expect(stats.collections).toBeGreaterThanOrEqual(ENOUGH.collections);
   expect(stats.deletedBlobs).toBeGreaterThanOrEqual(ENOUGH.deletedBlobs);
