@@ -1,6 +1,8 @@
 // `presscloud pull MANIFEST_ID DIR`: writes every file of a manifest into a directory, verified, resumable.
 import { Command } from 'commander';
-import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
+import { setMaxListeners } from 'node:events';
+import { CliError, EXIT_USAGE } from './cli-error.js';
+import { EXIT_INTERRUPTED } from './push/interrupt.js';
 import { pullManifest } from './pull/pull-manifest.js';
 import type { PullSummary } from './pull/pull-manifest.js';
 import { DEFAULT_DOWNLOAD_CONCURRENCY } from './transfer-common/constants.js';
@@ -40,45 +42,57 @@ export function pullCommand(): Command {
       .addHelpText(
         'after',
         '\nExit codes: 0 pulled; 1 failed (after retries), or a manifest path was refused; 2 usage error, no such manifest,\n' +
-          'or the token was refused (401/403).\n' +
+          'or the token was refused (401/403); 130 interrupted.\n' +
           'Never writes outside DIR: paths through a symlink inside DIR are refused. Files not in the manifest are left alone.',
       )
       .action(async (manifestId: string, directory: string, flags: PullFlags) => {
+        const progress = new ProgressDisplay(process.stderr);
+        const interrupt = new AbortController();
+        // Every download in flight listens to it: the count is bounded by the concurrency.
+        setMaxListeners(0, interrupt.signal);
+        // Ctrl-C stops the downloads so their temp files are removed; a second one exits at once.
+        const onSignal = () => (interrupt.signal.aborted ? process.exit(EXIT_INTERRUPTED) : interrupt.abort(new Error('interrupted')));
+        process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         try {
-          await runPull(manifestId, directory, flags);
+          await runPull(manifestId, directory, flags, progress, interrupt.signal);
         } catch (err) {
+          progress.end();
+          if (interrupt.signal.aborted) {
+            process.stderr.write('presscloud: interrupted; the files written so far are kept, and the next pull resumes from them\n');
+            process.exitCode = EXIT_INTERRUPTED;
+            return;
+          }
           const failure = toCliError(err, { url: flags.url, attempts: flags.retries });
           process.stderr.write(`presscloud: ${failure.message}\n`);
           process.exitCode = failure.exitCode;
+        } finally {
+          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
         }
       })
   );
 }
 
-async function runPull(manifestId: string, directory: string, flags: PullFlags): Promise<void> {
+async function runPull(
+  manifestId: string,
+  directory: string,
+  flags: PullFlags,
+  progress: ProgressDisplay,
+  signal: AbortSignal,
+): Promise<void> {
   if (!/^[0-9a-fA-F]{64}$/.test(manifestId)) throw new CliError(`${manifestId} is not a manifest id (64 hex digits)`, EXIT_USAGE);
-  const url = validUrl(flags.url);
-  // Ctrl-C stops the downloads so their temp files are removed; a second one kills at once (the default again).
-  const interrupted = new AbortController();
-  const onSignal = () => interrupted.abort(new CliError('interrupted', EXIT_FAILURE));
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  try {
-    const summary = await pullManifest({
-      manifestId: manifestId.toLowerCase(),
-      directory,
-      url,
-      token: flags.token,
-      concurrency: flags.concurrency,
-      retryPolicy: retryPolicyOf(flags.retries),
-      stallTimeoutMs: flags.stallTimeout * 1000,
-      progress: new ProgressDisplay(process.stderr),
-      signal: interrupted.signal,
-    });
-    if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else process.stderr.write(`${describePull(summary)}\n`);
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
+  const summary = await pullManifest({
+    manifestId: manifestId.toLowerCase(),
+    directory,
+    url: validUrl(flags.url),
+    token: flags.token,
+    concurrency: flags.concurrency,
+    retryPolicy: retryPolicyOf(flags.retries),
+    stallTimeoutMs: flags.stallTimeout * 1000,
+    progress,
+    signal,
+  });
+  if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stderr.write(`${describePull(summary)}\n`);
 }
 
 function describePull(summary: PullSummary): string {

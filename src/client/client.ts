@@ -207,16 +207,11 @@ export class PressCloudClient {
 
   /** Whether this tenant holds the manifest, asked with HEAD so that no file list travels. */
   async hasManifest(manifestId: string, options: CallOptions = {}): Promise<boolean> {
-    const path = `v1/manifests/${encodeURIComponent(manifestId)}`;
-    let response = await this.send('HEAD', path, options);
-    // A server from before HEAD on every GET route answers 405: asking it costs the GET's body.
-    if (response.statusCode === 405) {
-      await response.body.dump();
-      response = await this.send('GET', path, options);
-    }
-    if (response.statusCode !== 200 && response.statusCode !== 404) throw await this.apiError(response);
+    const response = await this.send('HEAD', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
     await response.body.dump();
-    return response.statusCode === 200;
+    if (response.statusCode === 404) return false;
+    if (response.statusCode !== 200) throw await this.apiError(response);
+    return true;
   }
 
   /** Streams a blob's bytes, or one range of them (206). */

@@ -174,6 +174,32 @@ describe('presscloud pull', () => {
     expect(await readTree(target)).toEqual(digests(contents));
   });
 
+  it('stops on Ctrl-C with one line and exit 130, removing its temp files and keeping the files done', async () => {
+    const contents = siteContents(6);
+    contents.delete('assets/copy-b.css');
+    const manifestId = await pushed('interrupted', contents);
+    const target = path.join(workDir, 'interrupted-pulled');
+    const proxy = await startFaultProxy(server.url, ({ method, path: url, index }) =>
+      requestKind(method, url) === 'GET download' && index >= 2 ? { kind: 'stall' } : { kind: 'pass' },
+    );
+    try {
+      const pull = spawnCli(pullArgs(manifestId, target, proxy.url, ['--concurrency', '2', '--stall-timeout', '600']));
+      // Two files done and two temp files of the hanging downloads.
+      await waitFor(async () => (await readTree(target).catch(() => new Map<string, string>())).size >= 4);
+      pull.signal('SIGINT');
+      const run = await pull.done;
+      expect(run).toMatchObject({ exitCode: 130, signal: null, stdout: '' });
+      expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(
+        'presscloud: interrupted; the files written so far are kept, and the next pull resumes from them',
+      );
+    } finally {
+      await proxy.close();
+    }
+    const left = await readTree(target);
+    expect([...left.keys()].every((name) => contents.has(name))).toBe(true);
+    expect(left.size).toBe(2);
+  });
+
   it('retries downloads cut mid-body, dropped, stalled or answered 503, and writes only verified bytes', async () => {
     const contents = siteContents(8, 1 << 20);
     const manifestId = await pushed('faults', contents);

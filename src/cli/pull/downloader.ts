@@ -1,6 +1,7 @@
 // Downloads blobs into their files with bounded concurrency: each streamed into a temp file beside its target
 // while its sha256 is computed, fsync'd, then renamed into place, so a file at its path is always whole.
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,6 +48,8 @@ export class BlobDownloader {
   async downloadAll(blobs: readonly PullBlob[]): Promise<void> {
     const round = new AbortController();
     const signal = AbortSignal.any([round.signal, this.options.signal]);
+    // Every download in flight listens to it: the count is bounded by the concurrency.
+    setMaxListeners(0, signal);
     await mapWithConcurrency(blobs, this.options.concurrency, async (blob) => {
       try {
         await this.writeBlob(blob, signal);
@@ -70,6 +73,7 @@ export class BlobDownloader {
         () => this.downloadTo(blob, temp, signal),
         this.calls.options.retryPolicy,
         (notice) => this.calls.noteRetry(`download of ${blob.paths[0]}`, notice),
+        this.options.signal,
       );
       // The other paths of the same bytes are copies of the verified temp file, not more downloads.
       for (const target of targets.slice(1)) {

@@ -26,7 +26,7 @@ export interface PullOptions {
   retryPolicy: RetryPolicy;
   stallTimeoutMs: number;
   progress: ProgressDisplay;
-  /** Cancels the pull (Ctrl-C); its reason is what the pull throws. */
+  /** Ctrl-C: the pull stops, removes its temp files, and rejects with the signal's reason. */
   signal: AbortSignal;
 }
 
@@ -92,9 +92,7 @@ export async function pullManifest(options: PullOptions): Promise<PullSummary> {
 
 async function fetchManifest(client: PressCloudClient, calls: RetryingCalls, options: PullOptions): Promise<Manifest> {
   try {
-    return await calls.retrying('manifest download', (signal) =>
-      client.getManifest(options.manifestId, { signal: AbortSignal.any([signal, options.signal]) }),
-    );
+    return await calls.retrying('manifest download', (signal) => client.getManifest(options.manifestId, { signal }));
   } catch (err) {
     // Naming a manifest that is not there is the user's mistake, like naming a missing directory.
     if (isPressCloudApiError(err, 'manifest_not_found')) throw new CliError(`no manifest ${options.manifestId} for this token`, EXIT_USAGE);

@@ -4,7 +4,7 @@ import { CliError, EXIT_FAILURE } from '../cli-error.js';
 import { toCliError } from '../transfer-common/failure.js';
 import type { FailureContext } from '../transfer-common/failure.js';
 import { FileChangedError } from './file-changed.js';
-import { BlobUploadError } from './uploader.js';
+import { BlobUploadError } from './blob-upload-error.js';
 
 export function toPushCliError(err: unknown, context: FailureContext): CliError {
   if (err instanceof BlobUploadError) {
