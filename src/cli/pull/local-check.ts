@@ -34,12 +34,16 @@ export async function checkLocalFiles(
       sameSize.length,
       sameSize.reduce((sum, file) => sum + file.size, 0),
     );
-    await mapWithConcurrency(sameSize, HASH_CONCURRENCY, async (file) => {
-      signal.throwIfAborted();
-      const { sha256 } = await hashFile(guard.resolve(file.path), (bytes) => progress.addBytes(bytes));
-      if (sha256 === file.sha256) upToDate.add(file.path);
-      progress.addItem();
-    });
+    await mapWithConcurrency(
+      sameSize,
+      HASH_CONCURRENCY,
+      async (file) => {
+        const { sha256 } = await hashFile(guard.resolve(file.path), (bytes) => progress.addBytes(bytes), signal);
+        if (sha256 === file.sha256) upToDate.add(file.path);
+        progress.addItem();
+      },
+      signal,
+    );
     progress.end(`${upToDate.size} already there`);
   }
   return { toWrite: blobsOf(files.filter((file) => !upToDate.has(file.path))), upToDateFiles: upToDate.size };
