@@ -1,35 +1,14 @@
 // `presscloud push DIR`: uploads a directory as a manifest and prints its id.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CliError, EXIT_USAGE } from './cli-error.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_STALL_TIMEOUT_SECONDS,
   DEFAULT_UPLOAD_CONCURRENCY,
   MAX_UPLOAD_CONCURRENCY,
-  RETRY_BASE_DELAY_MS,
-  RETRY_MAX_DELAY_MS,
   SESSION_TTL_MAX_SECONDS,
   SESSION_TTL_MIN_SECONDS,
 } from './push/constants.js';
-import { toCliError } from './push/failure.js';
-import { defaultHashCacheDir } from './push/hash-cache.js';
-import { ProgressDisplay } from './push/progress.js';
-import { describeDryRun, dryRunPush } from './push/dry-run.js';
-import { pushDirectory } from './push/push-directory.js';
-import type { PushOptions } from './push/push-directory.js';
-
-interface PushFlags {
-  url: string;
-  token: string;
-  concurrency: number;
-  retries: number;
-  stallTimeout: number;
-  sessionTtl?: number;
-  dryRun?: boolean;
-  json?: boolean;
-  /** False with `--no-cache`. */
-  cache: boolean;
-}
+import type { PushFlags } from './push/run-push.js';
 
 export function pushCommand(): Command {
   return (
@@ -66,6 +45,9 @@ export function pushCommand(): Command {
           'Remembers file hashes in $PRESSCLOUD_CACHE_DIR (default $XDG_CACHE_HOME/presscloud or ~/.cache/presscloud).',
       )
       .action(async (directory: string, flags: PushFlags) => {
+        // Loaded here, not at the top: the HTTP client (undici) and the walker cost start-up that
+        // `--help`, `--version` and the other commands should not pay.
+        const { runPush, toCliError } = await import('./push/run-push.js');
         try {
           await runPush(directory, flags);
         } catch (err) {
@@ -75,43 +57,6 @@ export function pushCommand(): Command {
         }
       })
   );
-}
-
-async function runPush(directory: string, flags: PushFlags): Promise<void> {
-  const options: PushOptions = {
-    directory,
-    url: validUrl(flags.url),
-    token: flags.token,
-    concurrency: flags.concurrency,
-    retryPolicy: { attempts: flags.retries, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS },
-    stallTimeoutMs: flags.stallTimeout * 1000,
-    sessionTtlSeconds: flags.sessionTtl,
-    progress: new ProgressDisplay(process.stderr),
-    hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
-  };
-  if (flags.dryRun) {
-    const report = await dryRunPush(options);
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else {
-      for (const file of report.files) process.stdout.write(`${file.path}\n`);
-      process.stderr.write(`${describeDryRun(report)}\n`);
-    }
-    return;
-  }
-  const summary = await pushDirectory(options);
-  process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
-}
-
-function validUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new CliError(`--url ${value} is not a URL`, EXIT_USAGE);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be http or https: ${value}`, EXIT_USAGE);
-  return url.href;
 }
 
 function integerIn(min: number, max: number): (value: string) => number {
