@@ -16,7 +16,7 @@ import { PressCloudClient } from '../../src/index.js';
 import type {
   CompletedSessionSchema,
   CreatedSessionSchema,
-  CreateSessionBody,
+  createSessionBody,
   ManifestSchema,
   PutBlobResponse as PutBlobResponseSchema,
   SessionStatusSchema,
@@ -28,7 +28,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 describe('SDK types match the route schemas', () => {
   it('at compile time', () => {
-    expectTypeOf<CreateUploadSessionRequest>().toEqualTypeOf<Mutable<Static<typeof CreateSessionBody>>>();
+    expectTypeOf<CreateUploadSessionRequest>().toEqualTypeOf<Mutable<Static<ReturnType<typeof createSessionBody>>>>();
     expectTypeOf<CreateUploadSessionResponse>().toEqualTypeOf<Static<typeof CreatedSessionSchema>>();
     expectTypeOf<UploadSessionStatus>().toEqualTypeOf<Static<typeof SessionStatusSchema>>();
     expectTypeOf<PutBlobResponse>().toEqualTypeOf<Static<typeof PutBlobResponseSchema>>();

@@ -54,12 +54,12 @@ async function startRun(): Promise<Run> {
 async function endRun(run: Run): Promise<void> {
   // Killed first: a surviving server may hold connections to the schemas about to be dropped.
   const survivors = killSurvivors(run.runDir);
+  // Vitest reports a teardown error without failing the run on its own.
+  if (survivors.length > 0) process.exitCode = 1;
   await dropRunSchemas(run);
   await run.postgres.stop();
   await fs.rm(run.runDir, { recursive: true, force: true });
   if (survivors.length > 0) {
-    // Vitest reports a teardown error without failing the run on its own.
-    process.exitCode = 1;
     throw new Error(`child processes outlived their tests (now killed):\n${survivors.map((s) => `  ${s.pid}: ${s.command}`).join('\n')}`);
   }
 }

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf } from '../auth.js';
-import { AUTH_ERRORS, ManifestSchema, withErrors } from '../schemas.js';
+import { AUTH_ERRORS, ManifestIdParam, ManifestSchema, withErrors } from '../schemas.js';
 
 export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -15,8 +15,7 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
           operationId: 'getManifest',
           summary: 'A completed manifest with its files',
           tags: ['manifests'],
-          security: [{ bearer: [] }],
-          params: Type.Object({ manifestId: Type.String() }),
+          params: Type.Object({ manifestId: ManifestIdParam }),
           response: withErrors({ 200: ManifestSchema }, [...AUTH_ERRORS, 'manifest_not_found']),
         },
       },

@@ -86,8 +86,13 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Writes and removes a probe file: an access check passes for root on a directory it cannot write to. */
   async checkReady(): Promise<void> {
-    await this.guard(() => fs.access(this.tmpDir, fsConstants.W_OK));
+    const probe = path.join(this.tmpDir, `ready-${randomUUID()}.probe`);
+    await this.guard(async () => {
+      await fs.writeFile(probe, '', { flag: 'wx' });
+      await fs.rm(probe);
+    });
   }
 
   async close(): Promise<void> {}

@@ -45,6 +45,7 @@ export class SqlSessionStore implements SessionStore {
           total_bytes: session.totalBytes,
           manifest_id: null,
           files_json: filesJson(session.files),
+          finished_at: null,
         })
         .execute();
       // Rows go in key order, so the primary-key index grows at its end instead of splitting pages.
@@ -168,16 +169,21 @@ export class SqlSessionStore implements SessionStore {
           .where('id', '=', manifestId)
           .execute();
       }
-      await tx.updateTable('upload_sessions').set({ state: 'completed', manifest_id: manifestId }).where('id', '=', sessionId).execute();
+      await tx
+        .updateTable('upload_sessions')
+        .set({ state: 'completed', manifest_id: manifestId, finished_at: now })
+        .where('id', '=', sessionId)
+        .execute();
       return { kind: 'completed', manifest: await manifestIn(tx, tenantId, manifestId) };
     });
   }
 
-  abortSession(tenantId: string, sessionId: string): Promise<string | null> {
+  abortSession(tenantId: string, sessionId: string, now: string): Promise<string | null> {
     return this.sql.write('shared', async (tx) => {
       const session = await this.sessionForUpdate(tx, tenantId, sessionId);
       if (!session) return null;
-      if (session.state === 'open') await tx.updateTable('upload_sessions').set({ state: 'aborted' }).where('id', '=', sessionId).execute();
+      if (session.state === 'open')
+        await tx.updateTable('upload_sessions').set({ state: 'aborted', finished_at: now }).where('id', '=', sessionId).execute();
       return session.state;
     });
   }
