@@ -8,7 +8,7 @@ import { OffloadedHash } from './hash-workers.js';
 const WRITE_BATCH_BYTES = 512 * 1024;
 const MAX_WRITES_IN_FLIGHT = 2;
 /** From this expected size on, the hash runs on a worker: below it, a thread hop costs more than it saves. */
-export const OFFLOAD_MIN_BYTES = 4 * 1024 * 1024;
+const OFFLOAD_MIN_BYTES = 4 * 1024 * 1024;
 /** Batch buffers per offloaded upload: one filling, the others being hashed or written. */
 const OFFLOAD_BATCHES = 3;
 
