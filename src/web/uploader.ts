@@ -31,7 +31,15 @@ export interface UploadEvents {
 }
 
 /** These concern the whole session (or the token): no other blob of it can get through either. */
-const SESSION_ERRORS = new Set(['unauthenticated', 'invalid_token', 'forbidden', 'session_not_found', 'invalid_upload_token', 'session_expired', 'session_not_open']);
+const SESSION_ERRORS = new Set([
+  'unauthenticated',
+  'invalid_token',
+  'forbidden',
+  'session_not_found',
+  'invalid_upload_token',
+  'session_expired',
+  'session_not_open',
+]);
 
 export function isSessionError(err: unknown): err is PressCloudApiError {
   return err instanceof PressCloudApiError && SESSION_ERRORS.has(err.code);

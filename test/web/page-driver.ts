@@ -56,8 +56,8 @@ export function shownManifestId(page: Page): Promise<string> {
 
 /** The result's facts ("Files" → "204"), as shown. */
 export async function shownFacts(page: Page): Promise<Record<string, string>> {
-  const entries = await page.locator('#outcome dl.facts > div').evaluateAll((divs) =>
-    divs.map((div) => [div.querySelector('dt')?.textContent ?? '', div.querySelector('dd')?.textContent ?? '']),
-  );
+  const entries = await page
+    .locator('#outcome dl.facts > div')
+    .evaluateAll((divs) => divs.map((div) => [div.querySelector('dt')?.textContent ?? '', div.querySelector('dd')?.textContent ?? '']));
   return Object.fromEntries(entries);
 }

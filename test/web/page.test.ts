@@ -92,7 +92,7 @@ describe('the browser page', () => {
     expect(await errorOf(missing)).toMatchObject({ status: 404, error: 'not_found' });
   });
 
-  it('opens on a plain-http host that is not a secure context, and refuses a wrong token with the API\'s message', async () => {
+  it("opens on a plain-http host that is not a secure context, and refuses a wrong token with the API's message", async () => {
     await page.goto(`${origin}/`);
     expect(await page.evaluate('[window.isSecureContext, typeof crypto.subtle]')).toEqual([false, 'undefined']);
     await screenshot(page, '01-sign-in');
@@ -107,7 +107,7 @@ describe('the browser page', () => {
     await screenshot(page, '02-wrong-token');
   });
 
-  it('publishes a picked folder: the id shown is the API\'s and the one `presscloud push` prints, and every file comes back whole', async () => {
+  it("publishes a picked folder with the id the API lists and `presscloud push` prints; every file comes back whole", async () => {
     await signIn(page, server.token);
     await expect.poll(() => page.locator('#manifest-list').textContent()).toContain('Nothing published yet');
     await screenshot(page, '03-signed-in');
@@ -149,7 +149,11 @@ describe('the browser page', () => {
 
     const downloads = manifest.files.map(async (file) => {
       const download = await api.request('GET', `/v1/blobs/${file.sha256}`);
-      return { path: file.path, status: download.status, whole: Buffer.from(await download.arrayBuffer()).equals(await bytesOf(file.path)) };
+      return {
+        path: file.path,
+        status: download.status,
+        whole: Buffer.from(await download.arrayBuffer()).equals(await bytesOf(file.path)),
+      };
     });
     const answers = await Promise.all(downloads);
     expect(answers.filter((answer) => answer.status !== 200 || !answer.whole)).toEqual([]);
@@ -170,7 +174,7 @@ describe('the browser page', () => {
     await screenshot(page, '05-republished-by-drop');
   });
 
-  it('lists the manifests newest first a page at a time, shows a manifest\'s files and downloads them whole', async () => {
+  it("lists the manifests newest first a page at a time, shows a manifest's files and downloads them whole", async () => {
     const api = new Api(server.url, server.token);
     const older = (await (await api.request('GET', '/v1/manifests')).json()) as { manifests: Array<{ manifestId: string }> };
     const siteId = older.manifests[0].manifestId;
@@ -181,7 +185,8 @@ describe('the browser page', () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     const rows = page.locator('#manifest-list tbody tr');
     await expect.poll(() => rows.count()).toBe(20);
-    const shownIds = async () => page.locator('#manifest-list tbody .id-button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')));
+    const shownIds = async () =>
+      page.locator('#manifest-list tbody .id-button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')));
     expect(await shownIds()).toEqual(newer.slice(0, 20));
     await screenshot(page, '06-list-first-page');
     await page.getByRole('button', { name: 'Show more' }).click();
@@ -198,7 +203,10 @@ describe('the browser page', () => {
     await screenshot(page, '07-manifest', { scrolledTo: '#browse' });
 
     for (const relative of ['docs/guide/deep/deeper/file-9-0.html', BIG_FILE, EMPTY_FILE, EVIL_FILE]) {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download ${relative}` }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: `Download ${relative}` }).click(),
+      ]);
       expect(download.suggestedFilename()).toBe(path.posix.basename(relative));
       const saved = await download.path();
       expect((await fs.readFile(saved)).equals(await bytesOf(relative)), relative).toBe(true);
@@ -221,7 +229,7 @@ describe('the browser page', () => {
     expect(response?.headers()['x-content-type-options']).toBe('nosniff');
     expect(await page.locator('#out').textContent()).toBe(EVIL_UNTOUCHED);
     // Even code run in that document (as a script would, were scripts allowed) has an opaque origin: no storage.
-    expect(await page.evaluate("(() => { try { return sessionStorage.length } catch (e) { return e.name } })()")).toBe('SecurityError');
+    expect(await page.evaluate('(() => { try { return sessionStorage.length } catch (e) { return e.name } })()')).toBe('SecurityError');
     expect(await page.evaluate('self.origin')).toBe('null');
     await screenshot(page, '08-uploaded-html-sandboxed');
   });
@@ -246,14 +254,16 @@ describe('the browser page', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect(await outcomeOf(page)).toBe('cancelled');
     await page.unrouteAll({ behavior: 'ignoreErrors' });
-    const status = (await (await new Api(server.url, server.token).request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)).json()) as {
+    const status = (await (
+      await new Api(server.url, server.token).request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)
+    ).json()) as {
       state: string;
     };
     expect(status.state).toBe('aborted');
     await screenshot(page, '10-cancelled');
   });
 
-  it('lists a file the server refused with the API\'s message, and publishes nothing', async () => {
+  it("lists a file the server refused with the API's message, and publishes nothing", async () => {
     const folder = path.join(workDir, 'to-fail');
     const clip = randomBytes(2 << 20);
     await writeFiles(folder, { 'index.html': '<h1>fine</h1>', 'media/clip.bin': clip });
@@ -276,14 +286,16 @@ describe('the browser page', () => {
     expect(await failure.count()).toBe(1);
     expect(await failure.locator('.path').textContent()).toBe('media/clip.bin');
     expect(await failure.locator('.message').textContent()).toBe(expected.message);
-    expect(((await (await api.request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)).json()) as { state: string }).state).toBe('aborted');
+    expect(((await (await api.request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)).json()) as { state: string }).state).toBe(
+      'aborted',
+    );
     await screenshot(page, '11-failed');
   });
 
   it('fits a narrow screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '12-narrow-failed', { scrolledTo: '#main' });
-    await page.getByRole('button', { name: `Open manifest ${(await newestManifestId())}` }).click();
+    await page.getByRole('button', { name: `Open manifest ${await newestManifestId()}` }).click();
     await page.locator('#manifest-view tbody tr').first().waitFor();
     await screenshot(page, '13-narrow-manifest', { scrolledTo: '#browse' });
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
@@ -300,7 +312,13 @@ describe('the browser page', () => {
     expect(pack.exitCode, pack.stderr).toBe(0);
     const [{ files }] = JSON.parse(pack.stdout) as Array<{ files: Array<{ path: string }> }>;
     const web = files.map((file) => file.path).filter((file) => file.startsWith('dist/web/'));
-    expect(web.sort()).toEqual(['dist/web/hash-worker.js', 'dist/web/icon.svg', 'dist/web/index.html', 'dist/web/main.js', 'dist/web/page.css']);
+    expect(web.sort()).toEqual([
+      'dist/web/hash-worker.js',
+      'dist/web/icon.svg',
+      'dist/web/index.html',
+      'dist/web/main.js',
+      'dist/web/page.css',
+    ]);
   });
 
   it('made no request outside its own origin, and never put the token in a URL', () => {

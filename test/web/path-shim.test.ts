@@ -8,9 +8,12 @@ import { extname } from '../../src/web/path-shim.js';
 const piece = fc.constantFrom('', '.', '..', '...', '/', '//', 'a', 'b.c', '.d', 'e.', 'tar.gz', 'HTML', ' ', '\\', '\u0000', 'é', '😀');
 
 describe('the path shim of the browser page', () => {
-  it('is Node\'s path.posix.extname on any path made of dots, slashes and names', () => {
+  it("is Node's path.posix.extname on any path made of dots, slashes and names", () => {
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')), (candidate) => extname(candidate) === path.posix.extname(candidate)),
+      fc.property(
+        fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')),
+        (candidate) => extname(candidate) === path.posix.extname(candidate),
+      ),
       { numRuns: 5_000 },
     );
   });

@@ -22,7 +22,18 @@ export interface SiteFile {
 /** The files push and the page publish, by path; what they leave out is on disk but not in here. */
 export type Site = ReadonlyMap<string, SiteFile>;
 
-const DIRECTORIES = ['', 'assets', 'assets/css', 'assets/js', 'assets/img', 'blog', 'blog/2026', 'blog/2026/11', 'docs', 'docs/guide/deep/deeper'];
+const DIRECTORIES = [
+  '',
+  'assets',
+  'assets/css',
+  'assets/js',
+  'assets/img',
+  'blog',
+  'blog/2026',
+  'blog/2026/11',
+  'docs',
+  'docs/guide/deep/deeper',
+];
 const EXTENSIONS = ['.html', '.css', '.js', '.json', '.svg', '.txt', '.md', '.woff2', '.png', ''];
 
 export async function makeSite(root: string): Promise<Site> {
@@ -46,7 +57,17 @@ export async function makeSite(root: string): Promise<Site> {
   await write('assets/css/site.css', shared);
   await write('assets/css/copy-of-site.css', shared);
   // Names where a type table could go either way: no extension, a bare extension, a dotfile, double extensions.
-  for (const name of ['README', 'json', '.bashrc', 'archive.tar.gz', 'UPPER.HTML', 'noext.', 'with space.txt', 'ünïcödé.txt', 'dir.with.dots/file']) {
+  for (const name of [
+    'README',
+    'json',
+    '.bashrc',
+    'archive.tar.gz',
+    'UPPER.HTML',
+    'noext.',
+    'with space.txt',
+    'ünïcödé.txt',
+    'dir.with.dots/file',
+  ]) {
     await write(name, randomBytes(100));
   }
   await write(BIG_FILE, randomBytes(BIG_FILE_BYTES));
