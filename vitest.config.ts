@@ -1,14 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: every suite on the embedded default, and the HTTP behaviour suite again on the
-// scale-out backends (PostgreSQL on 127.0.0.1:5432 and an s3rver bucket on loopback).
+// scale-out backends (the run's PostgreSQL, see test/support/postgres-server.ts, and an s3rver bucket on loopback).
 export default defineConfig({
   test: {
+    // Hang detectors, not speed expectations: no test without a timeout of its own takes more than a quarter
+    // of this on an idle machine, so a machine four times slower still passes. Tests whose work is large
+    // (the 1 GiB stream, the crash harness) derive theirs from that work.
     testTimeout: 60_000,
+    hookTimeout: 60_000,
     globalSetup: ['test/support/global-setup.ts'],
     // Most suites wait on sockets, child processes and fsync rather than on the CPU.
     maxWorkers: 3,
-    hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'embedded', include: ['test/**/*.test.ts'] } },
       {

@@ -21,45 +21,67 @@ export interface Config {
   readonly logLevel: string;
 }
 
-interface Setting {
+export interface Setting {
   readonly key: keyof Config;
   readonly flag: string;
   readonly env: string;
   readonly description: string;
   readonly kind: 'string' | 'integer' | 'optional-string';
+  /** The flag's value in help, `<dir>` style; `<n>` for integers when absent. */
+  readonly placeholder?: string;
   readonly default?: string | number;
   readonly min?: number;
   readonly max?: number;
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'host', flag: 'host', env: 'PRESSCLOUD_HOST', kind: 'string', default: '127.0.0.1', description: 'address to listen on' },
-  { key: 'port', flag: 'port', env: 'PRESSCLOUD_PORT', kind: 'integer', default: 8080, min: 0, max: 65535, description: 'port to listen on (0 picks a free one)' },
-  { key: 'dataDir', flag: 'data-dir', env: 'PRESSCLOUD_DATA_DIR', kind: 'string', default: './data', description: 'directory of the SQLite database and blob files' },
-  { key: 'databaseUrl', flag: 'database-url', env: 'PRESSCLOUD_DATABASE_URL', kind: 'optional-string', description: 'postgres://… to keep metadata in PostgreSQL instead of SQLite' },
-  { key: 'blobStore', flag: 'blob-store', env: 'PRESSCLOUD_BLOB_STORE', kind: 'optional-string', description: 's3://bucket/prefix to keep blobs in S3/R2/MinIO instead of the data directory' },
-  { key: 'maxBlobSize', flag: 'max-blob-size', env: 'PRESSCLOUD_MAX_BLOB_SIZE', kind: 'integer', default: 5 * 1024 ** 3, min: 0, description: 'largest blob accepted, in bytes' },
+  { key: 'host', flag: 'host', placeholder: '<address>', env: 'PRESSCLOUD_HOST', kind: 'string', default: '127.0.0.1', description: 'address to listen on' },
+  { key: 'port', flag: 'port', env: 'PRESSCLOUD_PORT', kind: 'integer', default: 8080, min: 0, max: 65535, description: 'port to listen on; 0 picks a free one' },
+  { key: 'dataDir', flag: 'data-dir', placeholder: '<dir>', env: 'PRESSCLOUD_DATA_DIR', kind: 'string', default: './data', description: 'directory of the SQLite database and blob files' },
+  { key: 'databaseUrl', flag: 'database-url', placeholder: '<url>', env: 'PRESSCLOUD_DATABASE_URL', kind: 'optional-string', description: 'postgres://… to keep metadata in PostgreSQL instead of SQLite' },
+  { key: 'blobStore', flag: 'blob-store', placeholder: '<url>', env: 'PRESSCLOUD_BLOB_STORE', kind: 'optional-string', description: 's3://bucket/prefix to keep blobs in S3/R2/MinIO instead of the data directory' },
+  { key: 'maxBlobSize', flag: 'max-blob-size', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_BLOB_SIZE', kind: 'integer', default: 5 * 1024 ** 3, min: 0, description: 'largest blob accepted, in bytes' },
   { key: 'maxManifestFiles', flag: 'max-manifest-files', env: 'PRESSCLOUD_MAX_MANIFEST_FILES', kind: 'integer', default: 100_000, min: 1, description: 'most files in one upload session' },
-  { key: 'maxJsonBodyBytes', flag: 'max-json-body', env: 'PRESSCLOUD_MAX_JSON_BODY', kind: 'integer', default: 64 * 1024 ** 2, min: 1024, description: 'largest JSON request body, in bytes' },
-  { key: 'bodyTimeoutSeconds', flag: 'body-timeout', env: 'PRESSCLOUD_BODY_TIMEOUT', kind: 'integer', default: 60, min: 1, description: 'seconds a request body may stall before the request is dropped' },
-  { key: 'shutdownTimeoutSeconds', flag: 'shutdown-timeout', env: 'PRESSCLOUD_SHUTDOWN_TIMEOUT', kind: 'integer', default: 30, min: 0, description: 'seconds in-flight requests get to finish on SIGTERM' },
-  { key: 'gcIntervalSeconds', flag: 'gc-interval', env: 'PRESSCLOUD_GC_INTERVAL', kind: 'integer', default: 3600, min: 0, description: 'seconds between garbage collections inside serve (0 turns them off)' },
-  { key: 'gcGraceSeconds', flag: 'gc-grace-seconds', env: 'PRESSCLOUD_GC_GRACE_SECONDS', kind: 'integer', default: 3600, min: 0, description: 'an unreferenced blob younger than this is kept' },
-  { key: 'rateLimitPerMinute', flag: 'rate-limit', env: 'PRESSCLOUD_RATE_LIMIT', kind: 'integer', default: 0, min: 0, description: 'requests per minute allowed per API token (0 means no limit)' },
-  { key: 'logLevel', flag: 'log-level', env: 'PRESSCLOUD_LOG_LEVEL', kind: 'string', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
+  { key: 'maxJsonBodyBytes', flag: 'max-json-body', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_JSON_BODY', kind: 'integer', default: 64 * 1024 ** 2, min: 1024, description: 'largest JSON request body, in bytes' },
+  { key: 'bodyTimeoutSeconds', flag: 'body-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_BODY_TIMEOUT', kind: 'integer', default: 60, min: 1, description: 'seconds a request body may stall before the request is dropped' },
+  { key: 'shutdownTimeoutSeconds', flag: 'shutdown-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_SHUTDOWN_TIMEOUT', kind: 'integer', default: 30, min: 0, description: 'seconds in-flight requests get to finish on SIGTERM' },
+  { key: 'gcIntervalSeconds', flag: 'gc-interval', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_INTERVAL', kind: 'integer', default: 3600, min: 0, description: 'seconds between garbage collections inside serve; 0 turns them off' },
+  { key: 'gcGraceSeconds', flag: 'gc-grace-seconds', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_GRACE_SECONDS', kind: 'integer', default: 3600, min: 0, description: 'an unreferenced blob younger than this is kept' },
+  { key: 'rateLimitPerMinute', flag: 'rate-limit', env: 'PRESSCLOUD_RATE_LIMIT', kind: 'integer', default: 0, min: 0, description: 'requests per minute allowed per API token; 0 means no limit' },
+  { key: 'logLevel', flag: 'log-level', placeholder: '<level>', env: 'PRESSCLOUD_LOG_LEVEL', kind: 'string', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
 ];
 
 export const DEFAULT_CONFIG: Config = buildConfig({}, {});
 
+/** A setting with a value it cannot take; `source` says whether the user typed it as a flag or set its variable. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly setting: Setting,
+    readonly source: 'flag' | 'env',
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface BuildOptions {
+  /** The flag a command calls a setting when not its own (`gc --grace-seconds`), so errors name what was typed. */
+  readonly flagNames?: Partial<Record<keyof Config, string>>;
+}
+
 /**
  * Merges flags over environment variables over defaults. `flags` is keyed by Config key (as commander
- * gives them); `env` is usually process.env. Throws an Error naming the bad setting.
+ * gives them); `env` is usually process.env. Throws a ConfigError naming the flag or variable that was set.
  */
-export function buildConfig(flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv): Config {
+export function buildConfig(flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv, options: BuildOptions = {}): Config {
   const values: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
-    const raw = flags[setting.key] ?? env[setting.env] ?? setting.default;
-    values[setting.key] = parseSetting(setting, raw);
+    const flag = flags[setting.key];
+    const fromEnv = flag === undefined && env[setting.env] !== undefined;
+    const raw = flag ?? env[setting.env] ?? setting.default;
+    const name = fromEnv ? setting.env : (options.flagNames?.[setting.key] ?? `--${setting.flag}`);
+    values[setting.key] = parseSetting(setting, raw, name, fromEnv ? 'env' : 'flag');
   }
   values.dataDir = path.resolve(values.dataDir as string);
   return Object.freeze(values as unknown as Config);
@@ -69,17 +91,22 @@ export function configWith(overrides: Partial<Config>): Config {
   return Object.freeze({ ...DEFAULT_CONFIG, ...overrides });
 }
 
-function parseSetting(setting: Setting, raw: unknown): unknown {
+/** The value shown for a setting in help, `<dir>` style. */
+export function placeholderOf(setting: Setting): string {
+  return setting.placeholder ?? (setting.kind === 'integer' ? '<n>' : '<text>');
+}
+
+function parseSetting(setting: Setting, raw: unknown, name: string, source: 'flag' | 'env'): unknown {
   if (raw === undefined || raw === '') {
     if (setting.kind === 'optional-string') return undefined;
-    throw new Error(`--${setting.flag} (${setting.env}) is required`);
+    throw new ConfigError(`${name} must not be empty`, setting, source);
   }
   if (setting.kind !== 'integer') return String(raw);
   const text = String(raw).trim();
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || (setting.min !== undefined && value < setting.min) || (setting.max !== undefined && value > setting.max)) {
-    const range = `${setting.min ?? '-∞'}..${setting.max ?? '∞'}`;
-    throw new Error(`--${setting.flag} (${setting.env}) must be an integer in ${range}, not "${text}"`);
+    const range = setting.max === undefined ? `${setting.min ?? 0} or more` : `from ${setting.min ?? 0} to ${setting.max}`;
+    throw new ConfigError(`${name} must be an integer, ${range}, not "${text}"`, setting, source);
   }
   return value;
 }

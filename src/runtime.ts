@@ -1,10 +1,11 @@
 // Opens the two stores the configuration names and the service over them.
+import { existsSync } from 'node:fs';
 import type { Config } from './config.js';
 import { UploadService } from './domain/upload-service.js';
 import { Metrics } from './http/metrics.js';
 import type { BlobStore } from './domain/ports/blob-store.js';
 import { FsBlobStore } from './storage/blob/fs-blob-store.js';
-import { openDatabase } from './storage/metadata/database.js';
+import { openDatabase, sqlitePath } from './storage/metadata/database.js';
 import type { MetadataStore } from './domain/ports/metadata-store.js';
 import { SqlMetadataStore } from './storage/metadata/sql-metadata-store.js';
 
@@ -33,7 +34,7 @@ export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'da
 
 export async function openBlobStore(config: Pick<Config, 'blobStore' | 'dataDir'>): Promise<BlobStore> {
   if (config.blobStore) {
-    const { createS3BlobStore } = await import('./storage/blob/s3-blob-store.js');
+    const { createS3BlobStore } = await import('./storage/blob/s3/s3-blob-store.js');
     return createS3BlobStore(config.blobStore);
   }
   return new FsBlobStore(config.dataDir);
@@ -53,4 +54,9 @@ export async function openBackends(config: Config, options: BackendOptions = {})
 
 export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
   return new UploadService(backends.metadata, backends.blobs, { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles }, metrics);
+}
+
+/** Whether the embedded default already has its database in dataDir (only `serve` creates one). */
+export function embeddedDatabaseExists(dataDir: string): boolean {
+  return existsSync(sqlitePath(dataDir));
 }

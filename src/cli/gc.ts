@@ -1,25 +1,20 @@
 // `presscloud gc`: one garbage collection against the stores, safe beside running servers.
-import { Command, Option } from 'commander';
-import { addStoreOptions, storeConfig } from './store-options.js';
-
-interface GcFlags {
-  dataDir?: string;
-  databaseUrl?: string;
-  blobStore?: string;
-  graceSeconds?: string;
-  json?: boolean;
-}
+import { Command } from 'commander';
+import { requireExistingDatabase, storeOptions } from './store-options.js';
 
 export function gcCommand(): Command {
-  return addStoreOptions(
-    new Command('gc')
-      .description('Expire stale sessions and delete blobs no manifest or open session needs, then print what was removed')
-      .addOption(new Option('--grace-seconds <n>', 'keep unreferenced blobs younger than this (env PRESSCLOUD_GC_GRACE_SECONDS, default 3600)'))
-      .option('--json', 'print the result as JSON'),
-  ).action(async (flags: GcFlags) => {
-    const config = storeConfig(flags, { gcGraceSeconds: flags.graceSeconds });
+  const command = new Command('gc')
+    .description('Expire stale sessions and delete blobs no manifest or open session needs, then print what was removed')
+    .option('--json', 'print the result as JSON');
+  const settings = storeOptions(command, { blobs: true }).add(command, 'gcGraceSeconds', 'grace-seconds');
+  return command.action(async (flags: { json?: boolean }) => {
+    const config = settings.config(command);
+    await requireExistingDatabase(config);
     // Loaded here, not at the top: every command's start pays for what the CLI imports eagerly.
-    const [{ collectGarbage }, { openBlobStore, openMetadataStore }] = await Promise.all([import('../domain/garbage-collector.js'), import('../runtime.js')]);
+    const [{ collectGarbage }, { openBlobStore, openMetadataStore }] = await Promise.all([
+      import('../domain/garbage-collector.js'),
+      import('../runtime.js'),
+    ]);
     const metadata = await openMetadataStore(config);
     try {
       // No blobs.init(): on the file store it clears the temporaries of servers uploading right now.

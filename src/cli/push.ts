@@ -65,10 +65,6 @@ export function pushCommand(): Command {
           'Ignores .git and the paths listed in DIR/.presscloudignore (gitignore syntax).\n' +
           'Remembers file hashes in $PRESSCLOUD_CACHE_DIR (default $XDG_CACHE_HOME/presscloud or ~/.cache/presscloud).',
       )
-      // addCommand does not pass the program's settings down: usage errors must reach main's handler, not exit here.
-      .exitOverride()
-      // One `presscloud: …` line, like every other failure of the command; --help has the rest.
-      .configureOutput({ outputError: (message, write) => write(`presscloud: ${message.replace(/^error: /, '')}`) })
       .action(async (directory: string, flags: PushFlags) => {
         try {
           await runPush(directory, flags);

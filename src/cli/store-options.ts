@@ -1,15 +1,25 @@
-// The flags that pick the stores, shared by every command that opens them (token, gc).
-import { Command, Option } from 'commander';
-import { buildConfig, type Config } from '../config.js';
+// The flags that pick the stores, shared by the commands that open them beside a server (token, gc), and the
+// check that only `serve` ever creates a database.
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import { CliError, EXIT_USAGE } from './cli-error.js';
+import { SettingOptions } from './setting-options.js';
 
-export function addStoreOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--data-dir <dir>', 'data directory of the embedded default (env PRESSCLOUD_DATA_DIR, default ./data)'))
-    .addOption(new Option('--database-url <url>', 'postgres://… (env PRESSCLOUD_DATABASE_URL)'))
-    .addOption(new Option('--blob-store <url>', 's3://bucket/prefix (env PRESSCLOUD_BLOB_STORE)'));
+/** --data-dir and --database-url; --blob-store too for the commands that open the blob store. */
+export function storeOptions(command: Command, stores: { blobs: boolean }): SettingOptions {
+  const options = new SettingOptions().add(command, 'dataDir').add(command, 'databaseUrl');
+  return stores.blobs ? options.add(command, 'blobStore') : options;
 }
 
-/** `settings`: a command's own flags for other settings of config.ts, validated the same way. */
-export function storeConfig(flags: { dataDir?: string; databaseUrl?: string; blobStore?: string }, settings: Partial<Record<keyof Config, unknown>> = {}): Config {
-  return buildConfig({ ...settings, dataDir: flags.dataDir, databaseUrl: flags.databaseUrl, blobStore: flags.blobStore }, process.env);
+/**
+ * Refuses a data directory with no SQLite database: opening one would create it, and a token issued into a
+ * database no server reads fails later with a 401 and no hint.
+ */
+export async function requireExistingDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<void> {
+  if (config.databaseUrl) return;
+  // Loaded here: the composition root pulls in the drivers, which `--help` and `push` do not need.
+  const { embeddedDatabaseExists } = await import('../runtime.js');
+  if (!embeddedDatabaseExists(config.dataDir)) {
+    throw new CliError(`no PressCloud database in ${config.dataDir}; start \`presscloud serve --data-dir ${config.dataDir}\` first`, EXIT_USAGE);
+  }
 }

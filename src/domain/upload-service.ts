@@ -41,8 +41,8 @@ export interface PutBlobInput {
   readonly uploadToken: string;
   readonly contentType: string | undefined;
   readonly contentLength: number | undefined;
+  /** Ends the upload by throwing when the client goes away or stops sending (see BlobStore.stage). */
   readonly body: AsyncIterable<Buffer>;
-  readonly signal?: AbortSignal;
 }
 
 export interface OpenedBlob {
@@ -82,7 +82,7 @@ export class UploadService {
     const uploadToken = newToken(UPLOAD_TOKEN_PREFIX);
     const id = newId('us_');
     const expiresAt = new Date(now.getTime() + expiresIn * 1000).toISOString();
-    const { missing } = await this.metadata.createSession({
+    const created = await this.metadata.createSession({
       id,
       tenantId: principal.tenantId,
       uploadTokenHash: hashToken(uploadToken),
@@ -92,6 +92,7 @@ export class UploadService {
       blobs: manifest.blobs,
       totalBytes: manifest.totalBytes,
     });
+    if (created.kind === 'size_conflict') throw heldWithAnotherSize(manifest.files, created.sha256, created.heldSize);
     return {
       uploadSessionId: id,
       uploadToken,
@@ -100,7 +101,7 @@ export class UploadService {
       fileCount: manifest.files.length,
       blobCount: manifest.blobs.length,
       totalBytes: manifest.totalBytes,
-      missing,
+      missing: created.missing,
     };
   }
 
@@ -144,14 +145,14 @@ export class UploadService {
     }
 
     const head: Buffer[] = [];
-    const staged = await this.blobs.stage(countBytes(input.body, this.metrics, head), { sha256, size: blob.size }, { signal: input.signal });
+    const staged = await this.blobs.stage(key, countBytes(input.body, this.metrics, head), { sha256, size: blob.size });
     try {
       const mime = blob.mime ?? sniffMime(Buffer.concat(head));
       let created = false;
       const { alreadyPresent } = await this.committer.commit(
         { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
         async () => {
-          created = (await staged.commit(key)).created;
+          created = (await staged.commit()).created;
         },
       );
       if (created) this.metrics.blobStored(blob.size);
@@ -236,6 +237,16 @@ export class UploadService {
   private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string): PutBlobResult {
     return { uploadSessionId: sessionId, alreadyPresent, blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key } };
   }
+}
+
+/** Names the first entry of the blob, so the client can find the file whose size it got wrong. */
+function heldWithAnotherSize(files: readonly FileEntry[], sha256: string, heldSize: number): AppError {
+  const index = files.findIndex((file) => file.sha256 === sha256);
+  const entry = files[index];
+  return new AppError(
+    'size_mismatch',
+    `files[${index}] ("${entry.path}") declares ${entry.size} bytes, but the blob ${sha256} you already hold has ${heldSize} bytes.`,
+  );
 }
 
 function completed(uploadSessionId: string, manifest: ManifestRecord): CompletedSession {

@@ -1,8 +1,8 @@
 // Runs the built CLI (`node bin/presscloud.js …`, i.e. dist/) as a child process and collects what it wrote.
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnChild } from '../support/children.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/presscloud.js');
 /** `push` keeps a hash cache; tests must not write into the developer's ~/.cache. One file per pushed temp dir. */
@@ -22,7 +22,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 /** Runs any command to its end and collects its output. */
 export function runProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(command, args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -56,12 +56,13 @@ for (const [name, makeBackend] of Object.entries(BACKENDS)) {
 
     it('creates a token that authenticates, lists it without its secret, and revokes it', async () => {
       backend = await makeBackend();
+      // Only serve creates a database: the token commands then work beside it.
+      server = await backend.startServer();
       const created = await runCli(['token', 'create', '--tenant', 'site-a', '--scopes', 'upload', ...backend.flags]);
       expect(created.exitCode, created.stderr).toBe(0);
       expect(created.stdout).toMatch(TOKEN_LINE);
       const token = created.stdout.trim();
 
-      server = await backend.startServer();
       expect((await createSession(server.url, token)).status).toBe(201);
       // The token carries only the scope asked for.
       expect(await errorOf(await fetch(`${server.url}/v1/blobs/${'0'.repeat(64)}`, { headers: { authorization: `Bearer ${token}` } }))).toEqual([403, 'forbidden']);
@@ -70,8 +71,21 @@ for (const [name, makeBackend] of Object.entries(BACKENDS)) {
       expect(listed.exitCode, listed.stderr).toBe(0);
       expect(listed.stdout).not.toContain(token);
       expect(listed.stdout).not.toContain(token.slice(4));
-      const line = listed.stdout.split('\n').find((l) => l.split('\t')[1] === 'site-a');
+      const lines = listed.stdout.split('\n');
+      expect(lines[0]).toBe('ID\tTENANT\tSCOPES\tCREATED\tREVOKED');
+      const line = lines.find((l) => l.split('\t')[1] === 'site-a');
       expect(line?.split('\t')).toEqual([expect.stringMatching(/^tok_/), 'site-a', 'upload', expect.stringMatching(/^\d{4}-\d\d-\d\dT/), '-']);
+      const json = await runCli(['token', 'list', '--json', ...backend.flags]);
+      expect(json.exitCode, json.stderr).toBe(0);
+      expect(json.stdout).not.toContain(token.slice(4));
+      const records = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+      expect(records.find((r) => r.tenant === 'site-a')).toEqual({
+        id: line?.split('\t')[0],
+        tenant: 'site-a',
+        scopes: ['upload'],
+        createdAt: line?.split('\t')[3],
+        revokedAt: null,
+      });
 
       const revoked = await runCli(['token', 'revoke', token, ...backend.flags]);
       expect(revoked.exitCode, revoked.stderr).toBe(0);
@@ -81,13 +95,13 @@ for (const [name, makeBackend] of Object.entries(BACKENDS)) {
 
     it('revokes a token by its id as listed', async () => {
       backend = await makeBackend();
+      server = await backend.startServer();
       const token = (await runCli(['token', 'create', '--tenant', 'site-b', ...backend.flags])).stdout.trim();
       const listed = await runCli(['token', 'list', ...backend.flags]);
       const id = listed.stdout.split('\n').find((l) => l.split('\t')[1] === 'site-b')?.split('\t')[0] ?? '';
       expect(id).toMatch(/^tok_/);
 
       expect((await runCli(['token', 'revoke', id, ...backend.flags])).exitCode).toBe(0);
-      server = await backend.startServer();
       expect(await errorOf(await createSession(server.url, token))).toEqual([401, 'invalid_token']);
       const relisted = await runCli(['token', 'list', ...backend.flags]);
       expect(relisted.stdout.split('\n').find((l) => l.startsWith(`${id}\t`))?.split('\t')[4]).toMatch(/^\d{4}-\d\d-\d\dT/);
@@ -105,11 +119,13 @@ describe('presscloud command line', () => {
 
   it('rejects a bad tenant name with one line and exit 2', async () => {
     const dataDir = await makeTempDir('presscloud-token-');
+    const server = await startServer({ dataDir });
     try {
       const run = await runCli(['token', 'create', '--tenant', '../x', '--data-dir', dataDir]);
       expect(run).toMatchObject({ exitCode: 2, stdout: '' });
       expect(run.stderr).toMatch(/^presscloud: --tenant .+\n$/);
     } finally {
+      await server.stop();
       await fs.rm(dataDir, { recursive: true, force: true });
     }
   });

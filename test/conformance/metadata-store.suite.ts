@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
 import type { FileEntry, SessionBlob } from '../../src/domain/types.js';
 import type { MetadataStore, NewSession } from '../../src/domain/ports/metadata-store.js';
+import { commitBlob } from '../support/stores.js';
 
 export interface MetadataStoreFixture {
   readonly store: MetadataStore;
@@ -29,12 +30,13 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
     /** Stores a session of these files for the tenant; returns its id and the missing list. */
     async function openSession(tenantId: string, files: readonly FileEntry[], expiresAt = at(HOUR)): Promise<{ id: string; missing: string[] }> {
       const session = newSession(tenantId, files, expiresAt);
-      const { missing } = await store.createSession(session);
-      return { id: session.id, missing };
+      const created = await store.createSession(session);
+      if (created.kind !== 'created') throw new Error(`createSession answered ${created.kind}`);
+      return { id: session.id, missing: created.missing };
     }
 
     async function commit(tenantId: string, file: Pick<FileEntry, 'sha256' | 'size'>, now = at(0), mime: string | null = null): Promise<boolean> {
-      const { alreadyPresent } = await store.commitBlob({ tenantId, sha256: file.sha256, size: file.size, mime, now }, async () => undefined);
+      const { alreadyPresent } = await commitBlob(store, { tenantId, sha256: file.sha256, size: file.size, mime, now }, async () => undefined);
       return alreadyPresent;
     }
 
@@ -159,6 +161,21 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.putContext(a.id, 'us_unknown', x.sha256)).toBeNull();
       });
 
+      it('createSession refuses, storing nothing, a blob its tenant holds with another size; other tenants do not count', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const [x, y, z] = descendingBlobs(3);
+        await commit(a.id, x);
+        await commit(a.id, y);
+        const wrong = newSession(a.id, [file('new', z), file('short', { ...y, size: y.size - 1 }), file('long', { ...x, size: 999_999 })], at(HOUR));
+        expect(await store.createSession(wrong)).toEqual({ kind: 'size_conflict', sha256: y.sha256, heldSize: y.size });
+        expect(await store.getSession(a.id, wrong.id)).toBeNull();
+        expect(await store.sessionFiles(wrong.id)).toEqual([]);
+
+        expect((await openSession(a.id, [file('new', z), file('right', x)])).missing).toEqual([z.sha256]);
+        expect((await openSession(b.id, [file('long', { ...x, size: 999_999 })])).missing).toEqual([x.sha256]);
+      });
+
       it('sessionFiles lists the files sorted by the UTF-8 bytes of their paths', async () => {
         const a = await store.ensureTenant('a');
         const [x] = descendingBlobs(1);
@@ -203,7 +220,8 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const files = Array.from({ length: 100_000 }, (_, i) => file(`site/${i}.html`, blob(`big ${i}`, i), i % 2 ? 'text/html' : undefined));
         const session = newSession(a.id, files, at(HOUR));
         const started = performance.now();
-        const { missing } = await store.createSession(session);
+        const created = await store.createSession(session);
+        const missing = created.kind === 'created' ? created.missing : [];
         console.log(`[${name}] createSession with 100,000 files: ${Math.round(performance.now() - started)} ms`);
 
         expect(missing).toHaveLength(100_000);
@@ -226,13 +244,13 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         };
         const record = { sha256: x.sha256, size: x.size, mime: 'image/png', now: at(0) };
         expect(await store.tenantBlob(a.id, x.sha256)).toBeUndefined();
-        expect(await store.commitBlob({ ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: false });
+        expect(await commitBlob(store, { ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: false });
         expect(commits).toBe(1);
-        expect(await store.commitBlob({ ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: true });
+        expect(await commitBlob(store, { ...record, tenantId: a.id }, countingCommit)).toEqual({ alreadyPresent: true });
 
         expect(await store.tenantBlob(a.id, x.sha256)).toEqual({ mime: 'image/png', size: x.size });
         expect(await store.tenantBlob(b.id, x.sha256)).toBeUndefined();
-        expect(await store.commitBlob({ ...record, tenantId: b.id, mime: null }, countingCommit)).toEqual({ alreadyPresent: false });
+        expect(await commitBlob(store, { ...record, tenantId: b.id, mime: null }, countingCommit)).toEqual({ alreadyPresent: false });
         expect(await store.tenantBlob(b.id, x.sha256)).toEqual({ mime: null, size: x.size });
       });
 
@@ -242,7 +260,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const { id } = await openSession(a.id, [file('f', x)]);
         const failure = new Error('disk on fire');
         await expect(
-          store.commitBlob({ tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
+          commitBlob(store, { tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
             throw failure;
           }),
         ).rejects.toBe(failure);
@@ -404,7 +422,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([x.sha256]);
 
         let commits = 0;
-        const attempt = store.commitBlob({ tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
+        const attempt = commitBlob(store, { tenantId: a.id, sha256: x.sha256, size: x.size, mime: null, now: at(0) }, async () => {
           commits += 1;
         });
         await expect(attempt).rejects.toBeInstanceOf(AppError);

@@ -7,11 +7,12 @@ import { startServer, type TestServer } from '../support/server.js';
 import { createSession, downloadBlob, sendRequest, sessionStatus, sha256Hex, tmpFiles, type OpenSession } from '../support/upload-api.js';
 
 const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
+const BODY_TIMEOUT_SECONDS = 2;
 
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startServer({ config: { bodyTimeoutSeconds: 1, maxJsonBodyBytes: MAX_JSON_BODY_BYTES } });
+  server = await startServer({ config: { bodyTimeoutSeconds: BODY_TIMEOUT_SECONDS, maxJsonBodyBytes: MAX_JSON_BODY_BYTES } });
 });
 
 afterAll(async () => {
@@ -77,8 +78,10 @@ describe('slow and stalled bodies', () => {
   it('lets a slow body through as long as it never stalls for the whole timeout', async () => {
     const content = randomBytes(100_000);
     const session = (await createSession(server.url, server.token, [{ path: 'slow.bin', content }])).body;
-    // Five parts 400 ms apart: two seconds in all, twice the (idle) body timeout.
-    const answer = await trickle(session, content, 5, 400, false);
+    // Gaps of an eighth of the (idle) body timeout, so that a busy machine's late timers cannot stretch one
+    // past it; ten parts (nine gaps), so that the whole body takes longer than the timeout.
+    const gapMs = (BODY_TIMEOUT_SECONDS * 1000) / 8;
+    const answer = await trickle(session, content, 10, gapMs, false);
     expect(answer.status).toBe(200);
   });
 });

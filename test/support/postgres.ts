@@ -1,9 +1,10 @@
-// PostgreSQL for tests: the server CI and developers run on 127.0.0.1:5432, and a fresh schema per run.
+// PostgreSQL for tests: the run's server, which the global set-up chose or started (postgres-server.ts), and a
+// fresh schema per test.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-export const POSTGRES_URL = process.env.PRESSCLOUD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL = inject('postgresUrl');
 
 export interface TestSchema {
   /** The schema's name, `pc_test_<random>`: give it to openDatabase / openMetadataStore / startServer. */

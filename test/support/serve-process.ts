@@ -1,9 +1,10 @@
 // `presscloud serve` (the built CLI, dist/) as a child process on 127.0.0.1 and a free port, with its
 // output kept for assertions, for tests that need a real process: signals, crashes, log lines.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killChild, spawnChild } from './children.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/presscloud.js');
 const SERVING = /presscloud: serving on (http:\/\/\S+)/;
@@ -13,30 +14,31 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves once stdout or stderr contains `text`; rejects after timeoutMs or when the process exits first. */
-  waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once stdout or stderr contains `text`; rejects when the process exits first. It has no clock of
+   * its own: how long a start or a drain may take is the enclosing test's timeout, set for what that test does.
+   */
+  waitForOutput(text: string | RegExp): Promise<void>;
   /** The exit: its code, or the signal that ended it. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGKILL unless already gone; resolves once it has exited. */
+  /** SIGKILL to its process group unless already gone; resolves once it has exited. */
   kill(): Promise<void>;
 }
 
 export async function startServeProcess(dataDir: string, extraArgs: string[] = [], env: Readonly<Record<string, string>> = {}): Promise<ServeProcess> {
   // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--gc-interval', '0', ...extraArgs], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--gc-interval', '0', ...extraArgs];
+  const child = spawnChild(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env } });
   let stdout = '';
   let stderr = '';
   let gone = false;
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((listener) => listener());
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     notify();
   });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     notify();
   });
@@ -48,10 +50,9 @@ export async function startServeProcess(dataDir: string, extraArgs: string[] = [
     });
   });
 
-  const waitForOutput = (text: string | RegExp, timeoutMs = 15_000) =>
+  const waitForOutput = (text: string | RegExp) =>
     new Promise<void>((resolve, reject) => {
       const finish = (settle: () => void) => {
-        clearTimeout(timer);
         listeners.delete(check);
         settle();
       };
@@ -60,13 +61,12 @@ export async function startServeProcess(dataDir: string, extraArgs: string[] = [
         if (typeof text === 'string' ? all.includes(text) : text.test(all)) finish(resolve);
         else if (gone) finish(() => reject(new Error(`server exited before printing ${String(text)}:\n${all}`)));
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${String(text)}:\n${stdout + stderr}`))), timeoutMs);
       listeners.add(check);
       check();
     });
 
   const kill = async () => {
-    if (!gone) child.kill('SIGKILL');
+    if (!gone) killChild(child);
     await exited;
   };
   try {

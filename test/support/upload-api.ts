@@ -74,10 +74,9 @@ export function sendRequest(url: string, method: string, headers: Record<string,
       response.on('end', () => resolve({ status: response.statusCode ?? 0, text, headers: response.headers }));
       response.on('error', reject);
     });
-    // EPIPE/ECONNRESET right after an early answer are expected: the server stopped reading on purpose.
-    request.on('error', (err) => {
-      if (!answered) setTimeout(() => answered || reject(err), 100);
-    });
+    // EPIPE/ECONNRESET right after an early answer are expected: the server stopped reading on purpose. The
+    // answer, if any, is parsed before the request closes, so the error counts only if none came by then.
+    request.on('error', (err) => request.once('close', () => answered || reject(err)));
     request.end(body);
   });
 }

@@ -13,11 +13,6 @@ export interface ListedBlob {
   readonly modifiedAt: Date;
 }
 
-export interface PutOptions {
-  /** Aborted when the client goes away: the store stops and keeps nothing. */
-  readonly signal?: AbortSignal;
-}
-
 export interface ByteRange {
   /** First byte, inclusive. */
   readonly start: number;
@@ -25,13 +20,13 @@ export interface ByteRange {
   readonly end: number;
 }
 
-/** Verified bytes waiting in a temporary place, not yet visible at any key. */
+/** Verified bytes waiting in a temporary place, not yet visible at their key. */
 export interface StagedBlob {
   /**
-   * Makes the bytes visible at `key`, durably. An existing object at `key` is left as it is (it holds
-   * the same bytes): `created` is false. Safe to race with other commits of the same key.
+   * Makes the bytes visible at the key they were staged for, durably. An existing object at the key is
+   * left as it is (it holds the same bytes): `created` is false. Safe to race with other commits of the key.
    */
-  commit(key: string): Promise<{ created: boolean }>;
+  commit(): Promise<{ created: boolean }>;
   /** Removes the temporary bytes; always call it, after commit or instead of it. Never throws. */
   discard(): Promise<void>;
 }
@@ -49,18 +44,12 @@ export interface BlobStore {
   init(): Promise<void>;
 
   /**
-   * Streams `body` to a temporary place, verifying size and sha256 as it arrives, and makes it durable
-   * there. Throws (keeping nothing) on a mismatch, an abort or a store failure.
+   * Streams `body` to a temporary place for `key`, verifying size and sha256 as it arrives, and makes it
+   * durable there; nothing is visible at `key` before commit(). Throws (keeping nothing) on a mismatch,
+   * a store failure, or when `body` throws: that is how an upload ends early (the client went away, its
+   * body went idle), so a body must throw rather than stall forever.
    */
-  stage(body: AsyncIterable<Buffer>, expected: ExpectedBlob, options?: PutOptions): Promise<StagedBlob>;
-
-  /**
-   * stage() then commit(key): streams `body` to the store under `key`, verifying size and sha256 as it arrives. The object
-   * becomes visible at `key` only after it is verified and durable. Idempotent: when `key` already
-   * holds the blob, the body is still read and verified, nothing is rewritten, and `created` is false.
-   * Concurrent puts of one key all succeed and leave exactly one object.
-   */
-  put(key: string, body: AsyncIterable<Buffer>, expected: ExpectedBlob, options?: PutOptions): Promise<{ created: boolean }>;
+  stage(key: string, body: AsyncIterable<Buffer>, expected: ExpectedBlob): Promise<StagedBlob>;
 
   /** The committed object's size, or null when `key` holds nothing. */
   stat(key: string): Promise<BlobStat | null>;

@@ -48,6 +48,11 @@ export interface PutContext {
 
 export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
 
+export type SessionCreation =
+  | { readonly kind: 'created'; readonly missing: string[] }
+  /** The tenant already holds `sha256` with `heldSize` bytes, not the size the session declares; nothing was stored. */
+  | { readonly kind: 'size_conflict'; readonly sha256: string; readonly heldSize: number };
+
 export type CompleteOutcome =
   | { readonly kind: 'completed'; readonly manifest: ManifestRecord }
   | { readonly kind: 'missing'; readonly missing: string[] }
@@ -83,8 +88,11 @@ export interface ApiTokenStore extends ApiTokenFinder {
 
 /** Upload sessions, from creation to completion into a manifest or abort. */
 export interface SessionStore {
-  /** Stores the session with its files and blobs; returns the sha256s this tenant lacks, in manifest order. */
-  createSession(session: NewSession): Promise<{ missing: string[] }>;
+  /**
+   * Stores the session with its files and blobs and returns the sha256s this tenant lacks, in manifest
+   * order; or, storing nothing, the first blob (in manifest order) this tenant holds with another size.
+   */
+  createSession(session: NewSession): Promise<SessionCreation>;
   /** The tenant's session, or null (also for another tenant's). */
   getSession(tenantId: string, sessionId: string): Promise<SessionRecord | null>;
   /**
@@ -128,8 +136,6 @@ export interface BlobIngester {
    * tenant answers false.
    */
   commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
-  /** commitBlobs of one blob; throws its error. */
-  commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }>;
 }
 
 /**

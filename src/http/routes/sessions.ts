@@ -20,7 +20,7 @@ export function sessionRoutes(service: UploadService): FastifyPluginAsyncTypebox
           tags: ['sessions'],
           security: [{ bearer: [] }],
           body: CreateSessionBody,
-          response: withErrors({ 201: CreatedSessionSchema }, [...AUTH_ERRORS, ...JSON_BODY_ERRORS]),
+          response: withErrors({ 201: CreatedSessionSchema }, [...AUTH_ERRORS, ...JSON_BODY_ERRORS, 'size_mismatch']),
         },
       },
       async (request, reply) => {

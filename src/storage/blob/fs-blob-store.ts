@@ -5,10 +5,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { sha256OfKey } from '../../domain/blob-key.js';
-import { abortable } from './body-chunks.js';
 import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError, isAppError } from '../../domain/errors.js';
-import type { BlobStat, BlobStore, ByteRange, ListedBlob, PutOptions, StagedBlob } from '../../domain/ports/blob-store.js';
+import type { BlobStat, BlobStore, ByteRange, ListedBlob, StagedBlob } from '../../domain/ports/blob-store.js';
 
 /** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
 const WRITE_BATCH_BYTES = 512 * 1024;
@@ -34,28 +33,20 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
-  async stage(body: AsyncIterable<Buffer>, expected: ExpectedBlob, options?: PutOptions): Promise<StagedBlob> {
+  async stage(key: string, body: AsyncIterable<Buffer>, expected: ExpectedBlob): Promise<StagedBlob> {
+    const finalPath = this.pathOf(key);
     const tmpPath = path.join(this.tmpDir, `${randomUUID()}.part`);
     const discard = () => fs.rm(tmpPath, { force: true }).catch(() => undefined);
     try {
-      await this.guard(() => this.writeVerified(tmpPath, body, new BlobVerifier(expected), options?.signal));
+      await this.guard(() => this.writeVerified(tmpPath, body, new BlobVerifier(expected)));
     } catch (err) {
       await discard();
       throw err;
     }
     return {
-      commit: (key) => this.guard(() => this.commit(tmpPath, this.pathOf(key))),
+      commit: () => this.guard(() => this.commit(tmpPath, finalPath)),
       discard,
     };
-  }
-
-  async put(key: string, body: AsyncIterable<Buffer>, expected: ExpectedBlob, options?: PutOptions): Promise<{ created: boolean }> {
-    const staged = await this.stage(body, expected, options);
-    try {
-      return await staged.commit(key);
-    } finally {
-      await staged.discard();
-    }
   }
 
   async stat(key: string): Promise<BlobStat | null> {
@@ -110,7 +101,7 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.blobsDir, ...key.split('/'));
   }
 
-  private async writeVerified(tmpPath: string, body: AsyncIterable<Buffer>, verifier: BlobVerifier, signal?: AbortSignal): Promise<void> {
+  private async writeVerified(tmpPath: string, body: AsyncIterable<Buffer>, verifier: BlobVerifier): Promise<void> {
     const handle = await fs.open(tmpPath, 'wx');
     const inFlight = new Set<Promise<unknown>>();
     try {
@@ -131,13 +122,12 @@ export class FsBlobStore implements BlobStore {
         tracked.catch(() => {}); // handled where it is awaited; this keeps a failed write from being "unhandled" meanwhile
         inFlight.add(tracked);
       };
-      for await (const chunk of signal ? abortable(body, signal) : body) {
+      for await (const chunk of body) {
         verifier.update(chunk);
         batch.push(chunk);
         batchBytes += chunk.length;
         if (batchBytes >= WRITE_BATCH_BYTES) await flush();
       }
-      signal?.throwIfAborted();
       await flush();
       await Promise.all(inFlight);
       verifier.verify();
@@ -159,7 +149,8 @@ export class FsBlobStore implements BlobStore {
       // The fan-out directory is new: create it, make its entry in its parent durable, and link again.
       const firstCreated = await fs.mkdir(dir, { recursive: true });
       if (firstCreated !== undefined) {
-        for (let created = dir; created.length >= firstCreated.length; created = path.dirname(created)) await fsyncDir(path.dirname(created));
+        for (let created = dir; created.length >= firstCreated.length; created = path.dirname(created))
+          await fsyncDir(path.dirname(created));
       }
       try {
         await fs.link(tmpPath, finalPath);

@@ -21,12 +21,6 @@ export class SqlBlobLedger implements BlobStatter, BlobIngester {
     });
   }
 
-  async commitBlob(blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
-    const [result] = await this.commitBlobs([blob], () => commitBytes());
-    if ('error' in result) throw result.error;
-    return result;
-  }
-
   commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> {
     return this.sql.write('shared', async (tx) => {
       const results: BlobCommitResult[] = new Array(blobs.length);

@@ -1,7 +1,7 @@
 // Upload sessions: creation with their files and blobs, the PUT's one-read context, completion into a
 // manifest, abort.
 import { sql } from 'kysely';
-import type { CompleteOutcome, NewSession, PutContext, SessionStore } from '../../domain/ports/metadata-store.js';
+import type { CompleteOutcome, NewSession, PutContext, SessionCreation, SessionStore } from '../../domain/ports/metadata-store.js';
 import type { FileEntry, SessionRecord } from '../../domain/types.js';
 import type { Executor } from './dialect/dialect-adapter.js';
 import { insertJsonRows } from './json-rows.js';
@@ -9,10 +9,27 @@ import { manifestIn } from './manifest-store.js';
 import { byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toSessionRecord } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
+/** A new session names a blob its tenant holds with another size. */
+class HeldWithAnotherSize {
+  constructor(
+    readonly sha256: string,
+    readonly heldSize: number,
+  ) {}
+}
+
 export class SqlSessionStore implements SessionStore {
   constructor(private readonly sql: SqlDatabase) {}
 
-  createSession(session: NewSession): Promise<{ missing: string[] }> {
+  async createSession(session: NewSession): Promise<SessionCreation> {
+    try {
+      return await this.insertSession(session);
+    } catch (err) {
+      if (err instanceof HeldWithAnotherSize) return { kind: 'size_conflict', sha256: err.sha256, heldSize: err.heldSize };
+      throw err;
+    }
+  }
+
+  private insertSession(session: NewSession): Promise<SessionCreation> {
     return this.sql.write('shared', async (tx) => {
       await tx
         .insertInto('upload_sessions')
@@ -45,14 +62,18 @@ export class SqlSessionStore implements SessionStore {
       // Asking which blobs the tenant holds (often none) spares sorting and returning every row by ordinal.
       const held = await tx
         .selectFrom('tenant_blobs')
-        .select('sha256')
-        .where('tenant_id', '=', session.tenantId)
-        .where('sha256', 'in', (eb) =>
+        .innerJoin('blobs', 'blobs.sha256', 'tenant_blobs.sha256')
+        .select(['tenant_blobs.sha256', 'blobs.size'])
+        .where('tenant_blobs.tenant_id', '=', session.tenantId)
+        .where('tenant_blobs.sha256', 'in', (eb) =>
           eb.selectFrom('session_blobs').select('session_blobs.sha256').where('session_blobs.session_id', '=', session.id),
         )
         .execute();
-      const heldSha256s = new Set(held.map((row) => row.sha256));
-      return { missing: session.blobs.filter((b) => !heldSha256s.has(b.sha256)).map((b) => b.sha256) };
+      const heldSizes = new Map(held.map((row) => [row.sha256, row.size]));
+      const conflict = session.blobs.find((b) => heldSizes.has(b.sha256) && heldSizes.get(b.sha256) !== b.size);
+      // Thrown, so the transaction rolls back what it inserted.
+      if (conflict) throw new HeldWithAnotherSize(conflict.sha256, heldSizes.get(conflict.sha256) ?? 0);
+      return { kind: 'created', missing: session.blobs.filter((b) => !heldSizes.has(b.sha256)).map((b) => b.sha256) };
     });
   }
 

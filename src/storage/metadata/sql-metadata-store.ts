@@ -12,6 +12,7 @@ import type {
   NewApiToken,
   NewSession,
   PutContext,
+  SessionCreation,
 } from '../../domain/ports/metadata-store.js';
 import type { ApiTokenRecord, FileEntry, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlBlobLedger } from './blob-ledger.js';
@@ -66,7 +67,7 @@ export class SqlMetadataStore implements MetadataStore {
   revokeApiToken = (idOrHash: string, revokedAt: string): Promise<boolean> => this.tokens.revokeApiToken(idOrHash, revokedAt);
   listApiTokens = (): Promise<ApiTokenRecord[]> => this.tokens.listApiTokens();
 
-  createSession = (session: NewSession): Promise<{ missing: string[] }> => this.sessions.createSession(session);
+  createSession = (session: NewSession): Promise<SessionCreation> => this.sessions.createSession(session);
   getSession = (tenantId: string, sessionId: string): Promise<SessionRecord | null> => this.sessions.getSession(tenantId, sessionId);
   putContext = (tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> =>
     this.sessions.putContext(tenantId, sessionId, sha256);
@@ -80,8 +81,6 @@ export class SqlMetadataStore implements MetadataStore {
     this.manifests.getManifest(tenantId, manifestId);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
-  commitBlob = (blob: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> =>
-    this.ledger.commitBlob(blob, commitBytes);
   commitBlobs = (blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> =>
     this.ledger.commitBlobs(blobs, commitBytes);
 

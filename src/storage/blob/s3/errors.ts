@@ -1,7 +1,7 @@
 // The one place where S3, R2 and S3-compatible vendor errors become the store's application errors
 // (after tus-node-server's S3_NOT_FOUND_ERROR_CODES).
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { AppError } from '../../domain/errors.js';
+import { AppError } from '../../../domain/errors.js';
 
 /** The object is absent (HeadObject has no body, so the SDK names its 404 `NotFound`). */
 export const S3_NOT_FOUND_ERROR_CODES: ReadonlySet<string> = new Set(['NoSuchKey', 'NotFound']);
@@ -45,4 +45,19 @@ export function toStoreError(err: unknown): AppError {
   }
   if (isS3Error(err, S3_RANGE_ERROR_CODES)) return new AppError('range_not_satisfiable', undefined, { cause: err });
   return new AppError('storage_unavailable', undefined, { cause: err });
+}
+
+/** The caller's abort wins over the error it caused; every other failure is mapped above. */
+export function failure(err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return signal.reason;
+  return toStoreError(err);
+}
+
+/** Awaits one SDK call, mapping its failure. */
+export async function attempt<T>(operation: Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    return await operation;
+  } catch (err) {
+    throw failure(err, signal);
+  }
 }

@@ -1,7 +1,7 @@
-// Reading an upload body for a blob store: every chunk goes through the verifier, and an abort ends the
-// read at once, even while the client has stopped sending.
-import { AppError } from '../../domain/errors.js';
-import type { BlobVerifier } from '../../domain/blob-verifier.js';
+// Reading an upload body for the S3 store: every chunk goes through the verifier, and a failed S3 request
+// ends the read at once, even while the client has stopped sending.
+import { AppError } from '../../../domain/errors.js';
+import type { BlobVerifier } from '../../../domain/blob-verifier.js';
 
 /** Iterates `source` until it ends or `signal` aborts (then throws `signal.reason`). */
 export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
@@ -49,11 +49,7 @@ function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promis
  * long and when it ends short, so a request carrying it never waits for bytes that will not come. The caller
  * still calls verifier.verify() for the digest.
  */
-export async function* meteredChunks(
-  body: AsyncIterable<Buffer>,
-  verifier: BlobVerifier,
-  signal: AbortSignal,
-): AsyncGenerator<Buffer> {
+export async function* meteredChunks(body: AsyncIterable<Buffer>, verifier: BlobVerifier, signal: AbortSignal): AsyncGenerator<Buffer> {
   for await (const chunk of abortable(body, signal)) {
     verifier.update(chunk);
     yield chunk;
