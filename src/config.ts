@@ -13,6 +13,8 @@ export interface Config {
   readonly maxBlobSize: number;
   readonly maxManifestFiles: number;
   readonly maxJsonBodyBytes: number;
+  readonly maxBatchParts: number;
+  readonly maxBatchBytes: number;
   readonly bodyTimeoutSeconds: number;
   readonly shutdownTimeoutSeconds: number;
   readonly gcIntervalSeconds: number;
@@ -43,6 +45,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxBlobSize', flag: 'max-blob-size', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_BLOB_SIZE', kind: 'integer', default: 5 * 1024 ** 3, min: 0, description: 'largest blob accepted, in bytes' },
   { key: 'maxManifestFiles', flag: 'max-manifest-files', env: 'PRESSCLOUD_MAX_MANIFEST_FILES', kind: 'integer', default: 100_000, min: 1, description: 'most files in one upload session' },
   { key: 'maxJsonBodyBytes', flag: 'max-json-body', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_JSON_BODY', kind: 'integer', default: 64 * 1024 ** 2, min: 1024, description: 'largest JSON request body, in bytes' },
+  { key: 'maxBatchParts', flag: 'max-batch-parts', placeholder: '<n>', env: 'PRESSCLOUD_MAX_BATCH_PARTS', kind: 'integer', default: 1000, min: 1, description: 'most parts in one batch upload request' },
+  { key: 'maxBatchBytes', flag: 'max-batch-bytes', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_BATCH_BYTES', kind: 'integer', default: 256 * 1024 ** 2, min: 1024, description: 'largest batch upload request body, in bytes' },
   { key: 'bodyTimeoutSeconds', flag: 'body-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_BODY_TIMEOUT', kind: 'integer', default: 60, min: 1, description: 'seconds a request body may stall before the request is dropped' },
   { key: 'shutdownTimeoutSeconds', flag: 'shutdown-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_SHUTDOWN_TIMEOUT', kind: 'integer', default: 30, min: 0, description: 'seconds in-flight requests get to finish on SIGTERM' },
   { key: 'gcIntervalSeconds', flag: 'gc-interval', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_INTERVAL', kind: 'integer', default: 3600, min: 0, description: 'seconds between garbage collections inside serve; 0 turns them off' },

@@ -31,7 +31,7 @@ describe('PostgreSQL migrations', () => {
       expect(await tablesIn(schema)).toEqual(
         ['api_tokens', 'blobs', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'tenant_blobs', 'tenants', 'upload_sessions'],
       );
-      expect(await migrationsRecordedIn(schema)).toEqual(['0001-initial']);
+      expect(await migrationsRecordedIn(schema)).toEqual(['0001-initial', '0002-manifest-list']);
     } finally {
       await drop();
     }
@@ -45,7 +45,7 @@ describe('PostgreSQL migrations', () => {
         const store = await openMetadataStore({ dataDir: '.', databaseUrl });
         await store.close();
       }
-      expect(await migrationsRecordedIn(second.schema)).toEqual(['0001-initial']);
+      expect(await migrationsRecordedIn(second.schema)).toEqual(['0001-initial', '0002-manifest-list']);
     } finally {
       await first.drop();
       await second.drop();

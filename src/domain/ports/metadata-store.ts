@@ -46,6 +46,13 @@ export interface PutContext {
   readonly held: HeldBlob | undefined;
 }
 
+export interface ManifestPage {
+  /** Most manifests to return. */
+  readonly limit: number;
+  /** Start after this manifest (the last one of the previous page), in newest-first order. */
+  readonly after?: { readonly createdAt: string; readonly manifestId: string };
+}
+
 export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
 
 export type SessionCreation =
@@ -116,6 +123,8 @@ export interface SessionStore {
 export interface ManifestReader {
   /** The tenant's manifest with its files sorted by path; null when the tenant has none of that id. */
   getManifest(tenantId: string, manifestId: string): Promise<ManifestWithFiles | null>;
+  /** The tenant's manifests, newest first (ties by manifest id, descending); [] past the last one. */
+  listManifests(tenantId: string, page: ManifestPage): Promise<ManifestRecord[]>;
 }
 
 /** Whether a tenant holds a blob. */

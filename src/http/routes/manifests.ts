@@ -1,12 +1,43 @@
-// Completed manifests, read back by id.
+// Completed manifests: the tenant's list, newest first, and one manifest read back by id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf } from '../auth.js';
-import { AUTH_ERRORS, ManifestSchema, withErrors } from '../schemas.js';
+import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
+import { AUTH_ERRORS, ManifestSchema, ManifestSummary, withErrors } from '../schemas.js';
+
+const ManifestListSchema = Type.Object({
+  manifests: Type.Array(ManifestSummary),
+  nextCursor: Type.Optional(Type.String({ description: 'Present when more manifests follow' })),
+});
 
 export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.get(
+      '/v1/manifests',
+      {
+        config: { auth: { scope: 'read' } },
+        // The query is documented here and checked by the service, whose messages name the bad value.
+        validatorCompiler: () => () => true,
+        schema: {
+          operationId: 'listManifests',
+          summary: "The tenant's manifests, newest first",
+          description:
+            'Pages through the manifests with an opaque cursor: pass nextCursor back as cursor; no nextCursor means the last page.',
+          tags: ['manifests'],
+          security: [{ bearer: [] }],
+          querystring: Type.Object({
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: MAX_MANIFEST_PAGE, default: DEFAULT_MANIFEST_PAGE, description: 'Manifests per page' }),
+            ),
+            cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page' })),
+          }),
+          response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
+        },
+      },
+      async (request) => service.listManifests(principalOf(request), request.query),
+    );
+
     app.get(
       '/v1/manifests/:manifestId',
       {

@@ -7,6 +7,7 @@ import type {
   BlobRecord,
   CompleteOutcome,
   HeldBlob,
+  ManifestPage,
   ManifestWithFiles,
   MetadataStore,
   NewApiToken,
@@ -14,7 +15,7 @@ import type {
   PutContext,
   SessionCreation,
 } from '../../domain/ports/metadata-store.js';
-import type { ApiTokenRecord, FileEntry, SessionRecord, Tenant } from '../../domain/types.js';
+import type { ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlBlobLedger } from './blob-ledger.js';
 import { SqlBlobSweeper } from './blob-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
@@ -79,6 +80,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   getManifest = (tenantId: string, manifestId: string): Promise<ManifestWithFiles | null> =>
     this.manifests.getManifest(tenantId, manifestId);
+  listManifests = (tenantId: string, page: ManifestPage): Promise<ManifestRecord[]> => this.manifests.listManifests(tenantId, page);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
   commitBlobs = (blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> =>
