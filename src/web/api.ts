@@ -7,9 +7,9 @@ import type {
   CreateUploadSessionResponse,
   ErrorBody,
   Manifest,
+  ManifestList,
   UploadSessionStatus,
 } from '../api/types.js';
-import type { ManifestList } from './wire.js';
 
 export interface SessionCredentials {
   readonly uploadSessionId: string;

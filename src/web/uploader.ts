@@ -1,11 +1,10 @@
 // Uploads a session's missing blobs: small ones many to a request (the batch endpoint), big ones one PUT each,
 // a few requests at a time, each retried; a blob that still fails is reported with the API's message.
 import { PressCloudApiError, PressCloudNetworkError } from '../client/errors.js';
-import type { PutBlobResponse } from '../api/types.js';
+import type { PutBlobResponse, UploadBlobsResponse } from '../api/types.js';
 import type { PageApi, SessionCredentials } from './api.js';
 import { withRetry } from './retry.js';
 import { transfer } from './transfer.js';
-import type { BatchUploadResponse } from './wire.js';
 
 /** Up to this size a blob travels in a batch; above it, alone in a PUT that streams it from disk. */
 export const BATCH_BLOB_MAX_BYTES = 1 << 20;
@@ -140,7 +139,7 @@ class SessionUpload {
 
   /** A part that failed on the server's side (5xx) goes again in a PUT of its own, with that PUT's retries. */
   async batch(blobs: readonly BlobToUpload[]): Promise<void> {
-    let answer: BatchUploadResponse;
+    let answer: UploadBlobsResponse;
     try {
       answer = await withRetry(() => this.sendBatch(blobs), this.signal);
     } catch (err) {
@@ -162,13 +161,13 @@ class SessionUpload {
     }
   }
 
-  private sendBatch(blobs: readonly BlobToUpload[]): Promise<BatchUploadResponse> {
+  private sendBatch(blobs: readonly BlobToUpload[]): Promise<UploadBlobsResponse> {
     const form = new FormData();
     // The part's name is the sha256; its filename and type are ignored by the API.
     for (const blob of blobs) form.append(blob.sha256, blob.file, 'blob');
     const payload = blobs.reduce((sum, blob) => sum + blob.size, 0);
     return this.counted(payload, (onSent) =>
-      transfer<BatchUploadResponse>({
+      transfer<UploadBlobsResponse>({
         method: 'POST',
         url: `/v1/upload-sessions/${encodeURIComponent(this.session.uploadSessionId)}/blobs`,
         headers: this.api.headers(this.session.uploadToken),
