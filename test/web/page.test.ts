@@ -41,6 +41,9 @@ beforeAll(async () => {
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
   context.on('request', (request) => requests.push(request));
   page = await context.newPage();
+  // Playwright intercepts Chromium's file dialog only while someone listens, and turns that on asynchronously:
+  // listening from the start means a dialog opened by a key press is never missed.
+  page.on('filechooser', () => undefined);
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {
     if (/Content.Security.Policy/i.test(message.text())) problems.push(message.text());
@@ -107,7 +110,7 @@ describe('the browser page', () => {
     await screenshot(page, '02-wrong-token');
   });
 
-  it("publishes a picked folder with the id the API lists and `presscloud push` prints; every file comes back whole", async () => {
+  it('publishes a picked folder with the id the API lists and `presscloud push` prints; every file comes back whole', async () => {
     await signIn(page, server.token);
     await expect.poll(() => page.locator('#manifest-list').textContent()).toContain('Nothing published yet');
     await screenshot(page, '03-signed-in');
@@ -204,6 +207,12 @@ describe('the browser page', () => {
       `presscloud pull ${siteId} ./${siteId.slice(0, 12)} --url ${origin} --token "$PRESSCLOUD_TOKEN"`,
     );
     await screenshot(page, '07-manifest', { scrolledTo: '#browse' });
+    // Copy works without the Clipboard API (absent outside secure contexts): the command is selected and copied.
+    // Found by place, not by name: its name changes to "Copied".
+    const copy = page.locator('#pull-command + button');
+    await copy.click();
+    await expect.poll(() => copy.textContent()).toBe('Copied');
+    expect(await page.evaluate('getSelection().toString()')).toBe(await page.locator('#pull-command').textContent());
 
     for (const relative of ['docs/guide/deep/deeper/file-9-0.html', BIG_FILE, EMPTY_FILE, EVIL_FILE]) {
       const [download] = await Promise.all([
