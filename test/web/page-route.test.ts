@@ -4,7 +4,8 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installErrorHandler } from '../../src/http/error-handler.js';
+import { AppError } from '../../src/domain/errors.js';
+import { sendError } from '../../src/http/error-handler.js';
 import { PAGE_CSP, webRoutes } from '../../src/http/routes/web.js';
 import { makeTempDir } from '../support/server.js';
 
@@ -24,7 +25,8 @@ async function appServing(files: Record<string, string>): Promise<FastifyInstanc
   for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(pageDir, name), text);
   await fs.writeFile(path.join(root, 'secret.json'), '{"not":"served"}');
   const app = Fastify();
-  installErrorHandler(app);
+  // Only the route's own errors matter here: they are AppErrors, answered in the API's shape.
+  app.setErrorHandler((err, _request, reply) => (err instanceof AppError ? sendError(reply, err) : reply.code(500).send(String(err))));
   await app.register(webRoutes(pageDir));
   apps.push(app);
   return app;
