@@ -99,7 +99,7 @@ export class PageApi {
 }
 
 /** The API's own code and message; a body that is not the API's (a proxy's page, say) gets the status line. */
-export async function apiError(response: Response): Promise<PressCloudApiError> {
+async function apiError(response: Response): Promise<PressCloudApiError> {
   const text = await response.text().catch(() => '');
   return errorFromBody(response.status, text, response.headers.get('retry-after') ?? undefined);
 }

@@ -140,6 +140,6 @@ export class ManifestView {
 }
 
 /** The token is left to an environment variable: a command line copied with it would end up in shell history. */
-export function pullCommand(manifestId: string): string {
+function pullCommand(manifestId: string): string {
   return `presscloud pull ${manifestId} ./${manifestId.slice(0, 12)} --url ${location.origin} --token "$PRESSCLOUD_TOKEN"`;
 }

@@ -109,8 +109,8 @@ export async function publishFolder(
   });
   const blobsBySha = new Map<string, BlobToUpload>();
   for (const file of hashed) {
-    if (!blobsBySha.has(file.sha256))
-      blobsBySha.set(file.sha256, { sha256: file.sha256, size: file.size, file: file.file, path: file.path });
+    if (blobsBySha.has(file.sha256)) continue;
+    blobsBySha.set(file.sha256, { sha256: file.sha256, size: file.size, file: file.file, path: file.path });
   }
 
   progress.phase = 'starting';

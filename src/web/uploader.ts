@@ -7,12 +7,12 @@ import { withRetry } from './retry.js';
 import { transfer } from './transfer.js';
 
 /** Up to this size a blob travels in a batch; above it, alone in a PUT that streams it from disk. */
-export const BATCH_BLOB_MAX_BYTES = 1 << 20;
+const BATCH_BLOB_MAX_BYTES = 1 << 20;
 /** A batch closes at this many parts or bytes, far below the server's defaults (1,000 parts, 256 MiB). */
-export const BATCH_MAX_PARTS = 100;
-export const BATCH_MAX_BYTES = 8 << 20;
+const BATCH_MAX_PARTS = 100;
+const BATCH_MAX_BYTES = 8 << 20;
 /** Requests in flight: browsers open six connections per host over HTTP/1.1; this leaves room for the rest. */
-export const UPLOAD_CONCURRENCY = 4;
+const UPLOAD_CONCURRENCY = 4;
 
 export interface BlobToUpload {
   readonly sha256: string;
@@ -40,7 +40,7 @@ const SESSION_ERRORS = new Set([
   'session_not_open',
 ]);
 
-export function isSessionError(err: unknown): err is PressCloudApiError {
+function isSessionError(err: unknown): err is PressCloudApiError {
   return err instanceof PressCloudApiError && SESSION_ERRORS.has(err.code);
 }
 
@@ -53,6 +53,7 @@ export async function uploadBlobs(
   events: UploadEvents,
   signal: AbortSignal,
 ): Promise<void> {
+  signal.throwIfAborted();
   const tasks = plan(blobs);
   // One blob's session error (expired, aborted elsewhere, token revoked) stops the others too.
   const round = new AbortController();

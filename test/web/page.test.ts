@@ -14,6 +14,8 @@ import { dropFolder, outcomeOf, pickFolder, screenshot, shownFacts, shownManifes
 import { BIG_FILE, EMPTY_FILE, EVIL_FILE, EVIL_UNTOUCHED, makeSite, type Site } from './site-fixture.js';
 
 const HOST = 'presscloud.test';
+/** For what the page shows once its requests are answered: generous, as a loaded machine is slow, never a timing claim. */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 const UPLOAD_REQUEST = /\/v1\/upload-sessions\/[^/]+\/blobs(\/[0-9a-f]{64})?$/;
 const UPLOAD_ROUTE = (url: URL) => UPLOAD_REQUEST.test(url.pathname);
 
@@ -105,14 +107,14 @@ describe('the browser page', () => {
     expect(refusal.status).toBe(401);
     await page.getByLabel('API token').fill(wrong);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe(refusal.message);
+    await eventually(() => page.getByRole('alert').textContent()).toBe(refusal.message);
     expect(await page.getByLabel('API token').getAttribute('aria-invalid')).toBe('true');
     await screenshot(page, '02-wrong-token');
   });
 
   it('publishes a picked folder with the id the API lists and `presscloud push` prints; every file comes back whole', async () => {
     await signIn(page, server.token);
-    await expect.poll(() => page.locator('#manifest-list').textContent()).toContain('Nothing published yet');
+    await eventually(() => page.locator('#manifest-list').textContent()).toContain('Nothing published yet');
     await screenshot(page, '03-signed-in');
 
     const uploads = await uploadsDuring(async () => {
@@ -190,19 +192,19 @@ describe('the browser page', () => {
 
     await page.getByRole('button', { name: 'Refresh' }).click();
     const rows = page.locator('#manifest-list tbody tr');
-    await expect.poll(() => rows.count()).toBe(20);
+    await eventually(() => rows.count()).toBe(20);
     const shownIds = async () =>
       page.locator('#manifest-list tbody .id-button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('title')));
     expect(await shownIds()).toEqual(newer.slice(0, 20));
     await screenshot(page, '06-list-first-page');
     await page.getByRole('button', { name: 'Show more' }).click();
-    await expect.poll(() => rows.count()).toBe(25);
+    await eventually(() => rows.count()).toBe(25);
     expect(await shownIds()).toEqual([...newer, siteId]);
-    await expect.poll(() => page.locator('#list-count').textContent()).toBe('Showing 25 manifests, all of them');
+    await eventually(() => page.locator('#list-count').textContent()).toBe('Showing 25 manifests, all of them');
     expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
 
     await page.getByRole('button', { name: `Open manifest ${siteId}` }).click();
-    await expect.poll(() => page.locator('#manifest-view tbody tr').count()).toBe(site.size);
+    await eventually(() => page.locator('#manifest-view tbody tr').count()).toBe(site.size);
     expect(await page.locator('#pull-command').textContent()).toBe(
       `presscloud pull ${siteId} ./${siteId.slice(0, 12)} --url ${origin} --token "$PRESSCLOUD_TOKEN"`,
     );
@@ -211,7 +213,7 @@ describe('the browser page', () => {
     // Found by place, not by name: its name changes to "Copied".
     const copy = page.locator('#pull-command + button');
     await copy.click();
-    await expect.poll(() => copy.textContent()).toBe('Copied');
+    await eventually(() => copy.textContent()).toBe('Copied');
     expect(await page.evaluate('getSelection().toString()')).toBe(await page.locator('#pull-command').textContent());
 
     for (const relative of ['docs/guide/deep/deeper/file-9-0.html', BIG_FILE, EMPTY_FILE, EVIL_FILE]) {
@@ -259,8 +261,8 @@ describe('the browser page', () => {
     const created = page.waitForResponse((response) => response.url() === `${origin}/v1/upload-sessions`);
     await pickFolder(page, folder);
     const session = (await (await created).json()) as { uploadSessionId: string };
-    await expect.poll(() => held.length).toBeGreaterThan(0);
-    await expect.poll(() => page.locator('#upload-count').textContent()).toMatch(/^1 of 3 files$/);
+    await eventually(() => held.length).toBeGreaterThan(0);
+    await eventually(() => page.locator('#upload-count').textContent()).toMatch(/^1 of 3 files$/);
     await screenshot(page, '09-uploading');
 
     await page.getByRole('button', { name: 'Cancel' }).click();
