@@ -152,6 +152,26 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     expect(await tmpFiles()).toEqual([]);
   });
 
+  it("records a batch's blobs in one group commit, not one transaction per part", async () => {
+    const blobs = Array.from({ length: 100 }, (_, i) => makeBlob(`many/${i}.txt`, `small file ${i} ${Math.random()}`));
+    const session = await api.createSession(blobs);
+    const metadata = server.server.backends.metadata;
+    const recordBlobs = metadata.recordBlobs;
+    const transactions: number[] = [];
+    metadata.recordBlobs = (recorded) => {
+      transactions.push(recorded.length);
+      return recordBlobs(recorded);
+    };
+    try {
+      const answer = await postBatch(target(session), multipartBody(blobs.map((blob) => partOf(blob))));
+      expect((json(answer).results as Array<{ status: number }>).every((r) => r.status === 200)).toBe(true);
+    } finally {
+      metadata.recordBlobs = recordBlobs;
+    }
+    expect(transactions).toEqual([100]);
+    expect((await server.storedBlobs()).filter((sha) => blobs.some((b) => b.sha256 === sha))).toHaveLength(100);
+  });
+
   it('answers 200 with no results for an empty multipart body, with or without its closing boundary', async () => {
     const session = await api.createSession([makeBlob('a.txt')]);
     for (const body of [multipartBody([]), { ...multipartBody([]), body: Buffer.alloc(0) }]) {
