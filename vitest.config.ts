@@ -1,14 +1,19 @@
 import { defineConfig } from 'vitest/config';
+import { allowFor } from './test/support/timeouts.js';
+
+/** The slowest test without a timeout of its own (100,000 files in one manifest) takes about this long idle. */
+const SLOWEST_IDLE_TEST_MS = 15_000;
 
 // Two projects: every suite on the embedded default, and the HTTP behaviour suite again on the
 // scale-out backends (the run's PostgreSQL, see test/support/postgres-server.ts, and an s3rver bucket on loopback).
 export default defineConfig({
   test: {
-    // Hang detectors, not speed expectations: no test without a timeout of its own takes more than a quarter
-    // of this on an idle machine, so a machine four times slower still passes. Tests whose work is large
-    // (the 1 GiB stream, the crash harness) derive theirs from that work.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Hang detectors, not speed expectations (see test/support/timeouts.ts). Tests whose work is larger
+    // (the crash harness) derive theirs from that work.
+    testTimeout: allowFor(SLOWEST_IDLE_TEST_MS),
+    hookTimeout: allowFor(SLOWEST_IDLE_TEST_MS),
+    // The global teardown drops the run's schemas (a few hundred, 2–3 s idle) and stops an embedded PostgreSQL.
+    teardownTimeout: allowFor(3_000),
     globalSetup: ['test/support/global-setup.ts'],
     // Most suites wait on sockets, child processes and fsync rather than on the CPU.
     maxWorkers: 3,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --only big,small,push,session,memory] [--quick] [--cpu-prof] [--concurrency N]`
+// `npm run bench [-- --only big,small,batch,push,session,memory] [--quick] [--cpu-prof] [--concurrency N]`
 // Side-by-side benchmarks of presscloud against nginx WebDAV, @tus/server and rclone, on
 // loopback only. Prints a table of ratios and writes bench/results/latest.json.
 // Needs bench/setup.sh once (nginx, rclone, curl, wrk, bench's own npm deps).
@@ -13,13 +13,16 @@ import { parseArgs } from 'node:util';
 import { nginxVersion } from './lib/nginx.mjs';
 import { killAllChildren, run } from './lib/proc.mjs';
 import * as pcApi from './lib/presscloud.mjs';
+import { batch } from './sections/batch.mjs';
 import { big } from './sections/big.mjs';
 import { memory } from './sections/memory.mjs';
 import { push } from './sections/push.mjs';
 import { session } from './sections/session.mjs';
 import { small } from './sections/small.mjs';
+import { s3 } from './sections/s3.mjs';
+import { startup } from './sections/startup.mjs';
 
-const SECTIONS = { big, small, push, session, memory };
+const SECTIONS = { big, small, batch, push, session, memory, startup, s3 };
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 const { values: opts } = parseArgs({
@@ -144,7 +147,7 @@ async function cpuBusy(ms = 1000) {
 
 function distBuiltAt() {
   try {
-    return statSync(path.join(pcApi.root, 'dist', 'cli', 'main.js')).mtime.toISOString();
+    return statSync(path.join(pcApi.root, 'dist', 'cli', 'main.bundle.js')).mtime.toISOString();
   } catch {
     return null;
   }
@@ -172,10 +175,15 @@ function buildTable(r) {
     const b = r.big;
     const pc = b.presscloud?.medianMBps;
     const gib = (b.sizeBytes / 2 ** 30).toFixed(b.sizeBytes >= 2 ** 30 ? 0 : 3);
-    const rn = pc / b.nginx?.medianMBps;
+    const lim = b.durableLimit;
+    const rl = pc / lim?.medianMBps;
     const rt = pc / b.tus?.medianMBps;
-    row('big', `${gib} GiB PUT, MB/s (median of ${b.runs})`, pc, 'nginx', b.nginx?.medianMBps, 'presscloud/nginx', rn, '>= 0.75', meets(rn, (x) => x >= 0.75));
-    row('big', `${gib} GiB PUT, MB/s (median of ${b.runs})`, pc, 'tus', b.tus?.medianMBps, 'presscloud/tus', rt, '>= 1.5', meets(rt, (x) => x >= 1.5));
+    row('big', `${gib} GiB PUT, MB/s (median of ${b.runs})`, pc, `durable limit (${lim?.by})`, lim?.medianMBps, 'presscloud/limit', rl, '>= 0.65', meets(rl, (x) => x >= 0.65));
+    row('big', `${gib} GiB PUT, MB/s (median of ${b.runs})`, pc, 'tus', b.tus?.medianMBps, 'presscloud/tus', rt, '>= 1.0', meets(rt, (x) => x >= 1.0));
+    for (const part of ['nginx', 'dd', 'openssl']) {
+      const label = { nginx: 'limit part: nginx PUT (curl)', dd: 'limit part: dd bs=1M conv=fdatasync', openssl: 'limit part: openssl dgst -sha256' }[part];
+      row('big', label, pc, part, b[part]?.medianMBps, `presscloud/${part}`, pc / b[part]?.medianMBps, '', null);
+    }
     row('big', 'server CPU s per GiB', b.presscloud?.cpuSecondsPerGiB, 'nginx', b.nginx?.cpuSecondsPerGiB, 'presscloud/nginx', b.presscloud?.cpuSecondsPerGiB / b.nginx?.cpuSecondsPerGiB, '', null);
     row('big', 'server CPU s per GiB', b.presscloud?.cpuSecondsPerGiB, 'tus', b.tus?.cpuSecondsPerGiB, 'presscloud/tus', b.presscloud?.cpuSecondsPerGiB / b.tus?.cpuSecondsPerGiB, '', null);
     row('big', 'server peak RSS MB (VmHWM)', b.presscloud?.peakRssMB, 'tus', b.tus?.vmHWMMB?.[0], 'presscloud/tus', b.presscloud?.peakRssMB / b.tus?.vmHWMMB?.[0], '', null);
@@ -188,6 +196,13 @@ function buildTable(r) {
     row('small', '4 KiB PUT p99 ms', s.presscloud?.p99ms, 'nginx', s.nginx?.p99ms, 'presscloud/nginx', s.presscloud?.p99ms / s.nginx?.p99ms, '', null);
     row('small', '4 KiB PUT req/s, wrk -t2 -c64 (generator check)', null, 'nginx', s.nginxWrk?.reqPerSec, '', null, '', null);
     row('small', 'server CPU ms per PUT', s.presscloud?.serverCpuMsPerReq, 'nginx', s.nginx?.serverCpuMsPerReq, 'presscloud/nginx', s.presscloud?.serverCpuMsPerReq / s.nginx?.serverCpuMsPerReq, '', null);
+  }
+  if (r.batch && !r.batch.error) {
+    const b = r.batch;
+    const label = `4 KiB blobs/s: batches of ${b.perBatch}, ${b.batchConnections} in flight`;
+    row('batch', label, b.presscloudBatch?.blobsPerSec, 'nginx PUT', b.nginx?.blobsPerSec, 'batch/nginx', b.presscloudBatch?.blobsPerSec / b.nginx?.blobsPerSec, '', null);
+    row('batch', label, b.presscloudBatch?.blobsPerSec, 'presscloud PUT', b.presscloudPut?.blobsPerSec, 'batch/PUT', b.presscloudBatch?.blobsPerSec / b.presscloudPut?.blobsPerSec, '', null);
+    row('batch', 'server CPU ms per blob', b.presscloudBatch?.serverCpuMsPerBlob, 'presscloud PUT', b.presscloudPut?.serverCpuMsPerBlob, 'batch/PUT', b.presscloudBatch?.serverCpuMsPerBlob / b.presscloudPut?.serverCpuMsPerBlob, '', null);
   }
   if (r.push && !r.push.error) {
     const p = r.push;
@@ -208,6 +223,20 @@ function buildTable(r) {
     const full = m.blobBytes >= 2 ** 30;
     row('memory', `peak RSS MB, ${m.concurrent} x ${(m.blobBytes / 2 ** 20).toFixed(0)} MiB PUTs${m.stoppedOverLimitMB ? ` (killed at the ${m.stoppedOverLimitMB} MB guard)` : ''}`, m.peakRssMB, '', null, '', null, full ? '< 250' : '(quick)', full ? meets(m.peakRssMB, (x) => x < 250) : null);
     row('memory', 'aggregate MB/s of those PUTs', m.aggregateMBps, '', null, '', null, '', null);
+  }
+  if (r.startup && !r.startup.error) {
+    const s = r.startup;
+    for (const [key, label] of [['version', '--version'], ['pushHelp', 'push --help']]) {
+      const ratio = s[key]?.medianMs / s.node?.medianMs;
+      row('startup', `presscloud ${label}, ms (median of ${s.rounds})`, s[key]?.medianMs, 'node -e 0', s.node?.medianMs, 'presscloud/node', ratio, '<= 1.5', meets(ratio, (x) => x <= 1.5));
+    }
+  }
+  if (r.s3 && !r.s3.error) {
+    const s = r.s3;
+    const rs = s.small?.presscloudReqPerSec / s.small?.directReqPerSec;
+    const rb = s.big?.presscloudMBps / s.big?.directMBps;
+    row('s3', `PostgreSQL + s3rver: ${s.smallCount} x 64 KiB PUT req/s, c=${s.concurrency} (median of ${s.rounds})`, s.small?.presscloudReqPerSec, 'SDK PutObject', s.small?.directReqPerSec, 'presscloud/direct', rs, '>= 0.6', meets(rs, (x) => x >= 0.6));
+    row('s3', `PostgreSQL + s3rver: ${(s.bigSize / 2 ** 20).toFixed(0)} MiB PUT MB/s (median of ${s.rounds})`, s.big?.presscloudMBps, 'SDK PutObject', s.big?.directMBps, 'presscloud/direct', rb, '>= 0.6', meets(rb, (x) => x >= 0.6));
   }
   for (const [name, res] of Object.entries(r)) {
     if (res.error) row(name, 'FAILED', null, '', null, '', null, '', null);

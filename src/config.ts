@@ -19,6 +19,7 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   readonly gcIntervalSeconds: number;
   readonly gcGraceSeconds: number;
+  readonly sessionRetentionSeconds: number;
   readonly rateLimitPerMinute: number;
   readonly logLevel: string;
 }
@@ -37,22 +38,167 @@ export interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'host', flag: 'host', placeholder: '<address>', env: 'PRESSCLOUD_HOST', kind: 'string', default: '127.0.0.1', description: 'address to listen on' },
-  { key: 'port', flag: 'port', env: 'PRESSCLOUD_PORT', kind: 'integer', default: 8080, min: 0, max: 65535, description: 'port to listen on; 0 picks a free one' },
-  { key: 'dataDir', flag: 'data-dir', placeholder: '<dir>', env: 'PRESSCLOUD_DATA_DIR', kind: 'string', default: './data', description: 'directory of the SQLite database and blob files' },
-  { key: 'databaseUrl', flag: 'database-url', placeholder: '<url>', env: 'PRESSCLOUD_DATABASE_URL', kind: 'optional-string', description: 'postgres://… to keep metadata in PostgreSQL instead of SQLite' },
-  { key: 'blobStore', flag: 'blob-store', placeholder: '<url>', env: 'PRESSCLOUD_BLOB_STORE', kind: 'optional-string', description: 's3://bucket/prefix to keep blobs in S3/R2/MinIO instead of the data directory' },
-  { key: 'maxBlobSize', flag: 'max-blob-size', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_BLOB_SIZE', kind: 'integer', default: 5 * 1024 ** 3, min: 0, description: 'largest blob accepted, in bytes' },
-  { key: 'maxManifestFiles', flag: 'max-manifest-files', env: 'PRESSCLOUD_MAX_MANIFEST_FILES', kind: 'integer', default: 100_000, min: 1, description: 'most files in one upload session' },
-  { key: 'maxJsonBodyBytes', flag: 'max-json-body', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_JSON_BODY', kind: 'integer', default: 64 * 1024 ** 2, min: 1024, description: 'largest JSON request body, in bytes' },
-  { key: 'maxBatchParts', flag: 'max-batch-parts', placeholder: '<n>', env: 'PRESSCLOUD_MAX_BATCH_PARTS', kind: 'integer', default: 1000, min: 1, description: 'most parts in one batch upload request' },
-  { key: 'maxBatchBytes', flag: 'max-batch-bytes', placeholder: '<bytes>', env: 'PRESSCLOUD_MAX_BATCH_BYTES', kind: 'integer', default: 256 * 1024 ** 2, min: 1024, description: 'largest batch upload request body, in bytes' },
-  { key: 'bodyTimeoutSeconds', flag: 'body-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_BODY_TIMEOUT', kind: 'integer', default: 60, min: 1, description: 'seconds a request body may stall before the request is dropped' },
-  { key: 'shutdownTimeoutSeconds', flag: 'shutdown-timeout', placeholder: '<seconds>', env: 'PRESSCLOUD_SHUTDOWN_TIMEOUT', kind: 'integer', default: 30, min: 0, description: 'seconds in-flight requests get to finish on SIGTERM' },
-  { key: 'gcIntervalSeconds', flag: 'gc-interval', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_INTERVAL', kind: 'integer', default: 3600, min: 0, description: 'seconds between garbage collections inside serve; 0 turns them off' },
-  { key: 'gcGraceSeconds', flag: 'gc-grace-seconds', placeholder: '<seconds>', env: 'PRESSCLOUD_GC_GRACE_SECONDS', kind: 'integer', default: 3600, min: 0, description: 'an unreferenced blob younger than this is kept' },
-  { key: 'rateLimitPerMinute', flag: 'rate-limit', env: 'PRESSCLOUD_RATE_LIMIT', kind: 'integer', default: 0, min: 0, description: 'requests per minute allowed per API token; 0 means no limit' },
-  { key: 'logLevel', flag: 'log-level', placeholder: '<level>', env: 'PRESSCLOUD_LOG_LEVEL', kind: 'string', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
+  {
+    key: 'host',
+    flag: 'host',
+    placeholder: '<address>',
+    env: 'PRESSCLOUD_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'address to listen on',
+  },
+  {
+    key: 'port',
+    flag: 'port',
+    env: 'PRESSCLOUD_PORT',
+    kind: 'integer',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: 'port to listen on; 0 picks a free one',
+  },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    placeholder: '<dir>',
+    env: 'PRESSCLOUD_DATA_DIR',
+    kind: 'string',
+    default: './data',
+    description: 'directory of the SQLite database and blob files',
+  },
+  {
+    key: 'databaseUrl',
+    flag: 'database-url',
+    placeholder: '<url>',
+    env: 'PRESSCLOUD_DATABASE_URL',
+    kind: 'optional-string',
+    description: 'postgres://… to keep metadata in PostgreSQL instead of SQLite',
+  },
+  {
+    key: 'blobStore',
+    flag: 'blob-store',
+    placeholder: '<url>',
+    env: 'PRESSCLOUD_BLOB_STORE',
+    kind: 'optional-string',
+    description: 's3://bucket/prefix to keep blobs in S3/R2/MinIO instead of the data directory',
+  },
+  {
+    key: 'maxBlobSize',
+    flag: 'max-blob-size',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_MAX_BLOB_SIZE',
+    kind: 'integer',
+    default: 5 * 1024 ** 3,
+    min: 0,
+    description: 'largest blob accepted, in bytes',
+  },
+  {
+    key: 'maxManifestFiles',
+    flag: 'max-manifest-files',
+    env: 'PRESSCLOUD_MAX_MANIFEST_FILES',
+    kind: 'integer',
+    default: 100_000,
+    min: 1,
+    description: 'most files in one upload session',
+  },
+  {
+    key: 'maxJsonBodyBytes',
+    flag: 'max-json-body',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_MAX_JSON_BODY',
+    kind: 'integer',
+    default: 64 * 1024 ** 2,
+    min: 1024,
+    description: 'largest JSON request body, in bytes',
+  },
+  {
+    key: 'maxBatchParts',
+    flag: 'max-batch-parts',
+    placeholder: '<n>',
+    env: 'PRESSCLOUD_MAX_BATCH_PARTS',
+    kind: 'integer',
+    default: 1000,
+    min: 1,
+    description: 'most parts in one batch upload request',
+  },
+  {
+    key: 'maxBatchBytes',
+    flag: 'max-batch-bytes',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_MAX_BATCH_BYTES',
+    kind: 'integer',
+    default: 256 * 1024 ** 2,
+    min: 1024,
+    description: 'largest batch upload request body, in bytes',
+  },
+  {
+    key: 'bodyTimeoutSeconds',
+    flag: 'body-timeout',
+    placeholder: '<seconds>',
+    env: 'PRESSCLOUD_BODY_TIMEOUT',
+    kind: 'integer',
+    default: 60,
+    min: 1,
+    description: 'seconds a request body may stall before the request is dropped',
+  },
+  {
+    key: 'shutdownTimeoutSeconds',
+    flag: 'shutdown-timeout',
+    placeholder: '<seconds>',
+    env: 'PRESSCLOUD_SHUTDOWN_TIMEOUT',
+    kind: 'integer',
+    default: 30,
+    min: 0,
+    description: 'seconds in-flight requests get to finish on SIGTERM',
+  },
+  {
+    key: 'gcIntervalSeconds',
+    flag: 'gc-interval',
+    placeholder: '<seconds>',
+    env: 'PRESSCLOUD_GC_INTERVAL',
+    kind: 'integer',
+    default: 3600,
+    min: 0,
+    description: 'seconds between garbage collections inside serve; 0 turns them off',
+  },
+  {
+    key: 'gcGraceSeconds',
+    flag: 'gc-grace-seconds',
+    placeholder: '<seconds>',
+    env: 'PRESSCLOUD_GC_GRACE_SECONDS',
+    kind: 'integer',
+    default: 3600,
+    min: 0,
+    description: 'an unreferenced blob younger than this is kept',
+  },
+  {
+    key: 'sessionRetentionSeconds',
+    flag: 'session-retention',
+    placeholder: '<seconds>',
+    env: 'PRESSCLOUD_SESSION_RETENTION',
+    kind: 'integer',
+    default: 7 * 86_400,
+    min: 0,
+    description: 'seconds a completed, aborted or expired session is kept before garbage collection purges it',
+  },
+  {
+    key: 'rateLimitPerMinute',
+    flag: 'rate-limit',
+    env: 'PRESSCLOUD_RATE_LIMIT',
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    description: 'requests per minute allowed per API token; 0 means no limit',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    placeholder: '<level>',
+    env: 'PRESSCLOUD_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    description: 'fatal, error, warn, info, debug or trace',
+  },
 ];
 
 export const DEFAULT_CONFIG: Config = buildConfig({}, {});
@@ -108,7 +254,11 @@ function parseSetting(setting: Setting, raw: unknown, name: string, source: 'fla
   if (setting.kind !== 'integer') return String(raw);
   const text = String(raw).trim();
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || (setting.min !== undefined && value < setting.min) || (setting.max !== undefined && value > setting.max)) {
+  if (
+    !Number.isSafeInteger(value) ||
+    (setting.min !== undefined && value < setting.min) ||
+    (setting.max !== undefined && value > setting.max)
+  ) {
     const range = setting.max === undefined ? `${setting.min ?? 0} or more` : `from ${setting.min ?? 0} to ${setting.max}`;
     throw new ConfigError(`${name} must be an integer, ${range}, not "${text}"`, setting, source);
   }

@@ -19,6 +19,11 @@ export interface BackendOptions {
   readonly databaseSchema?: string;
 }
 
+/** Whether the embedded default's SQLite database exists: opening one that does not would create it. */
+export function embeddedDatabaseExists(config: Pick<Config, 'dataDir'>): boolean {
+  return existsSync(sqlitePath(config.dataDir));
+}
+
 /** Opens and migrates the metadata store. */
 export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: BackendOptions = {}): Promise<MetadataStore> {
   const { db, adapter } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
@@ -54,9 +59,4 @@ export async function openBackends(config: Config, options: BackendOptions = {})
 
 export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
   return new UploadService(backends.metadata, backends.blobs, { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles }, metrics);
-}
-
-/** Whether the embedded default already has its database in dataDir (only `serve` creates one). */
-export function embeddedDatabaseExists(dataDir: string): boolean {
-  return existsSync(sqlitePath(dataDir));
 }

@@ -63,7 +63,12 @@ function startPeriodicGarbageCollection(config: Config, backends: Backends, log:
   let running: Promise<void> | undefined;
   const run = async () => {
     try {
-      const result = await collectGarbage({ ...backends, graceSeconds: config.gcGraceSeconds, now: new Date() });
+      const result = await collectGarbage({
+        ...backends,
+        graceSeconds: config.gcGraceSeconds,
+        sessionRetentionSeconds: config.sessionRetentionSeconds,
+        now: new Date(),
+      });
       log.info({ gc: result }, 'garbage collection done');
     } catch (err) {
       log.error({ err }, 'garbage collection failed');

@@ -17,9 +17,12 @@ export function storeOptions(command: Command, stores: { blobs: boolean }): Sett
  */
 export async function requireExistingDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<void> {
   if (config.databaseUrl) return;
-  // Loaded here: the composition root pulls in the drivers, which `--help` and `push` do not need.
+  // Loaded here: the runtime pulls in the drivers, which `--help` and `push` do not need.
   const { embeddedDatabaseExists } = await import('../runtime.js');
-  if (!embeddedDatabaseExists(config.dataDir)) {
-    throw new CliError(`no PressCloud database in ${config.dataDir}; start \`presscloud serve --data-dir ${config.dataDir}\` first`, EXIT_USAGE);
+  if (!embeddedDatabaseExists(config)) {
+    throw new CliError(
+      `no PressCloud database in ${config.dataDir}; start \`presscloud serve --data-dir ${config.dataDir}\` first`,
+      EXIT_USAGE,
+    );
   }
 }

@@ -49,13 +49,21 @@ export function tokenCommand(): Command {
     await withMetadata(list, listStores, async (metadata) => {
       const records = await metadata.listApiTokens();
       if (flags.json) {
-        const rows = records.map((r) => ({ id: r.id, tenant: r.tenantName, scopes: r.scopes, createdAt: r.createdAt, revokedAt: r.revokedAt }));
+        const rows = records.map((r) => ({
+          id: r.id,
+          tenant: r.tenantName,
+          scopes: r.scopes,
+          createdAt: r.createdAt,
+          revokedAt: r.revokedAt,
+        }));
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return;
       }
       // Tab-separated under a header, so `cut -f` and a reader both get it.
       process.stdout.write('ID\tTENANT\tSCOPES\tCREATED\tREVOKED\n');
-      for (const r of records) process.stdout.write(`${r.id}\t${r.tenantName}\t${r.scopes.join(',')}\t${r.createdAt}\t${r.revokedAt ?? '-'}\n`);
+      for (const r of records) {
+        process.stdout.write(`${r.id}\t${r.tenantName}\t${r.scopes.join(',')}\t${r.createdAt}\t${r.revokedAt ?? '-'}\n`);
+      }
     });
   });
 

@@ -1,13 +1,13 @@
-// Group commit of verified blobs: PUTs that finish while a commit is running wait for the next one and
-// share it, so many concurrent small PUTs cost one durable metadata commit instead of one each.
-import type { BlobIngester, BlobRecord } from './ports/metadata-store.js';
+// Committing a verified blob: the bytes go to their key outside any transaction, then its rows are
+// recorded by group commit (PUTs that finish while a record is running share the next one), so many
+// concurrent small PUTs cost one durable metadata commit, and no transaction waits on the blob store.
+import type { BlobIngester, BlobRecord, RecordedBlob } from './ports/metadata-store.js';
 
 /** Most blobs recorded in one transaction. */
 const MAX_BATCH = 256;
 
 interface Pending {
-  readonly record: BlobRecord;
-  readonly commitBytes: () => Promise<unknown>;
+  readonly blob: RecordedBlob;
   resolve(result: { alreadyPresent: boolean }): void;
   reject(err: unknown): void;
 }
@@ -18,10 +18,28 @@ export class BlobCommitter {
 
   constructor(private readonly metadata: BlobIngester) {}
 
-  /** Resolves once the blob's bytes are at their key and its rows are durably committed. */
-  commit(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
+  /**
+   * Runs `commitBytes` (which makes the bytes durable at their key) unless a collection is deleting the
+   * blob, then resolves once its rows are durably committed.
+   */
+  async commit(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
+    return this.record(await this.place(record, commitBytes));
+  }
+
+  /** commit()'s first step: the bytes durable at their key, not yet recorded. */
+  async place(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<RecordedBlob> {
+    const ticket = await this.metadata.startBlobCommit(record.sha256);
+    await commitBytes();
+    return { ...record, ticket };
+  }
+
+  /**
+   * commit()'s second step: blobs placed together and recorded in one tick share one group commit (up to
+   * MAX_BATCH), and of several entries for one tenant and blob the first recorded is the one new to it.
+   */
+  record(blob: RecordedBlob): Promise<{ alreadyPresent: boolean }> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, commitBytes, resolve, reject });
+      this.queue.push({ blob, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -33,10 +51,7 @@ export class BlobCommitter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const results = await this.metadata.commitBlobs(
-          batch.map((pending) => pending.record),
-          (index) => batch[index].commitBytes(),
-        );
+        const results = await this.metadata.recordBlobs(batch.map((pending) => pending.blob));
         results.forEach((result, index) => ('error' in result ? batch[index].reject(result.error) : batch[index].resolve(result)));
       } catch (err) {
         for (const pending of batch) pending.reject(err);

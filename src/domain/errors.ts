@@ -21,7 +21,7 @@ export const ERRORS = {
   request_timeout: { status: 408, message: 'The request body did not arrive in time.' },
   session_not_open: { status: 409, message: 'The upload session is completed or aborted.' },
   blobs_missing: { status: 409, message: 'Some blobs of the session have not been uploaded yet.' },
-  session_expired: { status: 410, message: 'The upload session has expired.' },
+  session_expired: { status: 410, message: 'The upload session has expired; create a new session to upload these files.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The Content-Type must be application/json.' },
   range_not_satisfiable: { status: 416, message: 'The requested range is not satisfiable.' },

@@ -1,20 +1,25 @@
-// Garbage collection: expires stale sessions and deletes the bytes of blobs nothing needs any more,
-// following the tombstone protocol of MetadataStore (tombstone exclusively, delete bytes, forget rows).
+// Garbage collection: expires stale sessions, purges finished ones past their retention, and deletes the
+// bytes of blobs nothing needs any more, following the tombstone protocol of the metadata port
+// (tombstone exclusively, delete bytes, forget rows).
 import type { BlobStore } from './ports/blob-store.js';
-import type { BlobSweeper } from './ports/metadata-store.js';
+import type { GarbageSweeper } from './ports/metadata-store.js';
 import { blobKey, sha256OfKey } from './blob-key.js';
 
 export interface GarbageCollectionInput {
-  readonly metadata: BlobSweeper;
+  readonly metadata: GarbageSweeper;
   readonly blobs: BlobStore;
   /** A blob (or a stray object in the store) younger than this is kept, whatever references it. */
   readonly graceSeconds: number;
+  /** Completed, aborted and expired sessions are purged this long after they finished; manifests stay. */
+  readonly sessionRetentionSeconds: number;
   readonly now: Date;
 }
 
 export interface GarbageCollectionResult {
   /** Open sessions past their expiry, now marked expired. */
   expiredSessions: number;
+  /** Finished sessions past the retention, deleted with their file lists. */
+  purgedSessions: number;
   /** Blobs whose bytes were deleted, orphans included. */
   deletedBlobs: number;
   deletedBytes: number;
@@ -32,6 +37,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   const cutoff = new Date(input.now.getTime() - input.graceSeconds * 1000);
 
   const expiredSessions = await metadata.expireSessions(now);
+  const purgedSessions = await metadata.purgeSessions(new Date(input.now.getTime() - input.sessionRetentionSeconds * 1000).toISOString());
   const orphans = await findOrphans(metadata, blobs, cutoff);
   const doomed = await metadata.tombstoneGarbage(cutoff.toISOString(), orphans, now);
 
@@ -56,6 +62,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   const orphanSet = new Set(orphans);
   return {
     expiredSessions,
+    purgedSessions,
     deletedBlobs: deleted.length,
     deletedBytes,
     orphansDeleted: deleted.filter((sha256) => orphanSet.has(sha256)).length,
@@ -66,7 +73,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
  * Objects older than the cutoff with no row at all: bytes a crash left between their commit and the
  * row's. Younger ones may belong to a PUT still committing, so they wait for a later run.
  */
-async function findOrphans(metadata: BlobSweeper, blobs: BlobStore, cutoff: Date): Promise<string[]> {
+async function findOrphans(metadata: GarbageSweeper, blobs: BlobStore, cutoff: Date): Promise<string[]> {
   const orphans: string[] = [];
   let batch: string[] = [];
   const flush = async () => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { isSha256 } from './blob-key.js';
 import { AppError } from './errors.js';
 import { mimeForPath } from './mime.js';
+import { pathProblem } from './path-rule.js';
 import type { FileEntry, SessionBlob } from './types.js';
 
 export interface ManifestLimits {
@@ -17,27 +18,9 @@ export interface ValidatedManifest {
   readonly totalBytes: number;
 }
 
-const MAX_PATH_BYTES = 1024;
-const MAX_MIME_LENGTH = 255;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export { MAX_PATH_BYTES } from './path-rule.js';
+export const MAX_MIME_LENGTH = 255;
 const MIME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
-
-/** Why a path is refused, or null when it is a valid relative POSIX path. */
-export function pathProblem(path: unknown): string | null {
-  if (typeof path !== 'string') return 'must be a string';
-  if (path.length === 0) return 'must not be empty';
-  if (!path.isWellFormed()) return 'must be valid UTF-8';
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return `must be at most ${MAX_PATH_BYTES} bytes of UTF-8`;
-  if (CONTROL_CHARACTERS.test(path)) return 'must not contain control characters';
-  if (path.includes('\\')) return 'must not contain a backslash';
-  if (path.startsWith('/')) return 'must be relative (no leading "/")';
-  for (const segment of path.split('/')) {
-    if (segment === '') return 'must not contain an empty segment';
-    if (segment === '.' || segment === '..') return `must not contain a "${segment}" segment`;
-  }
-  return null;
-}
 
 /** Validates and normalises a create-session body's `files`; throws invalid_request naming the first bad entry. */
 export function validateManifest(files: unknown, limits: ManifestLimits): ValidatedManifest {

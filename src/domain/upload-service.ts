@@ -175,7 +175,7 @@ export class UploadService {
       case 'completed':
         return completed(session.id, outcome.manifest);
       case 'missing':
-        throw new AppError('blobs_missing', `${outcome.missing.length} of the session's blobs have not been uploaded yet.`, {
+        throw new AppError('blobs_missing', blobsNotUploaded(outcome.missing.length), {
           extra: { missing: outcome.missing },
         });
       case 'not_open':
@@ -189,7 +189,7 @@ export class UploadService {
     this.checkUploadToken(session, uploadToken);
     if (session.state === 'aborted') return;
     this.checkWritable(session);
-    const previous = await this.metadata.abortSession(principal.tenantId, session.id);
+    const previous = await this.metadata.abortSession(principal.tenantId, session.id, this.now().toISOString());
     if (previous !== 'open' && previous !== 'aborted') throw new AppError('session_not_open');
   }
 
@@ -239,6 +239,10 @@ export class UploadService {
   private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string): PutBlobResult {
     return { uploadSessionId: sessionId, alreadyPresent, blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key } };
   }
+}
+
+function blobsNotUploaded(missing: number): string {
+  return `${missing} of the session's blobs ${missing === 1 ? 'has' : 'have'} not been uploaded yet.`;
 }
 
 /** Names the first entry of the blob, so the client can find the file whose size it got wrong. */

@@ -32,14 +32,18 @@ export function uploadTokenOf(request: FastifyRequest): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** The one wording of a missing API token, on every route (the service says the same of a malformed one). */
+export const MISSING_API_TOKEN = 'Send an API token as "Authorization: Bearer <token>".';
+
 /** Rate limiting comes after authentication: requests are counted per API token, never per guessed one. */
 export function authHook(authenticator: Authenticator, limiter: RateLimiter) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const auth = request.routeOptions.config.auth;
     if (!auth?.scope) return;
     const authorization = request.headers.authorization;
-    if (auth.uploadToken && (authorization === undefined || typeof request.headers['x-upload-token'] !== 'string')) {
-      throw new AppError('unauthenticated', authorization === undefined ? undefined : 'This operation needs the X-Upload-Token header.');
+    if (authorization === undefined) throw new AppError('unauthenticated', MISSING_API_TOKEN);
+    if (auth.uploadToken && typeof request.headers['x-upload-token'] !== 'string') {
+      throw new AppError('unauthenticated', 'This operation needs the X-Upload-Token header.');
     }
     const principal = await authenticator.authenticate(authorization);
     limiter.take(principal.tokenId);

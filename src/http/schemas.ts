@@ -1,98 +1,199 @@
 // TypeBox schemas of the API's bodies: they validate requests, shape responses and feed /openapi.json.
+// Request bodies are closed (a misspelt field such as "expiresInSecond" is a 400, never silently ignored);
+// responses are open: a client must ignore fields it does not know, so fields can be added later.
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, statusesOf, type ErrorCode } from '../domain/errors.js';
-import { MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
+import { MAX_MIME_LENGTH, MAX_PATH_BYTES } from '../domain/manifest.js';
+import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
+import { EXAMPLES, MANIFEST_ID, STYLE_SHA256, UPLOAD_SESSION_ID } from './examples.js';
 
-export const Sha256Param = Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of the blob, 64 hexadecimal digits' });
+/** Any case is accepted on the way in (API.md); answers are always lowercase. */
+export const SHA256_PATTERN = '^[0-9a-fA-F]{64}$';
+const LOWERCASE_SHA256_PATTERN = '^[0-9a-f]{64}$';
 
-export const FileEntrySchema = Type.Object({
-  path: Type.String({ minLength: 1, description: 'Relative POSIX path, 1–1024 bytes of UTF-8; no leading "/", no "\\\\", no empty, "." or ".." segment, no control characters' }),
-  sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
-  size: Type.Integer({ minimum: 0 }),
-  mime: Type.Optional(Type.String({ maxLength: 255 })),
+/** How a failed `pattern` reads in an error message (see validation-messages.ts). */
+export const PATTERN_PHRASES: Readonly<Record<string, string>> = {
+  [SHA256_PATTERN]: 'must be 64 hexadecimal digits',
+};
+
+export const Sha256Param = Type.String({
+  pattern: SHA256_PATTERN,
+  description: 'SHA-256 of the blob, 64 hexadecimal digits (any case)',
+  examples: [STYLE_SHA256],
+});
+export const UploadSessionIdParam = Type.String({
+  description: 'The id returned when the session was created',
+  examples: [UPLOAD_SESSION_ID],
+});
+export const ManifestIdParam = Type.String({
+  description: 'The manifest id returned when a session was completed',
+  examples: [MANIFEST_ID],
 });
 
-export const CreateSessionBody = Type.Object({
-  files: Type.Array(FileEntrySchema, { minItems: 1 }),
-  expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRES_IN_SECONDS, default: 3600 })),
+const Sha256 = Type.String({ pattern: LOWERCASE_SHA256_PATTERN, description: 'SHA-256, 64 lowercase hexadecimal digits' });
+const UploadSessionId = Type.String({ pattern: '^us_[A-Za-z0-9_-]+$', description: "The upload session's id" });
+const ManifestId = Type.String({
+  pattern: LOWERCASE_SHA256_PATTERN,
+  description: 'SHA-256 of the canonical file list: the same files always give the same id',
 });
+const Mime = Type.String({ maxLength: MAX_MIME_LENGTH, description: 'A media type such as "text/html"' });
+
+/** The limits this server was started with: the document states them, the validator enforces them. */
+export interface BodyLimits {
+  readonly maxManifestFiles: number;
+  readonly maxBlobSize: number;
+}
+
+export function createSessionBody(limits: BodyLimits) {
+  const entry = Type.Object(
+    {
+      path: Type.String({
+        minLength: 1,
+        maxLength: MAX_PATH_BYTES,
+        description:
+          `Relative POSIX path, 1–${MAX_PATH_BYTES} bytes of UTF-8, unique in the session; ` +
+          'no leading "/", no "\\", no empty, "." or ".." segment, no control characters',
+      }),
+      sha256: Type.String({
+        pattern: SHA256_PATTERN,
+        description: '64 hexadecimal digits, any case (stored lowercase); one sha256 may back many paths, always with the same size',
+      }),
+      size: Type.Integer({
+        minimum: 0,
+        maximum: limits.maxBlobSize,
+        description: 'Bytes; at most the maximum blob size (--max-blob-size)',
+      }),
+      mime: Type.Optional(Mime),
+    },
+    { additionalProperties: false },
+  );
+  return Type.Object(
+    {
+      files: Type.Array(entry, {
+        minItems: 1,
+        maxItems: limits.maxManifestFiles,
+        description: 'The files of the manifest (at most --max-manifest-files)',
+      }),
+      expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRES_IN_SECONDS, default: DEFAULT_EXPIRES_IN_SECONDS })),
+    },
+    { additionalProperties: false, examples: [EXAMPLES.createSessionBody] },
+  );
+}
 
 const SessionCounts = {
   expiresAt: Type.String({ format: 'date-time' }),
-  fileCount: Type.Integer(),
-  blobCount: Type.Integer({ description: 'Distinct sha256s' }),
-  totalBytes: Type.Integer({ description: 'Sum of the distinct blobs\' sizes' }),
-  missing: Type.Array(Type.String(), { description: 'Distinct sha256s this tenant does not hold yet, in manifest order' }),
+  fileCount: Type.Integer({ minimum: 1 }),
+  blobCount: Type.Integer({ minimum: 1, description: 'Distinct sha256s' }),
+  totalBytes: Type.Integer({ minimum: 0, description: "Sum of the distinct blobs' sizes" }),
+  missing: Type.Array(Sha256, { description: 'Distinct sha256s this tenant does not hold yet, each once, in manifest order' }),
 };
 
-export const CreatedSessionSchema = Type.Object({
-  uploadSessionId: Type.String(),
-  uploadToken: Type.String({ description: 'Send back as X-Upload-Token; shown only once' }),
-  state: Type.Literal('open'),
-  ...SessionCounts,
-});
+export const CreatedSessionSchema = Type.Object(
+  {
+    uploadSessionId: UploadSessionId,
+    uploadToken: Type.String({ description: 'Send back as X-Upload-Token; shown only once' }),
+    state: Type.Literal('open'),
+    ...SessionCounts,
+  },
+  { description: 'The session is open: PUT the missing blobs, then complete it.', examples: [EXAMPLES.createdSession] },
+);
 
-export const SessionStatusSchema = Type.Object({
-  uploadSessionId: Type.String(),
-  state: Type.Union([Type.Literal('open'), Type.Literal('completed'), Type.Literal('aborted'), Type.Literal('expired')]),
-  ...SessionCounts,
-  manifestId: Type.Optional(Type.String()),
-});
+export const SessionStatusSchema = Type.Object(
+  {
+    uploadSessionId: UploadSessionId,
+    state: Type.Union([Type.Literal('open'), Type.Literal('completed'), Type.Literal('aborted'), Type.Literal('expired')]),
+    ...SessionCounts,
+    manifestId: Type.Optional(ManifestId),
+  },
+  { description: "The session's state and what it still misses.", examples: [EXAMPLES.sessionStatus] },
+);
 
-export const PutBlobResponse = Type.Object({
-  uploadSessionId: Type.String(),
-  alreadyPresent: Type.Boolean({ description: 'True when this tenant held the blob before this request' }),
-  blob: Type.Object({
-    sha256: Type.String(),
-    size: Type.Integer(),
-    mime: Type.Optional(Type.String()),
-    r2Key: Type.String({ description: 'The blob\'s key in the blob store, derived from the sha256 alone' }),
-  }),
-});
+export const PutBlobResponse = Type.Object(
+  {
+    uploadSessionId: UploadSessionId,
+    alreadyPresent: Type.Boolean({ description: 'True when this tenant held the blob before this request' }),
+    blob: Type.Object({
+      sha256: Sha256,
+      size: Type.Integer({ minimum: 0 }),
+      mime: Type.Optional(Mime),
+      r2Key: Type.String({ description: "The blob's key in the blob store, derived from the sha256 alone" }),
+    }),
+  },
+  { description: 'The blob is durable and verified (or this tenant already held it).', examples: [EXAMPLES.putBlob] },
+);
 
-export const ManifestSummary = Type.Object({
-  manifestId: Type.String(),
-  fileCount: Type.Integer(),
-  totalBytes: Type.Integer(),
+const ManifestSummaryFields = {
+  manifestId: ManifestId,
+  fileCount: Type.Integer({ minimum: 1 }),
+  totalBytes: Type.Integer({ minimum: 0, description: 'Sum of the sizes of the files' }),
   createdAt: Type.String({ format: 'date-time' }),
-});
+};
 
-export const CompletedSessionSchema = Type.Object({
-  uploadSessionId: Type.String(),
-  state: Type.Literal('completed'),
-  manifest: ManifestSummary,
-});
+export const CompletedSessionSchema = Type.Object(
+  { uploadSessionId: UploadSessionId, state: Type.Literal('completed'), manifest: Type.Object(ManifestSummaryFields) },
+  { description: 'The session is frozen into an immutable manifest.', examples: [EXAMPLES.completedSession] },
+);
 
-export const ManifestSchema = Type.Object({
-  manifestId: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  fileCount: Type.Integer(),
-  totalBytes: Type.Integer(),
-  files: Type.Array(Type.Object({ path: Type.String(), sha256: Type.String(), size: Type.Integer(), mime: Type.Optional(Type.String()) })),
-});
+export const ManifestSchema = Type.Object(
+  {
+    ...ManifestSummaryFields,
+    files: Type.Array(
+      Type.Object({
+        path: Type.String({ minLength: 1, maxLength: MAX_PATH_BYTES }),
+        sha256: Sha256,
+        size: Type.Integer({ minimum: 0 }),
+        mime: Type.Optional(Mime),
+      }),
+    ),
+  },
+  { description: 'The manifest with its files.', examples: [EXAMPLES.manifest] },
+);
+
+export const ManifestListSchema = Type.Object(
+  {
+    manifests: Type.Array(Type.Object(ManifestSummaryFields), { description: 'Newest first' }),
+    nextCursor: Type.Optional(Type.String({ description: 'Present when more manifests follow: send it back as cursor' })),
+  },
+  { description: "A page of the tenant's manifests.", examples: [EXAMPLES.manifestList] },
+);
+
+/** The per-part codes of the batch POST: what a PUT of that part alone would have answered. */
+const BATCH_PART_ERRORS = [
+  'invalid_sha256',
+  'blob_not_in_session',
+  'size_mismatch',
+  'digest_mismatch',
+  'storage_unavailable',
+  'insufficient_storage',
+] as const;
+
+export const PutBlobsResponse = Type.Object(
+  {
+    uploadSessionId: UploadSessionId,
+    results: Type.Array(
+      Type.Union([
+        Type.Object({
+          sha256: Sha256,
+          status: Type.Literal(200),
+          alreadyPresent: Type.Boolean({ description: 'True when this tenant held the blob before this part (a retry, an earlier part)' }),
+          blob: PutBlobResponse.properties.blob,
+        }),
+        Type.Object({
+          sha256: Type.String({ description: 'Lowercase, or as sent when it is not 64 hexadecimal digits' }),
+          status: Type.Union([...new Set(BATCH_PART_ERRORS.map((code) => ERRORS[code].status))].map((status) => Type.Literal(status))),
+          error: Type.Union(BATCH_PART_ERRORS.map((code) => Type.Literal(code))),
+          message: Type.String(),
+        }),
+      ]),
+      { description: 'One result per part, in the order the parts came' },
+    ),
+  },
+  { description: 'Every stored part is durable; a failed part stored nothing.', examples: [EXAMPLES.putBlobs] },
+);
 
 export const UploadTokenHeaders = Type.Object({
-  'x-upload-token': Type.String({ description: 'The session\'s upload token, returned when it was created' }),
+  'x-upload-token': Type.String({ description: "The session's upload token, returned when it was created" }),
 });
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid request payload or parameters.',
-  401: 'Authentication material for the operation is missing.',
-  403: 'The caller is not permitted to perform the operation.',
-  404: 'Requested resource was not found.',
-  405: 'The method is not allowed on this route.',
-  408: 'The request body did not arrive in time.',
-  409: 'Requested operation conflicts with the current resource state.',
-  410: 'The requested resource is no longer available.',
-  413: 'The request body is too large.',
-  415: 'The request body has an unsupported media type.',
-  416: 'The requested range is not satisfiable.',
-  429: 'Too many requests.',
-  431: 'The request headers are too large.',
-  500: 'An internal error occurred.',
-  503: 'A backend is unavailable; retry later.',
-  507: 'The blob store is out of space.',
-};
 
 /** Codes every route can answer, whatever it does. */
 export const COMMON_ERRORS: readonly ErrorCode[] = ['internal_error', 'rate_limited', 'storage_unavailable'];
@@ -103,16 +204,18 @@ export const JSON_BODY_ERRORS: readonly ErrorCode[] = ['invalid_json', 'invalid_
 export function withErrors(success: Record<number, TSchema>, codes: readonly ErrorCode[]): Record<number, TSchema> {
   const responses: Record<number, TSchema> = { ...success };
   for (const [status, statusCodes] of statusesOf([...new Set([...codes, ...COMMON_ERRORS])])) {
-    responses[status] = errorSchema(statusCodes, status);
+    responses[status] = errorSchema(statusCodes);
   }
   return responses;
 }
 
-function errorSchema(codes: ErrorCode[], status: number): TSchema {
+function errorSchema(codes: ErrorCode[]): TSchema {
   const properties: Record<string, TSchema> = {
-    error: Type.Union(codes.map((code) => Type.Literal(code)), { description: codes.map((c) => `${c}: ${ERRORS[c].message}`).join(' ') }),
+    error: Type.Unsafe<ErrorCode>({ type: 'string', enum: codes }),
     message: Type.String({ description: 'One clear sentence for a person' }),
   };
-  if (codes.includes('blobs_missing')) properties.missing = Type.Optional(Type.Array(Type.String(), { description: 'With blobs_missing: the sha256s still missing' }));
-  return Type.Object(properties, { description: STATUS_TEXT[status] ?? 'Error' });
+  if (codes.includes('blobs_missing'))
+    properties.missing = Type.Optional(Type.Array(Sha256, { description: 'With blobs_missing: the sha256s still missing' }));
+  const description = codes.map((code) => `${code}: ${ERRORS[code].message}`).join(' ');
+  return Type.Object(properties, { description, examples: [{ error: codes[0], message: ERRORS[codes[0]].message }] });
 }

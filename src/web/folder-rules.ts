@@ -1,8 +1,10 @@
 // Which picked files get published: the rules of `presscloud push` (src/cli/push/walk.ts) applied to paths the
-// browser gave, so a folder gives the same manifest from the page as from the CLI.
+// browser gave, so a folder gives the same manifest from the page as from the CLI; names are judged by the
+// server's own path rule.
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE, MAX_PATH_BYTES } from '../cli/push/constants.js';
+import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from '../cli/push/constants.js';
+import { pathProblem } from '../domain/path-rule.js';
 import type { PickedFile } from './folder.js';
 
 export interface SkippedFile {
@@ -27,7 +29,7 @@ export async function selectFiles(picked: readonly PickedFile[]): Promise<Select
   for (const entry of picked) {
     if (entry === ignoreFile || isLeftOut(entry.path, rules)) continue;
     const problem = pathProblem(entry.path);
-    if (problem) skipped.push({ path: entry.path, reason: problem });
+    if (problem) skipped.push({ path: entry.path, reason: `the API refuses this path: it ${problem}` });
     else files.push(entry);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -42,12 +44,4 @@ function isLeftOut(path: string, rules: Ignore): boolean {
     if (rules.ignores(`${segments.slice(0, depth).join('/')}/`)) return true;
   }
   return rules.ignores(path);
-}
-
-/** Why the API would refuse this path, if it would: the CLI warns about and skips the same ones. */
-function pathProblem(path: string): string | undefined {
-  if (/[\u0000-\u001f\u007f]/.test(path)) return 'the API does not accept control characters in paths';
-  if (path.includes('\\')) return 'the API does not accept backslashes in paths';
-  if (new TextEncoder().encode(path).length > MAX_PATH_BYTES) return `the path is longer than ${MAX_PATH_BYTES} bytes`;
-  return undefined;
 }

@@ -49,12 +49,12 @@ describe('presscloud gc', () => {
     const run = await runCli(['gc', '--data-dir', server.dataDir, '--grace-seconds', '0', '--json']);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ expiredSessions: 0, deletedBlobs: 1, deletedBytes: 4096, orphansDeleted: 0 });
+    expect(JSON.parse(run.stdout)).toEqual({ expiredSessions: 0, purgedSessions: 0, deletedBlobs: 1, deletedBytes: 4096, orphansDeleted: 0 });
     expect(await exists(inFlightTemporary)).toBe(true);
     expect((await downloadBlob(server.url, server.token, sha256Hex(kept.content))).status).toBe(200);
 
     const human = await runCli(['gc', '--data-dir', server.dataDir, '--grace-seconds', '0']);
-    expect(human.stdout).toBe('expired 0 session(s); deleted 0 blob(s), 0 bytes (0 of them orphans)\n');
+    expect(human.stdout).toBe('expired 0 session(s); purged 0 finished session(s); deleted 0 blob(s), 0 bytes (0 of them orphans)\n');
   });
 
   it('refuses a bad --grace-seconds with one line naming it, and exit 2', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { walkDirectory } from '../../src/cli/push/walk.js';
+import { validateManifest } from '../../src/domain/manifest.js';
 
 let workDir: string;
 let site: string;
@@ -87,9 +88,50 @@ describe('walkDirectory', () => {
     expect(warnings.join('\n')).toMatch(/backslash/);
   });
 
+  it('refuses exactly the names the server refuses: C1 controls, names that are not UTF-8, over-long paths', async () => {
+    const candidates = [
+      'ok.html',
+      'é-accent.html',
+      'nbsp\u00a0.html',
+      'next\u0085line.html',
+      'c1-end\u009f.html',
+      'del\u007f.html',
+      'tab\tname.html',
+      'back\\slash.html',
+    ];
+    for (const name of candidates) await put(name);
+    const long = `${'d'.repeat(250)}/${'e'.repeat(250)}/${'f'.repeat(250)}/${'g'.repeat(250)}`;
+    await put(`${long}/fits.txt`);
+    await put(`${long}/${'h'.repeat(100)}.txt`);
+    // A name whose bytes are not UTF-8 (Latin-1 "café"), in a file and in a directory.
+    await writeFile(Buffer.concat([Buffer.from(`${site}/`), Buffer.from('caf\xe9.html', 'latin1')]), 'x');
+    await mkdir(Buffer.concat([Buffer.from(`${site}/`), Buffer.from('dir\xff', 'latin1')]));
+    await writeFile(Buffer.concat([Buffer.from(`${site}/`), Buffer.from('dir\xff/inner.html', 'latin1')]), 'x');
+
+    const { paths, warnings } = await walk();
+    const offered = [...candidates, `${long}/fits.txt`, `${long}/${'h'.repeat(100)}.txt`];
+    const serverAccepts = offered.filter((candidate) => acceptedByServer(candidate));
+    expect(paths).toEqual([...serverAccepts].sort());
+    expect(paths).toContain('nbsp\u00a0.html');
+    expect(paths).not.toContain('next\u0085line.html');
+    expect(warnings.filter((w) => /the API refuses this path/.test(w))).toHaveLength(offered.length - serverAccepts.length + 2);
+    expect(warnings.join('\n')).toMatch(/caf\uFFFD\.html.*must be valid UTF-8/);
+    expect(warnings.join('\n')).toMatch(/dir\uFFFD.*must be valid UTF-8/);
+  });
+
   it('rejects a path that is not a directory', async () => {
     await put('file.txt');
     await expect(walkDirectory(path.join(site, 'file.txt'), { warn: () => {} })).rejects.toMatchObject({ exitCode: 2 });
     await expect(walkDirectory(path.join(site, 'none'), { warn: () => {} })).rejects.toMatchObject({ exitCode: 2 });
   });
 });
+
+/** Session creation's own verdict on a one-file manifest with this path. */
+function acceptedByServer(candidate: string): boolean {
+  try {
+    validateManifest([{ path: candidate, sha256: 'a'.repeat(64), size: 1 }], { maxFiles: 10, maxBlobSize: 10 });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -16,7 +16,9 @@ export interface CliRun {
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
-  return runProcess(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env } });
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env },
+  });
 }
 
 /** Runs any command to its end and collects its output. */
@@ -30,4 +32,28 @@ export function runProcess(command: string, args: string[], options: { env?: Nod
     child.on('error', reject);
     child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
   });
+}
+
+export interface SpawnedCli {
+  readonly pid: number;
+  stderr(): string;
+  signal(name: NodeJS.Signals): void;
+  /** Resolves at the exit, with everything the command wrote; `signal` is set when a signal ended it. */
+  readonly done: Promise<CliRun & { signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the built CLI without waiting for it, for tests that act while it runs (a signal, a file change). */
+export function spawnCli(args: string[], env: Record<string, string> = {}): SpawnedCli {
+  const child = spawnChild(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', PRESSCLOUD_CACHE_DIR: TEST_HASH_CACHE_DIR, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<CliRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
+  });
+  return { pid: child.pid ?? 0, stderr: () => stderr, signal: (name) => child.kill(name), done };
 }

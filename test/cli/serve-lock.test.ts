@@ -1,7 +1,6 @@
 // The data-directory lock of `presscloud serve`, with real child processes on one directory: a second serve
 // is refused (on the same port or another) without disturbing an upload in flight, commands that are safe
 // beside a server keep working, and a kill -9 of the holder leaves nothing that blocks the next start.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -9,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, makeBlob, type TestBlob } from '../support/api.js';
+import { spawnChild } from '../support/children.js';
 import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { makeTempDir } from '../support/server.js';
 import { runCli, type CliRun } from './run-cli.js';
@@ -42,10 +42,8 @@ function bootstrapToken(server: ServeProcess): string {
 /** `presscloud serve` until it exits, or until it says it is serving (then it is killed): a refusal must be an exit. */
 function secondServe(dataDir: string, port: string): Promise<CliRun & { served: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', port, '--gc-interval', '0'], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', port, '--gc-interval', '0'];
+    const child = spawnChild(process.execPath, args, { env: { PATH: process.env.PATH ?? '' } });
     let stdout = '';
     let stderr = '';
     let served = false;

@@ -65,7 +65,9 @@ for (const [name, makeBackend] of Object.entries(BACKENDS)) {
 
       expect((await createSession(server.url, token)).status).toBe(201);
       // The token carries only the scope asked for.
-      expect(await errorOf(await fetch(`${server.url}/v1/blobs/${'0'.repeat(64)}`, { headers: { authorization: `Bearer ${token}` } }))).toEqual([403, 'forbidden']);
+      expect(
+        await errorOf(await fetch(`${server.url}/v1/blobs/${'0'.repeat(64)}`, { headers: { authorization: `Bearer ${token}` } })),
+      ).toEqual([403, 'forbidden']);
 
       const listed = await runCli(['token', 'list', ...backend.flags]);
       expect(listed.exitCode, listed.stderr).toBe(0);
@@ -74,7 +76,13 @@ for (const [name, makeBackend] of Object.entries(BACKENDS)) {
       const lines = listed.stdout.split('\n');
       expect(lines[0]).toBe('ID\tTENANT\tSCOPES\tCREATED\tREVOKED');
       const line = lines.find((l) => l.split('\t')[1] === 'site-a');
-      expect(line?.split('\t')).toEqual([expect.stringMatching(/^tok_/), 'site-a', 'upload', expect.stringMatching(/^\d{4}-\d\d-\d\dT/), '-']);
+      expect(line?.split('\t')).toEqual([
+        expect.stringMatching(/^tok_/),
+        'site-a',
+        'upload',
+        expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        '-',
+      ]);
       const json = await runCli(['token', 'list', '--json', ...backend.flags]);
       expect(json.exitCode, json.stderr).toBe(0);
       expect(json.stdout).not.toContain(token.slice(4));
@@ -98,13 +106,22 @@ for (const [name, makeBackend] of Object.entries(BACKENDS)) {
       server = await backend.startServer();
       const token = (await runCli(['token', 'create', '--tenant', 'site-b', ...backend.flags])).stdout.trim();
       const listed = await runCli(['token', 'list', ...backend.flags]);
-      const id = listed.stdout.split('\n').find((l) => l.split('\t')[1] === 'site-b')?.split('\t')[0] ?? '';
+      const id =
+        listed.stdout
+          .split('\n')
+          .find((l) => l.split('\t')[1] === 'site-b')
+          ?.split('\t')[0] ?? '';
       expect(id).toMatch(/^tok_/);
 
       expect((await runCli(['token', 'revoke', id, ...backend.flags])).exitCode).toBe(0);
       expect(await errorOf(await createSession(server.url, token))).toEqual([401, 'invalid_token']);
       const relisted = await runCli(['token', 'list', ...backend.flags]);
-      expect(relisted.stdout.split('\n').find((l) => l.startsWith(`${id}\t`))?.split('\t')[4]).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(
+        relisted.stdout
+          .split('\n')
+          .find((l) => l.startsWith(`${id}\t`))
+          ?.split('\t')[4],
+      ).toMatch(/^\d{4}-\d\d-\d\dT/);
     });
   });
 }

@@ -36,11 +36,21 @@ describe('usage errors', () => {
     const unborn = path.join(dir, 'not-yet');
     await expectUsageError(['token', 'create', '--data-dir', dir], /^presscloud: required option '--tenant <name>' not specified\n$/);
     await expectUsageError(['token', 'revoke', '--data-dir', dir], /^presscloud: missing required argument 'token-or-id'\n$/);
-    await expectUsageError(['serve', '--port', 'abc', '--data-dir', unborn], /^presscloud: --port must be an integer, from 0 to 65535, not "abc"\n$/);
-    await expectUsageError(['serve', '--data-dir', unborn], /^presscloud: PRESSCLOUD_PORT must be an integer, from 0 to 65535, not "abc"\n$/, {
-      PRESSCLOUD_PORT: 'abc',
-    });
-    await expectUsageError(['gc', '--grace-seconds', '-5', '--data-dir', dir], /^presscloud: --grace-seconds must be an integer, 0 or more, not "-5"\n$/);
+    await expectUsageError(
+      ['serve', '--port', 'abc', '--data-dir', unborn],
+      /^presscloud: --port must be an integer, from 0 to 65535, not "abc"\n$/,
+    );
+    await expectUsageError(
+      ['serve', '--data-dir', unborn],
+      /^presscloud: PRESSCLOUD_PORT must be an integer, from 0 to 65535, not "abc"\n$/,
+      {
+        PRESSCLOUD_PORT: 'abc',
+      },
+    );
+    await expectUsageError(
+      ['gc', '--grace-seconds', '-5', '--data-dir', dir],
+      /^presscloud: --grace-seconds must be an integer, 0 or more, not "-5"\n$/,
+    );
     await expectUsageError(
       ['push', dir, '--url', 'http://127.0.0.1:1'],
       /^presscloud: required option '--token <token>' not specified \(nor is PRESSCLOUD_TOKEN set\)\n$/,

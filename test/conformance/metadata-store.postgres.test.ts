@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openMetadataStore } from '../../src/runtime.js';
+import { migrationProvider } from '../../src/storage/metadata/migrations/index.js';
 import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
 
@@ -29,9 +30,9 @@ describe('PostgreSQL migrations', () => {
         await Promise.all(stores.map((store) => store.close()));
       }
       expect(await tablesIn(schema)).toEqual(
-        ['api_tokens', 'blobs', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'tenant_blobs', 'tenants', 'upload_sessions'],
+        ['api_tokens', 'blobs', 'collection_epoch', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'tenant_blobs', 'tenants', 'upload_sessions'],
       );
-      expect(await migrationsRecordedIn(schema)).toEqual(['0001-initial', '0002-manifest-list']);
+      expect(await migrationsRecordedIn(schema)).toEqual(await migrationNames());
     } finally {
       await drop();
     }
@@ -45,13 +46,18 @@ describe('PostgreSQL migrations', () => {
         const store = await openMetadataStore({ dataDir: '.', databaseUrl });
         await store.close();
       }
-      expect(await migrationsRecordedIn(second.schema)).toEqual(['0001-initial', '0002-manifest-list']);
+      expect(await migrationsRecordedIn(second.schema)).toEqual(await migrationNames());
     } finally {
       await first.drop();
       await second.drop();
     }
   });
 });
+
+/** Every migration the code has, in order. */
+async function migrationNames(): Promise<string[]> {
+  return Object.keys(await migrationProvider.getMigrations()).sort();
+}
 
 async function tablesIn(schema: string): Promise<string[]> {
   return (await query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by table_name', [schema])).map((r) => r.table_name);

@@ -28,15 +28,28 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
     });
 
     /** Stores a session of these files for the tenant; returns its id and the missing list. */
-    async function openSession(tenantId: string, files: readonly FileEntry[], expiresAt = at(HOUR)): Promise<{ id: string; missing: string[] }> {
+    async function openSession(
+      tenantId: string,
+      files: readonly FileEntry[],
+      expiresAt = at(HOUR),
+    ): Promise<{ id: string; missing: string[] }> {
       const session = newSession(tenantId, files, expiresAt);
       const created = await store.createSession(session);
       if (created.kind !== 'created') throw new Error(`createSession answered ${created.kind}`);
       return { id: session.id, missing: created.missing };
     }
 
-    async function commit(tenantId: string, file: Pick<FileEntry, 'sha256' | 'size'>, now = at(0), mime: string | null = null): Promise<boolean> {
-      const { alreadyPresent } = await commitBlob(store, { tenantId, sha256: file.sha256, size: file.size, mime, now }, async () => undefined);
+    async function commit(
+      tenantId: string,
+      file: Pick<FileEntry, 'sha256' | 'size'>,
+      now = at(0),
+      mime: string | null = null,
+    ): Promise<boolean> {
+      const { alreadyPresent } = await commitBlob(
+        store,
+        { tenantId, sha256: file.sha256, size: file.size, mime, now },
+        async () => undefined,
+      );
       return alreadyPresent;
     }
 
@@ -140,7 +153,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.getSession(a.id, 'us_unknown')).toBeNull();
       });
 
-      it('putContext reads the session, the named blob and the tenant\'s presence at once, per tenant', async () => {
+      it("putContext reads the session, the named blob and the tenant's presence at once, per tenant", async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
         const [x, y] = descendingBlobs(2);
@@ -161,13 +174,40 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.putContext(a.id, 'us_unknown', x.sha256)).toBeNull();
       });
 
+      it('sessionBlobs reads many of a session’s blobs and the tenant’s presence of each at once, per tenant', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const [x, y, doomed] = descendingBlobs(3);
+        // A blob being collected is not held, even by a tenant that had it.
+        await commit(a.id, doomed, at(-2 * HOUR));
+        expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([doomed.sha256]);
+        const { id } = await openSession(a.id, [file('page.html', x, 'text/html'), file('data.bin', y), file('old.bin', doomed)]);
+        expect(await commit(a.id, x, at(0), 'text/html')).toBe(false);
+
+        const found = await store.sessionBlobs(a.id, id, [x.sha256, y.sha256, hex('not named'), x.sha256, doomed.sha256]);
+        expect(found).toEqual(
+          new Map([
+            [x.sha256, { blob: { sha256: x.sha256, size: x.size, mime: 'text/html' }, held: { mime: 'text/html', size: x.size } }],
+            [y.sha256, { blob: { sha256: y.sha256, size: y.size, mime: null }, held: undefined }],
+            [doomed.sha256, { blob: { sha256: doomed.sha256, size: doomed.size, mime: null }, held: undefined }],
+          ]),
+        );
+        expect(await store.sessionBlobs(b.id, id, [x.sha256])).toEqual(new Map());
+        expect(await store.sessionBlobs(a.id, 'us_unknown', [x.sha256])).toEqual(new Map());
+        expect(await store.sessionBlobs(a.id, id, [])).toEqual(new Map());
+      });
+
       it('createSession refuses, storing nothing, a blob its tenant holds with another size; other tenants do not count', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
         const [x, y, z] = descendingBlobs(3);
         await commit(a.id, x);
         await commit(a.id, y);
-        const wrong = newSession(a.id, [file('new', z), file('short', { ...y, size: y.size - 1 }), file('long', { ...x, size: 999_999 })], at(HOUR));
+        const wrong = newSession(
+          a.id,
+          [file('new', z), file('short', { ...y, size: y.size - 1 }), file('long', { ...x, size: 999_999 })],
+          at(HOUR),
+        );
         expect(await store.createSession(wrong)).toEqual({ kind: 'size_conflict', sha256: y.sha256, heldSize: y.size });
         expect(await store.getSession(a.id, wrong.id)).toBeNull();
         expect(await store.sessionFiles(wrong.id)).toEqual([]);
@@ -184,19 +224,21 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const listed = await store.sessionFiles(id);
         expect(listed.map((f) => f.path)).toEqual(utf8Sorted(AWKWARD_PATHS));
         // A file stored without a mime comes back without the key, as the manifest id expects.
-        expect(new Set(listed.map((f) => JSON.stringify([Object.keys(f), f.sha256, f.size])))).toEqual(new Set([JSON.stringify([['path', 'sha256', 'size'], x.sha256, x.size])]));
+        expect(new Set(listed.map((f) => JSON.stringify([Object.keys(f), f.sha256, f.size])))).toEqual(
+          new Set([JSON.stringify([['path', 'sha256', 'size'], x.sha256, x.size])]),
+        );
       });
 
       it('abortSession moves only an open session to aborted and returns the state it had', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
         const { id } = await openSession(a.id, [file('f', descendingBlobs(1)[0]!)]);
-        expect(await store.abortSession(b.id, id)).toBeNull();
+        expect(await store.abortSession(b.id, id, at(0))).toBeNull();
         expect((await store.getSession(a.id, id))?.state).toBe('open');
-        expect(await store.abortSession(a.id, id)).toBe('open');
-        expect(await store.abortSession(a.id, id)).toBe('aborted');
+        expect(await store.abortSession(a.id, id, at(0))).toBe('open');
+        expect(await store.abortSession(a.id, id, at(0))).toBe('aborted');
         expect((await store.getSession(a.id, id))?.state).toBe('aborted');
-        expect(await store.abortSession(a.id, 'us_unknown')).toBeNull();
+        expect(await store.abortSession(a.id, 'us_unknown', at(0))).toBeNull();
       });
 
       it('expireSessions marks open sessions past their expiry, and only those', async () => {
@@ -206,7 +248,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         const due = await openSession(a.id, [file('f', x)], now);
         const later = await openSession(a.id, [file('f', x)], at(1));
         const aborted = await openSession(a.id, [file('f', x)], at(-HOUR));
-        await store.abortSession(a.id, aborted.id);
+        await store.abortSession(a.id, aborted.id, at(0));
 
         expect(await store.expireSessions(now)).toBe(1);
         expect((await store.getSession(a.id, due.id))?.state).toBe('expired');
@@ -217,7 +259,9 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
 
       it('stores a session of 100,000 files', async () => {
         const a = await store.ensureTenant('big');
-        const files = Array.from({ length: 100_000 }, (_, i) => file(`site/${i}.html`, blob(`big ${i}`, i), i % 2 ? 'text/html' : undefined));
+        const files = Array.from({ length: 100_000 }, (_, i) =>
+          file(`site/${i}.html`, blob(`big ${i}`, i), i % 2 ? 'text/html' : undefined),
+        );
         const session = newSession(a.id, files, at(HOUR));
         const started = performance.now();
         const created = await store.createSession(session);
@@ -298,7 +342,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.completeSession(a.id, id, MANIFEST_ID, completedAt)).toEqual({ kind: 'completed', manifest });
         expect(await store.getSession(a.id, id)).toMatchObject({ state: 'completed', manifestId: MANIFEST_ID });
         expect(await store.completeSession(a.id, id, MANIFEST_ID, at(3))).toEqual({ kind: 'completed', manifest });
-        expect(await store.abortSession(a.id, id)).toBe('completed');
+        expect(await store.abortSession(a.id, id, at(0))).toBe('completed');
         expect((await store.getSession(a.id, id))?.state).toBe('completed');
       });
 
@@ -323,7 +367,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect((await store.completeSession(b.id, id, MANIFEST_ID, at(1))).kind).toBe('not_open');
         expect((await store.getSession(a.id, id))?.state).toBe('open');
 
-        await store.abortSession(a.id, id);
+        await store.abortSession(a.id, id, at(0));
         expect(await store.completeSession(a.id, id, MANIFEST_ID, at(1))).toEqual({ kind: 'not_open', state: 'aborted' });
         expect(await store.getManifest(a.id, MANIFEST_ID)).toBeNull();
       });
@@ -345,7 +389,10 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         await commit(a.id, x);
         const races = Array.from({ length: 10 }, async (_, i) => {
           const { id } = await openSession(a.id, [file(`race-${i}`, x)]);
-          const [outcome, previous] = await Promise.all([store.completeSession(a.id, id, hex(`manifest ${i}`), at(1)), store.abortSession(a.id, id)]);
+          const [outcome, previous] = await Promise.all([
+            store.completeSession(a.id, id, hex(`manifest ${i}`), at(1)),
+            store.abortSession(a.id, id, at(0)),
+          ]);
           const finalState = (await store.getSession(a.id, id))?.state;
           return { completed: outcome.kind === 'completed', previous, finalState };
         });
@@ -442,7 +489,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         await commit(a.id, recent, now);
 
         const aborted = await openSession(a.id, [file('g', garbage)]);
-        await store.abortSession(a.id, aborted.id);
+        await store.abortSession(a.id, aborted.id, at(0));
         const completed = await openSession(a.id, [file('m', inManifest)]);
         await store.completeSession(a.id, completed.id, MANIFEST_ID, old);
         await openSession(a.id, [file('s', inOpenSession)], at(HOUR));
@@ -463,7 +510,7 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect((await store.tombstoneGarbage(cutoff, [], now)).sort()).toEqual(doomed);
       });
 
-      it('commitBlob of a tombstoned blob throws storage_unavailable without calling commitBytes', async () => {
+      it('startBlobCommit of a tombstoned blob throws storage_unavailable, so its bytes are never committed', async () => {
         const a = await store.ensureTenant('a');
         const [x] = descendingBlobs(1);
         await commit(a.id, x, at(-2 * HOUR));
@@ -477,6 +524,63 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         await expect(attempt).rejects.toMatchObject({ code: 'storage_unavailable' });
         expect(commits).toBe(0);
         expect(await store.tenantBlob(a.id, x.sha256)).toBeUndefined();
+      });
+
+      describe('a collection between startBlobCommit and recordBlobs (the bytes went to their key in between)', () => {
+        const recordOf = (tenantId: string, x: { sha256: string; size: number }) => ({
+          tenantId,
+          sha256: x.sha256,
+          size: x.size,
+          mime: null,
+          now: at(0),
+        });
+
+        it('refuses a blob tombstoned since its ticket, recording nothing', async () => {
+          const a = await store.ensureTenant('a');
+          const b = await store.ensureTenant('b');
+          const [x] = descendingBlobs(1);
+          await commit(a.id, x, at(-2 * HOUR));
+          const ticket = await store.startBlobCommit(x.sha256);
+          expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([x.sha256]);
+
+          const [result] = await store.recordBlobs([{ ...recordOf(b.id, x), ticket }]);
+          expect(result).toMatchObject({ error: expect.objectContaining({ code: 'storage_unavailable' }) });
+          expect(await store.tenantBlob(b.id, x.sha256)).toBeUndefined();
+        });
+
+        it('refuses a blob whose row a collection tombstoned and forgot since its ticket, and accepts it with a new ticket', async () => {
+          const a = await store.ensureTenant('a');
+          const b = await store.ensureTenant('b');
+          const [x, orphan] = descendingBlobs(2);
+          await commit(a.id, x, at(-2 * HOUR));
+          const xTicket = await store.startBlobCommit(x.sha256);
+          const orphanTicket = await store.startBlobCommit(orphan.sha256);
+          expect((await store.tombstoneGarbage(at(-HOUR), [orphan.sha256], at(0))).sort()).toEqual([x.sha256, orphan.sha256].sort());
+          await store.forgetBlobs([x.sha256, orphan.sha256]);
+
+          const refused = await store.recordBlobs([
+            { ...recordOf(b.id, x), ticket: xTicket },
+            { ...recordOf(b.id, orphan), ticket: orphanTicket },
+          ]);
+          expect(refused).toEqual([
+            { error: expect.objectContaining({ code: 'storage_unavailable' }) },
+            { error: expect.objectContaining({ code: 'storage_unavailable' }) },
+          ]);
+          expect(await store.knownBlobs([x.sha256, orphan.sha256])).toEqual(new Set());
+          expect(await store.tenantBlob(b.id, x.sha256)).toBeUndefined();
+
+          const fresh = await store.startBlobCommit(x.sha256);
+          expect(await store.recordBlobs([{ ...recordOf(b.id, x), ticket: fresh }])).toEqual([{ alreadyPresent: false }]);
+        });
+
+        it('accepts a new blob when the collections in between tombstoned nothing', async () => {
+          const a = await store.ensureTenant('a');
+          const [x] = descendingBlobs(1);
+          const ticket = await store.startBlobCommit(x.sha256);
+          expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([]);
+          expect(await store.recordBlobs([{ ...recordOf(a.id, x), ticket }])).toEqual([{ alreadyPresent: false }]);
+          expect(await store.tenantBlob(a.id, x.sha256)).toEqual({ mime: null, size: x.size });
+        });
       });
 
       it('forgetBlobs deletes tombstoned rows only, after which the blob can be committed afresh', async () => {
@@ -493,6 +597,39 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([]);
         expect(await commit(a.id, garbage)).toBe(false);
         expect(await store.tenantBlob(a.id, garbage.sha256)).toEqual({ mime: null, size: garbage.size });
+      });
+
+      it('purgeSessions deletes sessions finished before the cutoff with their lists, keeping open ones and manifests', async () => {
+        const a = await store.ensureTenant('a');
+        const [x, y] = descendingBlobs(2);
+        await commit(a.id, x);
+        const completed = await openSession(a.id, [file('x', x)]);
+        await store.completeSession(a.id, completed.id, MANIFEST_ID, at(0));
+        const aborted = await openSession(a.id, [file('y', y)]);
+        await store.abortSession(a.id, aborted.id, at(0));
+        const expired = await openSession(a.id, [file('y', y)], at(HOUR));
+        const open = await openSession(a.id, [file('y', y)], at(3 * HOUR));
+        const many = await Promise.all(Array.from({ length: 120 }, () => openSession(a.id, [file('y', y)], at(HOUR))));
+        for (const { id } of many) await store.abortSession(a.id, id, at(HOUR));
+
+        // Finished at 0 (completed, aborted) and at HOUR (expired at its expiry; the 120 aborted then).
+        expect(await store.expireSessions(at(2 * HOUR))).toBe(1);
+        expect(await store.purgeSessions(at(0))).toBe(0);
+        expect(await store.purgeSessions(at(1))).toBe(2);
+        expect(await store.getSession(a.id, completed.id)).toBeNull();
+        expect(await store.getSession(a.id, aborted.id)).toBeNull();
+        expect(await store.missingBlobs(a.id, aborted.id)).toEqual([]);
+        expect(await store.getSession(a.id, expired.id)).toMatchObject({ state: 'expired' });
+        expect(await store.missingBlobs(a.id, expired.id)).toEqual([y.sha256]);
+
+        expect(await store.purgeSessions(at(2 * HOUR))).toBe(121);
+        expect(await store.sessionFiles(expired.id)).toEqual([]);
+        expect(await store.getSession(a.id, open.id)).toMatchObject({ state: 'open' });
+        expect(await store.missingBlobs(a.id, open.id)).toEqual([y.sha256]);
+        expect(await store.getManifest(a.id, MANIFEST_ID)).toMatchObject({
+          manifestId: MANIFEST_ID,
+          files: [{ path: 'x', sha256: x.sha256 }],
+        });
       });
 
       it('knownBlobs answers for more sha256s than one query batch holds', async () => {

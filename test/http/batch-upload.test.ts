@@ -152,6 +152,26 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     expect(await tmpFiles()).toEqual([]);
   });
 
+  it("records a batch's blobs in one group commit, not one transaction per part", async () => {
+    const blobs = Array.from({ length: 100 }, (_, i) => makeBlob(`many/${i}.txt`, `small file ${i} ${Math.random()}`));
+    const session = await api.createSession(blobs);
+    const metadata = server.server.backends.metadata;
+    const recordBlobs = metadata.recordBlobs;
+    const transactions: number[] = [];
+    metadata.recordBlobs = (recorded) => {
+      transactions.push(recorded.length);
+      return recordBlobs(recorded);
+    };
+    try {
+      const answer = await postBatch(target(session), multipartBody(blobs.map((blob) => partOf(blob))));
+      expect((json(answer).results as Array<{ status: number }>).every((r) => r.status === 200)).toBe(true);
+    } finally {
+      metadata.recordBlobs = recordBlobs;
+    }
+    expect(transactions).toEqual([100]);
+    expect((await server.storedBlobs()).filter((sha) => blobs.some((b) => b.sha256 === sha))).toHaveLength(100);
+  });
+
   it('answers 200 with no results for an empty multipart body, with or without its closing boundary', async () => {
     const session = await api.createSession([makeBlob('a.txt')]);
     for (const body of [multipartBody([]), { ...multipartBody([]), body: Buffer.alloc(0) }]) {
@@ -249,7 +269,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     let limitedApi: Api;
 
     beforeAll(async () => {
-      limited = await startServer({ config: { maxBatchParts: 3, maxBatchBytes: 64 * 1024 } });
+      limited = await startServer({ config: { maxBatchParts: 3, maxBatchBytes: 512 * 1024 } });
       limitedApi = new Api(limited.url, limited.token);
     });
     afterAll(async () => limited.stop());
@@ -273,20 +293,22 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     });
 
     it('over the byte limit: refused up front by Content-Length, or when a chunked body runs past it', async () => {
-      const first = makeBlob('first.bin', Buffer.alloc(20 * 1024, 1));
-      const second = makeBlob('second.bin', Buffer.alloc(60 * 1024, 2));
+      // Both parts are large enough to stream into the store as they arrive (small ones wait for their group).
+      const first = makeBlob('first.bin', Buffer.alloc(200 * 1024, 1));
+      const second = makeBlob('second.bin', Buffer.alloc(400 * 1024, 2));
       const session = await limitedApi.createSession([first, second]);
       const body = multipartBody([partOf(first), partOf(second)]);
 
       expect(errorOf(await postBatch(limitedTarget(session), body))).toEqual({ status: 413, error: 'payload_too_large' });
       expect(await limited.storedBlobs()).not.toContain(first.sha256);
 
-      // The first part goes, and is read, before the rest runs the body past the limit.
-      const cut = body.body.indexOf(second.bytes.subarray(0, 64));
+      // The first part and the start of the second go first; once the server stores the second's bytes, the
+      // first has been read whole. Then the rest runs the body past the limit.
+      const cut = body.body.indexOf(second.bytes.subarray(0, 64)) + 150 * 1024;
       const before = await bytesReceived(limited.url);
       const batch = openBatch(limitedTarget(session), body.contentType);
       await batch.write(body.body.subarray(0, cut));
-      await vi.waitFor(async () => expect(await bytesReceived(limited.url)).toBeGreaterThanOrEqual(before + first.size));
+      await vi.waitFor(async () => expect(await bytesReceived(limited.url)).toBeGreaterThan(before + first.size), { timeout: 10_000 });
       await batch.write(body.body.subarray(cut)).catch(() => undefined);
       batch.end();
       const chunked = await batch.answer;
@@ -301,7 +323,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     interface Operation {
       requestBody: {
         required: boolean;
-        content: Record<string, { schema: { type: string; additionalProperties: { type: string; format: string } } }>;
+        content: Record<string, { schema: { type: string; additionalProperties: { type: string; contentMediaType: string } } }>;
       };
       responses: Record<string, { content: Record<string, { schema: object }> }>;
       parameters: Array<{ name: string; in: string; required: boolean }>;
@@ -314,7 +336,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
       expect(Object.keys(post.requestBody.content)).toEqual(['multipart/form-data']);
       expect(post.requestBody.content['multipart/form-data'].schema).toMatchObject({
         type: 'object',
-        additionalProperties: { type: 'string', format: 'binary' },
+        additionalProperties: { type: 'string', contentMediaType: 'application/octet-stream' },
       });
       expect(post.parameters).toEqual(
         expect.arrayContaining([

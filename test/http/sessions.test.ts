@@ -66,7 +66,7 @@ describe('POST /v1/upload-sessions', () => {
     ['a negative size', { files: [{ path: 'a', sha256: HEX, size: -1 }] }, /size/],
     ['a fractional size', { files: [{ path: 'a', sha256: HEX, size: 1.5 }] }, /size/],
     ['a size as a string', { files: [{ path: 'a', sha256: HEX, size: '1' }] }, /size/],
-    ['a size over the maximum blob size', { files: [{ path: 'a', sha256: HEX, size: 1001 }] }, /maximum blob size/],
+    ['a size over the maximum blob size', { files: [{ path: 'a', sha256: HEX, size: 1001 }] }, /files\[0\]\.size must be an integer from 0 to 1000/],
     ['one sha256 with two sizes', { files: [{ path: 'a', sha256: HEX, size: 1 }, { path: 'b', sha256: HEX, size: 2 }] }, /files\[1\]\.size.*differs/],
     ['a malformed mime', { files: [{ path: 'a', sha256: HEX, size: 1, mime: 'not a type' }] }, /mime/],
     ['expiresInSeconds of 0', { files: [{ path: 'a', sha256: HEX, size: 1 }], expiresInSeconds: 0 }, /expiresInSeconds/],

@@ -1,16 +1,22 @@
-// Garbage collection: what it deletes (aborted, expired and orphaned blobs past the grace), what it must
-// keep (blobs of manifests and open sessions, young blobs), and that it never loses a blob being PUT.
+// Garbage collection: what it deletes (aborted, expired and orphaned blobs past the grace, finished sessions
+// past the retention), what it must keep (manifests and their blobs, open sessions, young blobs), and that
+// it never loses a blob being PUT.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
+import { Api } from '../support/api.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { storeBlob } from '../support/stores.js';
 import {
   abortSession,
+  completeSession,
   createSession,
   downloadBlob,
+  getManifest,
+  manifestOf,
   putBlob,
+  sessionStatus,
   sha256Hex,
   uploadAll,
   type LocalFile,
@@ -36,7 +42,6 @@ async function stores(server: TestServer, sha256: string): Promise<boolean> {
   return (await server.storedBlobs()).includes(sha256);
 }
 
-
 /** Uploads the files into a new session and leaves it open. */
 async function uploadWithoutCompleting(server: TestServer, files: LocalFile[]) {
   const created = await createSession(server.url, server.token, files);
@@ -45,9 +50,12 @@ async function uploadWithoutCompleting(server: TestServer, files: LocalFile[]) {
   return created.body;
 }
 
-function gcAt(server: TestServer, options: { graceSeconds: number; now?: Date }) {
+const WEEK = 7 * 86_400;
+
+function gcAt(server: TestServer, options: { graceSeconds: number; sessionRetentionSeconds?: number; now?: Date }) {
   const { metadata, blobs } = server.server.backends;
-  return collectGarbage({ metadata, blobs, graceSeconds: options.graceSeconds, now: options.now ?? new Date() });
+  const sessionRetentionSeconds = options.sessionRetentionSeconds ?? WEEK;
+  return collectGarbage({ metadata, blobs, graceSeconds: options.graceSeconds, sessionRetentionSeconds, now: options.now ?? new Date() });
 }
 
 describe('collectGarbage', () => {
@@ -63,7 +71,7 @@ describe('collectGarbage', () => {
     expect(await stores(server, sha256)).toBe(true);
 
     const result = await gcAt(server, { graceSeconds: 60, now: new Date(Date.now() + 120_000) });
-    expect(result).toEqual({ expiredSessions: 0, deletedBlobs: 1, deletedBytes: 5000, orphansDeleted: 0 });
+    expect(result).toEqual({ expiredSessions: 0, purgedSessions: 0, deletedBlobs: 1, deletedBytes: 5000, orphansDeleted: 0 });
     expect(await stores(server, sha256)).toBe(false);
     expect((await downloadBlob(server.url, server.token, sha256)).status).toBe(404);
 
@@ -98,6 +106,44 @@ describe('collectGarbage', () => {
     expect(await stores(server, sha256Hex(inExpiredSession.content))).toBe(false);
   });
 
+  it('purges completed, aborted and expired sessions with their lists once past the retention, keeping manifests and open sessions', async () => {
+    const server = await serve();
+    const { metadata } = server.server.backends;
+    const tenant = await metadata.ensureTenant('test');
+    const api = new Api(server.url, server.token);
+    const kept = file('kept.bin');
+    const completed = await uploadWithoutCompleting(server, [kept]);
+    const done = await completeSession(server.url, server.token, completed);
+    expect(done.status).toBe(200);
+    const manifestId = (done.body.manifest as { manifestId: string }).manifestId;
+    const never = file('never.bin');
+    const aborted = (await createSession(server.url, server.token, [never])).body;
+    expect((await abortSession(server.url, server.token, aborted)).status).toBe(204);
+    const expiring = await api.createSession(manifestOf([file('expiring.bin')]), { expiresInSeconds: 1 });
+    const open = await api.createSession(manifestOf([file('open.bin')]), { expiresInSeconds: 86_400 });
+    const finished = [completed.uploadSessionId, aborted.uploadSessionId, expiring.uploadSessionId];
+
+    // Within the retention every session stays, with its blob list.
+    expect(await gcAt(server, { graceSeconds: 3600, sessionRetentionSeconds: 3600 })).toMatchObject({ purgedSessions: 0 });
+    for (const id of [...finished, open.uploadSessionId]) expect((await sessionStatus(server.url, server.token, id)).status).toBe(200);
+    expect(await metadata.missingBlobs(tenant.id, aborted.uploadSessionId)).toEqual([sha256Hex(never.content)]);
+
+    // Two hours on, an hour past the retention: the expiring session expires and goes with the finished ones.
+    const later = new Date(Date.now() + 2 * 3_600_000);
+    const result = await gcAt(server, { graceSeconds: 3600, sessionRetentionSeconds: 3600, now: later });
+    expect(result).toMatchObject({ expiredSessions: 1, purgedSessions: 3 });
+    for (const id of finished) {
+      expect((await sessionStatus(server.url, server.token, id)).status).toBe(404);
+      expect(await metadata.sessionFiles(id)).toEqual([]);
+      expect(await metadata.missingBlobs(tenant.id, id)).toEqual([]);
+    }
+    expect((await sessionStatus(server.url, server.token, open.uploadSessionId)).body.state).toBe('open');
+    const manifest = await getManifest(server.url, server.token, manifestId);
+    expect(manifest.status).toBe(200);
+    expect(manifest.body.files.map((f) => f.sha256)).toEqual([sha256Hex(kept.content)]);
+    expect((await downloadBlob(server.url, server.token, sha256Hex(kept.content))).status).toBe(200);
+  });
+
   it('deletes objects without any row (a crash between bytes and row) only once past the grace', async () => {
     const server = await serve();
     const { blobs } = server.server.backends;
@@ -109,11 +155,23 @@ describe('collectGarbage', () => {
     }
     await storeBlob(blobs, blobKey(sha256), body(), { sha256, size: orphan.length });
 
-    expect(await gcAt(server, { graceSeconds: 600 })).toEqual({ expiredSessions: 0, deletedBlobs: 0, deletedBytes: 0, orphansDeleted: 0 });
+    expect(await gcAt(server, { graceSeconds: 600 })).toEqual({
+      expiredSessions: 0,
+      purgedSessions: 0,
+      deletedBlobs: 0,
+      deletedBytes: 0,
+      orphansDeleted: 0,
+    });
     expect(await stores(server, sha256)).toBe(true);
 
     const inAnHour = new Date(Date.now() + 3_600_000);
-    expect(await gcAt(server, { graceSeconds: 600, now: inAnHour })).toEqual({ expiredSessions: 0, deletedBlobs: 1, deletedBytes: 3000, orphansDeleted: 1 });
+    expect(await gcAt(server, { graceSeconds: 600, now: inAnHour })).toEqual({
+      expiredSessions: 0,
+      purgedSessions: 0,
+      deletedBlobs: 1,
+      deletedBytes: 3000,
+      orphansDeleted: 1,
+    });
     expect(await stores(server, sha256)).toBe(false);
   });
 

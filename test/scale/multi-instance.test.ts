@@ -34,7 +34,7 @@ beforeAll(async () => {
   const metadata = await openMetadataStore({ databaseUrl: schema.databaseUrl, dataDir: '/nonexistent' });
   token = await issueApiToken(metadata, 'fleet', ['upload', 'read']);
   await metadata.close();
-}, 90_000);
+});
 
 afterAll(async () => {
   await Promise.all(instances.map((instance) => instance.kill()));

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
-import { pathProblem, validateManifest } from '../../src/domain/manifest.js';
+import { validateManifest } from '../../src/domain/manifest.js';
+import { pathProblem } from '../../src/domain/path-rule.js';
 
 const LIMITS = { maxFiles: 50, maxBlobSize: 10_000 };
 

@@ -48,18 +48,24 @@ async function startRun(): Promise<Run> {
   const postgres = await runPostgres();
   console.info(`test PostgreSQL: ${postgres.description}`);
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'presscloud-test-run-'));
+  // Vitest exits on Ctrl-C or SIGTERM without any teardown; children run in groups of their own, which the
+  // terminal's signal does not reach. Synchronous work only, here; after a normal teardown it finds nothing.
+  process.once('exit', () => {
+    killSurvivors(runDir);
+    postgres.quitNow();
+  });
   return { runId: randomBytes(4).toString('hex'), runDir, postgres, projects: 0 };
 }
 
 async function endRun(run: Run): Promise<void> {
   // Killed first: a surviving server may hold connections to the schemas about to be dropped.
   const survivors = killSurvivors(run.runDir);
+  // Vitest reports a teardown error without failing the run on its own.
+  if (survivors.length > 0) process.exitCode = 1;
   await dropRunSchemas(run);
   await run.postgres.stop();
   await fs.rm(run.runDir, { recursive: true, force: true });
   if (survivors.length > 0) {
-    // Vitest reports a teardown error without failing the run on its own.
-    process.exitCode = 1;
     throw new Error(`child processes outlived their tests (now killed):\n${survivors.map((s) => `  ${s.pid}: ${s.command}`).join('\n')}`);
   }
 }

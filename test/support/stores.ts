@@ -19,13 +19,15 @@ export async function storeBlob(
   }
 }
 
-/** commitBlobs of one blob, throwing its error. */
+/** One blob committed as the service does it (startBlobCommit, the bytes, recordBlobs), throwing its error. */
 export async function commitBlob(
   metadata: BlobIngester,
   record: BlobRecord,
   commitBytes: () => Promise<unknown> = async () => undefined,
 ): Promise<{ alreadyPresent: boolean }> {
-  const [result] = await metadata.commitBlobs([record], () => commitBytes());
+  const ticket = await metadata.startBlobCommit(record.sha256);
+  await commitBytes();
+  const [result] = await metadata.recordBlobs([{ ...record, ticket }]);
   if ('error' in result) throw result.error;
   return result;
 }

@@ -22,12 +22,15 @@ export const MAX_COMPLETE_ROUNDS = 5;
 export const SESSION_TTL_MIN_SECONDS = 1;
 export const SESSION_TTL_MAX_SECONDS = 604_800;
 
-/** The API's limits on a manifest path. */
-export const MAX_PATH_BYTES = 1024;
-
 export const IGNORE_FILE = '.presscloudignore';
 /** Never uploaded, whatever the ignore file says. */
 export const ALWAYS_SKIPPED_DIRECTORIES = new Set(['.git']);
+
+/** How long an interrupted push waits for the abort of its session before leaving it to expire. */
+export const ABANDON_TIMEOUT_MS = 5000;
+
+/** A session id no server issues: asking for it checks the URL and the token and nothing else. */
+export const ACCESS_CHECK_SESSION_ID = 'presscloud-push-access-check';
 
 /** Redraw rate of the live progress line. */
 export const PROGRESS_REDRAW_MS = 100;

@@ -18,10 +18,16 @@ export interface DryRunReport {
 }
 
 export async function dryRunPush(options: PushOptions): Promise<DryRunReport> {
-  const manifest = await buildLocalManifest(options);
   return withSessionCalls(options, async (calls) => {
+    await calls.checkAccess();
+    const manifest = await buildLocalManifest(options);
     const session = await calls.open(manifest);
-    await calls.abort(session, 'abort of the dry-run session');
+    try {
+      await calls.abort(session, 'abort of the dry-run session');
+    } catch (err) {
+      if (calls.options.signal?.aborted) throw await calls.abandon(session);
+      throw err;
+    }
     const missing = new Set(session.missing.map((sha) => sha.toLowerCase()));
     return {
       dryRun: true,

@@ -2,6 +2,7 @@
 import { PressCloudApiError, PressCloudNetworkError } from '../../client/errors.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 import { isRetryable } from './retry.js';
+import { FileChangedError } from './file-changed.js';
 import { BlobUploadError } from './uploader.js';
 
 export function toCliError(err: unknown, context: { url: string; attempts: number }): CliError {
@@ -9,6 +10,7 @@ export function toCliError(err: unknown, context: { url: string; attempts: numbe
   if (err instanceof BlobUploadError) {
     const inner = toCliError(err.cause, context);
     const cause = err.cause;
+    if (cause instanceof FileChangedError) return new CliError(cause.message, EXIT_FAILURE, { cause });
     if (cause instanceof PressCloudApiError && (cause.code === 'size_mismatch' || cause.code === 'digest_mismatch')) {
       return new CliError(`${err.blob.path} changed while it was being pushed; push again`, EXIT_FAILURE, { cause });
     }

@@ -83,9 +83,13 @@ export class HashCache {
     this.current.set(relativePath, [stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino, stamp.dev, sha256]);
   }
 
-  /** Writes a temp file and renames it over the cache, so a crash or a concurrent push never leaves half a file. */
-  async save(): Promise<void> {
-    const stored: StoredCache = { version: FORMAT_VERSION, root: this.rootReal, entries: Object.fromEntries(this.current) };
+  /**
+   * Writes a temp file and renames it over the cache, so a crash or a concurrent push never leaves half a file.
+   * `keepUnvisited`: an interrupted push also keeps the entries of the files it did not reach.
+   */
+  async save(options: { keepUnvisited?: boolean } = {}): Promise<void> {
+    const entries = options.keepUnvisited ? new Map([...this.previous, ...this.current]) : this.current;
+    const stored: StoredCache = { version: FORMAT_VERSION, root: this.rootReal, entries: Object.fromEntries(entries) };
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await mkdir(path.dirname(this.file), { recursive: true });
     try {

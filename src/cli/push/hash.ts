@@ -16,26 +16,34 @@ export interface HashOptions {
   onFileDone?: () => void;
   /** Reuses the hash of a file whose stat is unchanged, and remembers the fresh ones. */
   cache?: HashCache;
+  /** Ctrl-C: stops reading; the files hashed so far are already in the cache. */
+  signal?: AbortSignal;
 }
 
 export function hashFiles(files: readonly WalkedFile[], options: HashOptions): Promise<HashedFile[]> {
-  return mapWithConcurrency(files, options.concurrency, async (file) => {
-    const { sha256, size } = options.cache
-      ? await hashThroughCache(file, options.cache, options.onBytes)
-      : await hashFile(file.absolutePath, options.onBytes);
-    options.onFileDone?.();
-    // The size read now wins over the walk's: the file may have grown in between, and the manifest must match the bytes.
-    return { ...file, sha256, size };
-  });
+  return mapWithConcurrency(
+    files,
+    options.concurrency,
+    async (file) => {
+      const { sha256, size } = options.cache
+        ? await hashThroughCache(file, options.cache, options.onBytes, options.signal)
+        : await hashFile(file.absolutePath, options.onBytes, options.signal);
+      options.onFileDone?.();
+      // The size read now wins over the walk's: the file may have grown in between, and the manifest must match the bytes.
+      return { ...file, sha256, size };
+    },
+    options.signal,
+  );
 }
 
 export async function hashFile(
   absolutePath: string,
   onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(absolutePath, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(absolutePath, { highWaterMark: 1 << 20, signal })) {
     const bytes = chunk as Buffer;
     hash.update(bytes);
     size += bytes.byteLength;
@@ -48,6 +56,7 @@ async function hashThroughCache(
   file: WalkedFile,
   cache: HashCache,
   onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number }> {
   // Stat before reading: if the file changes while being read, its stamp changes too, and the next push re-hashes it.
   const stamp = await stat(file.absolutePath);
@@ -57,7 +66,7 @@ async function hashThroughCache(
     onBytes?.(stamp.size);
     return { sha256: cached, size: stamp.size };
   }
-  const hashed = await hashFile(file.absolutePath, onBytes);
+  const hashed = await hashFile(file.absolutePath, onBytes, signal);
   // A size that differs from the stat means the file changed mid-read: its hash belongs to no stamp we know.
   if (hashed.size === stamp.size) cache.record(file.path, stamp, hashed.sha256, Date.now());
   return hashed;

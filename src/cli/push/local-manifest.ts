@@ -8,6 +8,7 @@ import { HASH_CONCURRENCY } from './constants.js';
 import { hashFiles } from './hash.js';
 import type { HashedFile } from './hash.js';
 import { HashCache } from './hash-cache.js';
+import { PushInterrupted } from './interrupt.js';
 import type { ProgressDisplay } from './progress.js';
 import { walkDirectory } from './walk.js';
 
@@ -34,41 +35,59 @@ export interface BuildOptions {
   /** Where the hash cache lives; undefined disables it (`--no-cache`). */
   hashCacheDir: string | undefined;
   progress: ProgressDisplay;
+  /** Ctrl-C: hashing stops, and what was hashed is saved to the cache before the build rejects. */
+  signal?: AbortSignal;
 }
 
 export async function buildLocalManifest(options: BuildOptions): Promise<LocalManifest> {
   const { progress } = options;
   const walked = await walkDirectory(options.directory, { warn: (message) => progress.note(`warning: ${message}`) });
   if (walked.length === 0) throw new CliError(`${options.directory} has no files to push`, EXIT_USAGE);
-  const cache = options.hashCacheDir === undefined ? undefined : await HashCache.load(options.hashCacheDir, await realpath(options.directory));
+  options.signal?.throwIfAborted();
+  const cache =
+    options.hashCacheDir === undefined ? undefined : await HashCache.load(options.hashCacheDir, await realpath(options.directory));
   progress.start(
     'hashing',
     'file',
     walked.length,
     walked.reduce((sum, file) => sum + file.size, 0),
   );
-  const hashed = await hashFiles(walked, {
-    concurrency: HASH_CONCURRENCY,
-    onBytes: (bytes) => progress.addBytes(bytes),
-    onFileDone: () => progress.addItem(),
-    cache,
-  });
-  progress.end(cache ? `${cache.hits} from cache` : undefined);
-  if (cache) {
-    // The hashes are right whatever happens to the upload, so they are saved now; a cache that cannot be written
-    // only costs the next push some time.
-    await cache.save().catch((err: unknown) => {
-      const reason = err instanceof Error ? err.message : String(err);
-      progress.note(`warning: could not write the hash cache ${cache.file}: ${reason}`);
+  let hashed: HashedFile[];
+  try {
+    hashed = await hashFiles(walked, {
+      concurrency: HASH_CONCURRENCY,
+      onBytes: (bytes) => progress.addBytes(bytes),
+      onFileDone: () => progress.addItem(),
+      cache,
+      signal: options.signal,
     });
+  } catch (err) {
+    if (!options.signal?.aborted) throw err;
+    progress.end(cache ? `${cache.hits} from cache` : undefined);
+    if (!cache) throw new PushInterrupted('interrupted while hashing; nothing was sent');
+    // Hours of hashing a large tree must not be lost to one Ctrl-C.
+    await saveCache(cache, progress, { keepUnvisited: true });
+    throw new PushInterrupted('interrupted while hashing; the hashes computed so far are kept for the next push');
   }
+  progress.end(cache ? `${cache.hits} from cache` : undefined);
+  // The hashes are right whatever happens to the upload, so they are saved now.
+  if (cache) await saveCache(cache, progress);
   return localManifestOf(hashed);
+}
+
+/** A cache that cannot be written only costs the next push some time: a warning, not a failure. */
+async function saveCache(cache: HashCache, progress: ProgressDisplay, options: { keepUnvisited?: boolean } = {}): Promise<void> {
+  await cache.save(options).catch((err: unknown) => {
+    const reason = err instanceof Error ? err.message : String(err);
+    progress.note(`warning: could not write the hash cache ${cache.file}: ${reason}`);
+  });
 }
 
 function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
-    if (!blobs.has(file.sha256)) blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
+    if (blobs.has(file.sha256)) continue;
+    blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
   }
   return {
     files: hashed.map(manifestEntry),

@@ -1,4 +1,5 @@
-// `presscloud push` as the composition of its two steps: build the LocalManifest (no network), then transfer it.
+// `presscloud push` as the composition of its two steps: check the URL and token, build the LocalManifest (no
+// network), then transfer it.
 import { PressCloudClient } from '../../client/client.js';
 import { buildLocalManifest } from './local-manifest.js';
 import type { ProgressDisplay } from './progress.js';
@@ -17,6 +18,8 @@ export interface PushOptions {
   progress: ProgressDisplay;
   /** Where the hash cache lives; undefined disables it (`--no-cache`). */
   hashCacheDir: string | undefined;
+  /** Ctrl-C: the push stops where it is, keeps its hashes, aborts its session, and rejects with a PushInterrupted. */
+  signal?: AbortSignal;
 }
 
 export interface PushSummary {
@@ -35,8 +38,9 @@ export interface PushSummary {
 
 export async function pushDirectory(options: PushOptions): Promise<PushSummary> {
   const startedAt = Date.now();
-  const manifest = await buildLocalManifest(options);
   return withSessionCalls(options, async (calls) => {
+    await calls.checkAccess();
+    const manifest = await buildLocalManifest(options);
     const result = await transferManifest(calls, manifest, { concurrency: options.concurrency });
     const uploadedBytes = [...result.uploaded].reduce((sum, sha) => sum + (manifest.blobs.get(sha)?.size ?? 0), 0);
     return {

@@ -34,20 +34,24 @@ export function backoffDelayMs(failedAttempt: number, policy: RetryPolicy, retry
   return Math.max(Math.min(retryAfterMs, MAX_RETRY_AFTER_MS), jittered);
 }
 
+/** `signal` (Ctrl-C) ends the retries, and the wait between two tries, with its reason. */
 export async function withRetry<T>(
   operation: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
   onRetry?: (notice: RetryNotice) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       return await operation(attempt);
     } catch (error) {
+      signal?.throwIfAborted();
       if (attempt >= policy.attempts || !isRetryable(error)) throw error;
       const retryAfterMs = error instanceof PressCloudApiError ? error.retryAfterMs : undefined;
       const delayMs = backoffDelayMs(attempt, policy, retryAfterMs);
       onRetry?.({ error, attempt, delayMs });
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
     }
   }
 }

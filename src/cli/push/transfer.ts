@@ -5,6 +5,7 @@ import type { CreateUploadSessionResponse } from '../../api/types.js';
 import { CliError } from '../cli-error.js';
 import { MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
 import type { LocalBlob, LocalManifest } from './local-manifest.js';
+import { PushInterrupted } from './interrupt.js';
 import { counted } from './progress.js';
 import type { SessionCalls } from './session-calls.js';
 import { BlobUploader } from './uploader.js';
@@ -21,57 +22,88 @@ export interface TransferResult {
   uploaded: ReadonlySet<string>;
 }
 
+/** On Ctrl-C (the calls' signal), aborts the session that is open and rejects with a PushInterrupted saying so. */
 export async function transferManifest(calls: SessionCalls, manifest: LocalManifest, options: TransferOptions): Promise<TransferResult> {
-  const { progress } = calls.options;
-  const uploaded = new Set<string>();
-  const uploader = new BlobUploader(calls.client, {
-    concurrency: options.concurrency,
-    retryPolicy: calls.options.retryPolicy,
-    stallTimeoutMs: calls.options.stallTimeoutMs,
-    progress,
-    onRetry: (what, notice) => calls.noteRetry(what, notice),
-    onUploaded: (blob) => uploaded.add(blob.sha256),
-  });
+  const transfer = new Transfer(calls, manifest, options);
+  try {
+    return await transfer.run();
+  } catch (err) {
+    if (!calls.options.signal?.aborted) throw err;
+    throw transfer.session ? await calls.abandon(transfer.session) : new PushInterrupted('interrupted; nothing was uploaded');
+  }
+}
 
-  let session = await calls.open(manifest);
-  let missing = blobsFor(manifest, session.missing);
-  announce(manifest, missing, calls);
-  let fruitlessRenewals = 0;
-  let completeRounds = 0;
-  let uploadedBeforeRound = 0;
+class Transfer {
+  /** The session open now, if any. */
+  session: CreateUploadSessionResponse | undefined;
+  private readonly uploaded = new Set<string>();
+  private readonly uploader: BlobUploader;
+  private fruitlessRenewals = 0;
+  private uploadedBeforeRound = 0;
 
-  const renewSession = async (): Promise<void> => {
-    fruitlessRenewals = uploaded.size > uploadedBeforeRound ? 0 : fruitlessRenewals + 1;
-    if (fruitlessRenewals > MAX_FRUITLESS_SESSION_RENEWALS) {
-      throw new CliError('the upload session keeps expiring before any blob gets through; raise --session-ttl');
-    }
-    session = await calls.open(manifest);
-    missing = blobsFor(manifest, session.missing);
-    progress.note(`the upload session expired; opened a new one, ${counted(missing.length, 'blob')} still missing`);
-  };
+  constructor(
+    private readonly calls: SessionCalls,
+    private readonly manifest: LocalManifest,
+    options: TransferOptions,
+  ) {
+    this.uploader = new BlobUploader(calls.client, {
+      concurrency: options.concurrency,
+      retryPolicy: calls.options.retryPolicy,
+      stallTimeoutMs: calls.options.stallTimeoutMs,
+      progress: calls.options.progress,
+      onRetry: (what, notice) => calls.noteRetry(what, notice),
+      onUploaded: (blob) => this.uploaded.add(blob.sha256),
+      signal: calls.options.signal,
+    });
+  }
 
-  for (;;) {
-    uploadedBeforeRound = uploaded.size;
-    const outcome = await uploader.uploadAll(session, missing);
-    if (outcome === 'session_expired') {
-      await renewSession();
-      continue;
-    }
-    const current: CreateUploadSessionResponse = session;
-    try {
-      const completed = await calls.complete(current);
-      progress.end();
-      return { manifestId: completed.manifest.manifestId, uploadSessionId: current.uploadSessionId, uploaded };
-    } catch (err) {
-      if (isPressCloudApiError(err, 'session_expired')) {
-        await renewSession();
-      } else if (isPressCloudApiError(err, 'blobs_missing') && ++completeRounds < MAX_COMPLETE_ROUNDS) {
-        missing = blobsFor(manifest, err.missing ?? []);
-        progress.note(`the server still misses ${counted(missing.length, 'blob')}; uploading them`);
-      } else {
-        throw err;
+  async run(): Promise<TransferResult> {
+    const { progress } = this.calls.options;
+    let session = await this.open();
+    let missing = blobsFor(this.manifest, session.missing);
+    announce(this.manifest, missing, this.calls);
+    let completeRounds = 0;
+    for (;;) {
+      this.uploadedBeforeRound = this.uploaded.size;
+      if ((await this.uploader.uploadAll(session, missing)) === 'session_expired') {
+        session = await this.renew();
+        missing = blobsFor(this.manifest, session.missing);
+        continue;
+      }
+      try {
+        const completed = await this.calls.complete(session);
+        progress.end();
+        return { manifestId: completed.manifest.manifestId, uploadSessionId: session.uploadSessionId, uploaded: this.uploaded };
+      } catch (err) {
+        if (isPressCloudApiError(err, 'session_expired')) {
+          session = await this.renew();
+          missing = blobsFor(this.manifest, session.missing);
+        } else if (isPressCloudApiError(err, 'blobs_missing') && ++completeRounds < MAX_COMPLETE_ROUNDS) {
+          missing = blobsFor(this.manifest, err.missing ?? []);
+          progress.note(`the server still misses ${counted(missing.length, 'blob')}; uploading them`);
+        } else {
+          throw err;
+        }
       }
     }
+  }
+
+  private async open(): Promise<CreateUploadSessionResponse> {
+    this.session = await this.calls.open(this.manifest);
+    return this.session;
+  }
+
+  /** A new session after the last one expired; its `missing` says what is left. */
+  private async renew(): Promise<CreateUploadSessionResponse> {
+    this.fruitlessRenewals = this.uploaded.size > this.uploadedBeforeRound ? 0 : this.fruitlessRenewals + 1;
+    if (this.fruitlessRenewals > MAX_FRUITLESS_SESSION_RENEWALS) {
+      throw new CliError('the upload session keeps expiring before any blob gets through; raise --session-ttl');
+    }
+    const session = await this.open();
+    this.calls.options.progress.note(
+      `the upload session expired; opened a new one, ${counted(session.missing.length, 'blob')} still missing`,
+    );
+    return session;
   }
 }
 

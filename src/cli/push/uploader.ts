@@ -2,9 +2,10 @@
 import { createReadStream } from 'node:fs';
 import type { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
+import { assertUnchanged } from './file-changed.js';
 import type { LocalBlob } from './local-manifest.js';
 import type { ProgressDisplay } from './progress.js';
-import { withRetry } from './retry.js';
+import { isRetryable, withRetry } from './retry.js';
 import type { RetryNotice, RetryPolicy } from './retry.js';
 import { StallWatchdog } from './stall-watchdog.js';
 
@@ -24,6 +25,8 @@ export interface UploaderOptions {
   onRetry: (what: string, notice: RetryNotice) => void;
   /** A PUT answered 200 for this blob. */
   onUploaded: (blob: BlobToUpload) => void;
+  /** Ctrl-C: the round stops, PUTs in flight are cancelled, and uploadAll rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export type UploadRoundOutcome = 'uploaded' | 'session_expired';
@@ -73,7 +76,15 @@ export class BlobUploader {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, blobs.length) }, worker));
+    const { signal } = this.options;
+    const onInterrupt = () => round.abort(signal?.reason);
+    signal?.addEventListener('abort', onInterrupt, { once: true });
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, blobs.length) }, worker));
+    } finally {
+      signal?.removeEventListener('abort', onInterrupt);
+    }
+    signal?.throwIfAborted();
     if (failure) throw failure;
     return sessionExpired ? 'session_expired' : 'uploaded';
   }
@@ -82,6 +93,8 @@ export class BlobUploader {
     const { progress } = this.options;
     await withRetry(
       async () => {
+        // Before each try, and after a failed one: a file that changed size fails every try the same way.
+        await assertUnchanged(blob);
         let sentThisAttempt = 0;
         const watchdog = new StallWatchdog(this.options.stallTimeoutMs);
         try {
@@ -103,6 +116,7 @@ export class BlobUploader {
           );
         } catch (err) {
           progress.addBytes(-sentThisAttempt);
+          if (isRetryable(err)) await assertUnchanged(blob);
           throw err;
         } finally {
           watchdog.dispose();
@@ -110,6 +124,7 @@ export class BlobUploader {
       },
       this.options.retryPolicy,
       (notice) => this.options.onRetry(`upload of ${blob.path}`, notice),
+      this.options.signal,
     );
     progress.addItem();
     this.options.onUploaded(blob);

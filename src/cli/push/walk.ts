@@ -2,11 +2,13 @@
 // symlinks followed only while they stay inside the directory.
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
+import { pathProblem } from '../../domain/path-rule.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
-import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE, MAX_PATH_BYTES } from './constants.js';
+import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from './constants.js';
 
 export interface WalkedFile {
   /** Relative POSIX path, as it goes into the manifest. */
@@ -59,11 +61,17 @@ async function loadIgnoreRules(rootReal: string): Promise<Ignore> {
 
 /** `ancestors` are the real paths of the directories being visited, to refuse a symlink loop. */
 async function visitDirectory(directory: string, relative: string, ancestors: string[], context: WalkContext): Promise<void> {
-  const entries = await readdir(directory, { withFileTypes: true });
+  // Names as bytes: a name that is not UTF-8 would otherwise arrive with U+FFFD in it, naming no file at all.
+  const entries = await readdir(directory, { withFileTypes: true, encoding: 'buffer' });
   for (const entry of entries) {
-    const entryRelative = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    const entryPath = path.join(directory, entry.name);
-    if (relative === '' && entry.name === IGNORE_FILE) continue;
+    const name = entry.name.toString('utf8');
+    const entryRelative = relative === '' ? name : `${relative}/${name}`;
+    if (!isUtf8(entry.name)) {
+      context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it must be valid UTF-8`);
+      continue;
+    }
+    const entryPath = path.join(directory, name);
+    if (relative === '' && name === IGNORE_FILE) continue;
 
     let stats: Stats;
     let readPath = entryPath;
@@ -85,7 +93,7 @@ async function visitDirectory(directory: string, relative: string, ancestors: st
     }
 
     if (stats.isDirectory()) {
-      if (ALWAYS_SKIPPED_DIRECTORIES.has(entry.name) || isIgnored(context.rules, entryRelative, true)) continue;
+      if (ALWAYS_SKIPPED_DIRECTORIES.has(name) || isIgnored(context.rules, entryRelative, true)) continue;
       if (ancestors.includes(readPath)) {
         context.warn(`skipping ${entryRelative}: symlink loop`);
         continue;
@@ -93,9 +101,10 @@ async function visitDirectory(directory: string, relative: string, ancestors: st
       await visitDirectory(readPath, entryRelative, [...ancestors, readPath], context);
     } else if (stats.isFile()) {
       if (isIgnored(context.rules, entryRelative, false)) continue;
+      // The server's own rule, so the walk refuses exactly what session creation would.
       const problem = pathProblem(entryRelative);
       if (problem) {
-        context.warn(`skipping ${JSON.stringify(entryRelative)}: ${problem}`);
+        context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it ${problem}`);
         continue;
       }
       context.files.push({ path: entryRelative, absolutePath: readPath, size: stats.size });
@@ -122,12 +131,4 @@ async function insideTarget(linkPath: string, rootReal: string): Promise<string 
   // The root itself counts as inside: the loop check then refuses it with a clearer warning.
   const inside = fromRoot !== '..' && !fromRoot.startsWith(`..${path.sep}`) && !path.isAbsolute(fromRoot);
   return inside ? target : undefined;
-}
-
-/** Why the API would refuse this manifest path, if it would. */
-function pathProblem(relative: string): string | undefined {
-  if (/[\u0000-\u001f\u007f]/.test(relative)) return 'the API does not accept control characters in paths';
-  if (relative.includes('\\')) return 'the API does not accept backslashes in paths';
-  if (Buffer.byteLength(relative, 'utf8') > MAX_PATH_BYTES) return `the path is longer than ${MAX_PATH_BYTES} bytes`;
-  return undefined;
 }

@@ -46,6 +46,12 @@ export interface PutContext {
   readonly held: HeldBlob | undefined;
 }
 
+/** A blob a session names, and whether its tenant holds it: PutContext's blob and held, for one of many. */
+export interface SessionBlobContext {
+  readonly blob: SessionBlob;
+  readonly held: HeldBlob | undefined;
+}
+
 export interface ManifestPage {
   /** Most manifests to return. */
   readonly limit: number;
@@ -107,6 +113,12 @@ export interface SessionStore {
    * session names with this sha256 (null when it names none), and whether the tenant holds it (as tenantBlob).
    */
   putContext(tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null>;
+  /**
+   * What a batch checks for each of its parts, for many parts in one read: each of `sha256s` (lowercase)
+   * that the tenant's session names, with whether the tenant holds it (as putContext). A sha256 the session
+   * does not name, or any sha256 of another tenant's or an unknown session, is absent from the map.
+   */
+  sessionBlobs(tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>>;
   /** The session's blobs that its tenant does not hold yet, in manifest order. */
   missingBlobs(tenantId: string, sessionId: string): Promise<string[]>;
   /** The session's files sorted by path (for the manifest id). */
@@ -116,8 +128,8 @@ export interface SessionStore {
    * session already completed answers its manifest again.
    */
   completeSession(tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome>;
-  /** Open → aborted; returns the state the session had (null when absent). */
-  abortSession(tenantId: string, sessionId: string): Promise<string | null>;
+  /** Open → aborted at `now`; returns the state the session had (null when absent). */
+  abortSession(tenantId: string, sessionId: string, now: string): Promise<string | null>;
 }
 
 export interface ManifestReader {
@@ -133,32 +145,59 @@ export interface BlobStatter {
   tenantBlob(tenantId: string, sha256: string): Promise<HeldBlob | undefined>;
 }
 
-/** Recording verified blobs, with garbage collection kept out of the way. */
+/**
+ * What a blob commit learned before its bytes went to their key, handed back when its rows are recorded:
+ * how many collections had tombstoned anything by then.
+ */
+export interface BlobCommitTicket {
+  readonly collectionEpoch: number;
+}
+
+export interface RecordedBlob extends BlobRecord {
+  readonly ticket: BlobCommitTicket;
+}
+
+/**
+ * Recording verified blobs, in two steps around the bytes so that no transaction ever waits on the blob
+ * store: startBlobCommit before the bytes go to their key, recordBlobs once they are durable there. A
+ * crash between the two leaves bytes without rows, which garbage collection removes; never rows without
+ * bytes.
+ */
 export interface BlobIngester {
   /**
-   * Records that each blob is stored and that its tenant holds it, in one transaction (group commit: one
-   * durable commit for the batch). `commitBytes(i)` (which makes the bytes visible at their key) runs for
-   * each blob the collector is not deleting, concurrently, inside the transaction and after that check,
-   * so a collection never interleaves with it. A blob the collector is deleting gets storage_unavailable
-   * (retryable) and no rows; a blob whose commitBytes fails gets that error and no rows. alreadyPresent:
-   * the tenant held it before; of several entries for one tenant and blob, the first that is new to the
-   * tenant answers false.
+   * Before the bytes go to their key (a read, no transaction): storage_unavailable (retryable) while a
+   * collection is deleting the blob, else the ticket recordBlobs checks.
    */
-  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]>;
+  startBlobCommit(sha256: string): Promise<BlobCommitTicket>;
+  /**
+   * After the bytes are durable at their key: records that each blob is stored and that its tenant holds
+   * it, in one short transaction (group commit: one durable commit for the batch). A blob gets
+   * storage_unavailable (retryable) and no rows when a collection tombstoned it, or when it has no row and
+   * a collection tombstoned anything since its ticket (its bytes may have been deleted and their row
+   * forgotten in between). alreadyPresent: the tenant held it before; of several entries for one tenant
+   * and blob, the first that is new to the tenant answers false.
+   */
+  recordBlobs(blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]>;
 }
 
 /**
  * Garbage collection's side of the tombstone protocol: tombstone exclusively, delete the bytes, then
  * forget the rows.
  */
-export interface BlobSweeper {
-  /** Marks open sessions past their expiry as expired; returns how many. */
+export interface GarbageSweeper {
+  /** Marks open sessions past their expiry as expired (finished at their expiry); returns how many. */
   expireSessions(now: string): Promise<number>;
+  /**
+   * Deletes the sessions that finished (completed, aborted or expired) before `finishedBefore`, with their
+   * file lists and blob lists, in short transactions; manifests stay. Returns how many.
+   */
+  purgeSessions(finishedBefore: string): Promise<number>;
   /**
    * Tombstones the blobs that no manifest and no open session names and that no PUT touched since
    * `touchedBefore`, together with `orphans` (keys in the store without a row, seen by the caller),
    * and drops every tenant's presence of them — one transaction, exclusive of blob commits and
-   * session changes. Returns every tombstoned sha256 (earlier runs' leftovers included).
+   * session changes, which moves the collection epoch on when it tombstones anything new. Returns
+   * every tombstoned sha256 (earlier runs' leftovers included).
    */
   tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]>;
   /** Which of these sha256s have a row (live or tombstoned). */
@@ -174,4 +213,4 @@ export interface MetadataStore
     ManifestReader,
     BlobStatter,
     BlobIngester,
-    BlobSweeper {}
+    GarbageSweeper {}

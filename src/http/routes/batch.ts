@@ -2,12 +2,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AppError, ERRORS } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf, uploadTokenOf } from '../auth.js';
 import { bodyWithIdleTimeout } from '../body-stream.js';
+import { STYLE_SHA256 } from '../examples.js';
 import { MultipartReader, multipartBoundary } from '../multipart.js';
-import { AUTH_ERRORS, PutBlobResponse, UploadTokenHeaders, withErrors } from '../schemas.js';
+import type { RouteDoc } from '../openapi/route-doc.js';
+import { AUTH_ERRORS, PutBlobsResponse, SHA256_PATTERN, UploadSessionIdParam, UploadTokenHeaders, withErrors } from '../schemas.js';
 
 export interface BatchRouteOptions {
   readonly bodyTimeoutMs: number;
@@ -15,35 +17,27 @@ export interface BatchRouteOptions {
   readonly maxBytes: number;
 }
 
-const PART_ERROR_CODES = [
-  'invalid_sha256',
-  'blob_not_in_session',
-  'size_mismatch',
-  'digest_mismatch',
-  'storage_unavailable',
-  'insufficient_storage',
-] as const;
-
-const StoredPart = Type.Object({
-  sha256: Type.String({ description: 'Lowercase' }),
-  status: Type.Literal(200),
-  alreadyPresent: Type.Boolean({
-    description: 'True when this tenant held the blob before this part (a retry, or an earlier part of the batch)',
-  }),
-  blob: PutBlobResponse.properties.blob,
-});
-
-const FailedPart = Type.Object({
-  sha256: Type.String({ description: 'Lowercase, or as sent when it is not 64 hexadecimal digits' }),
-  status: Type.Union([...new Set(PART_ERROR_CODES.map((code) => ERRORS[code].status))].map((status) => Type.Literal(status))),
-  error: Type.Union(PART_ERROR_CODES.map((code) => Type.Literal(code))),
-  message: Type.String(),
-});
-
-const BatchResponse = Type.Object({
-  uploadSessionId: Type.String(),
-  results: Type.Array(Type.Union([StoredPart, FailedPart]), { description: 'One result per part, in the order the parts came' }),
-});
+function batchDoc(options: BatchRouteOptions): RouteDoc {
+  return {
+    requestBody: {
+      description:
+        "One part per blob: the part's name is the blob's sha256, its bytes the blob's raw bytes (a filename and a Content-Type " +
+        `are optional and ignored). At most ${options.maxParts} parts and ${options.maxBytes} bytes of body.`,
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            propertyNames: { pattern: SHA256_PATTERN },
+            additionalProperties: { type: 'string', contentMediaType: 'application/octet-stream', description: "A blob's raw bytes" },
+            maxProperties: options.maxParts,
+          },
+          example: { [STYLE_SHA256]: 'body{margin:0}\n' },
+        },
+      },
+    },
+  };
+}
 
 export function batchRoutes(service: UploadService, options: BatchRouteOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -55,34 +49,18 @@ export function batchRoutes(service: UploadService, options: BatchRouteOptions):
     app.post(
       '/v1/upload-sessions/:uploadSessionId/blobs',
       {
-        config: { auth: { scope: 'upload', uploadToken: true } },
-        // The schemas document the route; the auth hook checks the headers and the handler reads the body itself.
-        validatorCompiler: () => () => true,
+        config: { auth: { scope: 'upload', uploadToken: true }, openapi: batchDoc(options) },
         schema: {
           operationId: 'putBlobs',
           summary: 'Upload many blobs of an upload session in one multipart request',
           description:
-            "One part per blob: the part's name is the blob's sha256 and its bytes are the blob (a filename and a Content-Type are " +
-            'optional and ignored). Each part is streamed, verified and stored as the single PUT stores a blob; a part that fails ' +
-            'stores nothing and does not stop the parts after it. The 200 comes once every stored part is durable. ' +
-            `At most ${options.maxParts} parts and ${options.maxBytes} bytes of body (413 beyond; parts stored before stay stored).`,
+            'Each part is streamed, verified and stored as the single PUT stores a blob; a part that fails stores nothing and ' +
+            'does not stop the parts after it. The 200 comes once every stored part is durable. Past a limit (413), a malformed ' +
+            'body (400) or a stalled one (408), the parts stored before stay stored.',
           tags: ['blobs'],
-          security: [{ bearer: [], uploadToken: [] }],
-          params: Type.Object({ uploadSessionId: Type.String() }),
+          params: Type.Object({ uploadSessionId: UploadSessionIdParam }),
           headers: UploadTokenHeaders,
-          consumes: ['multipart/form-data'],
-          body: Type.Object(
-            {},
-            {
-              additionalProperties: Type.String({
-                format: 'binary',
-                contentMediaType: 'application/octet-stream',
-                description: "A blob's raw bytes",
-              }),
-              description: 'Each field is named by the sha256 of its bytes',
-            },
-          ),
-          response: withErrors({ 200: BatchResponse }, [
+          response: withErrors({ 200: PutBlobsResponse }, [
             ...AUTH_ERRORS,
             'session_not_found',
             'invalid_upload_token',

@@ -4,12 +4,7 @@ import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf } from '../auth.js';
 import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
-import { AUTH_ERRORS, ManifestSchema, ManifestSummary, withErrors } from '../schemas.js';
-
-const ManifestListSchema = Type.Object({
-  manifests: Type.Array(ManifestSummary),
-  nextCursor: Type.Optional(Type.String({ description: 'Present when more manifests follow' })),
-});
+import { AUTH_ERRORS, ManifestIdParam, ManifestListSchema, ManifestSchema, withErrors } from '../schemas.js';
 
 export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -17,7 +12,8 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
       '/v1/manifests',
       {
         config: { auth: { scope: 'read' } },
-        // The query is documented here and checked by the service, whose messages name the bad value.
+        // The query is documented here and checked by the service (its values arrive as strings, which the
+        // app's validator does not coerce), whose messages name the bad value.
         validatorCompiler: () => () => true,
         schema: {
           operationId: 'listManifests',
@@ -25,12 +21,13 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
           description:
             'Pages through the manifests with an opaque cursor: pass nextCursor back as cursor; no nextCursor means the last page.',
           tags: ['manifests'],
-          security: [{ bearer: [] }],
           querystring: Type.Object({
             limit: Type.Optional(
               Type.Integer({ minimum: 1, maximum: MAX_MANIFEST_PAGE, default: DEFAULT_MANIFEST_PAGE, description: 'Manifests per page' }),
             ),
-            cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page' })),
+            cursor: Type.Optional(
+              Type.String({ description: 'The nextCursor of the previous page', examples: ['WyIyMDI2LTExLTMwVDE0In0'] }),
+            ),
           }),
           response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
         },
@@ -46,8 +43,7 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
           operationId: 'getManifest',
           summary: 'A completed manifest with its files',
           tags: ['manifests'],
-          security: [{ bearer: [] }],
-          params: Type.Object({ manifestId: Type.String() }),
+          params: Type.Object({ manifestId: ManifestIdParam }),
           response: withErrors({ 200: ManifestSchema }, [...AUTH_ERRORS, 'manifest_not_found']),
         },
       },

@@ -3,11 +3,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf, uploadTokenOf } from '../auth.js';
-import { AUTH_ERRORS, CompletedSessionSchema, CreatedSessionSchema, CreateSessionBody, JSON_BODY_ERRORS, SessionStatusSchema, UploadTokenHeaders, withErrors } from '../schemas.js';
+import {
+  AUTH_ERRORS,
+  CompletedSessionSchema,
+  CreatedSessionSchema,
+  createSessionBody,
+  JSON_BODY_ERRORS,
+  SessionStatusSchema,
+  UploadSessionIdParam,
+  UploadTokenHeaders,
+  withErrors,
+  type BodyLimits,
+} from '../schemas.js';
 
-const SessionParams = Type.Object({ uploadSessionId: Type.String() });
+const SessionParams = Type.Object({ uploadSessionId: UploadSessionIdParam });
 
-export function sessionRoutes(service: UploadService): FastifyPluginAsyncTypebox {
+export function sessionRoutes(service: UploadService, limits: BodyLimits): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/upload-sessions',
@@ -18,8 +29,7 @@ export function sessionRoutes(service: UploadService): FastifyPluginAsyncTypebox
           summary: 'Create an upload session from a manifest',
           description: 'Validates the file list and answers which of its blobs this tenant does not hold yet.',
           tags: ['sessions'],
-          security: [{ bearer: [] }],
-          body: CreateSessionBody,
+          body: createSessionBody(limits),
           response: withErrors({ 201: CreatedSessionSchema }, [...AUTH_ERRORS, ...JSON_BODY_ERRORS, 'size_mismatch']),
         },
       },
@@ -37,7 +47,6 @@ export function sessionRoutes(service: UploadService): FastifyPluginAsyncTypebox
           operationId: 'getUploadSession',
           summary: 'Status of an upload session',
           tags: ['sessions'],
-          security: [{ bearer: [] }],
           params: SessionParams,
           response: withErrors({ 200: SessionStatusSchema }, [...AUTH_ERRORS, 'session_not_found']),
         },
@@ -54,10 +63,17 @@ export function sessionRoutes(service: UploadService): FastifyPluginAsyncTypebox
           summary: 'Freeze a session into an immutable manifest',
           description: 'Answers the same 200 again for a completed session; 409 blobs_missing lists what is still missing.',
           tags: ['sessions'],
-          security: [{ bearer: [], uploadToken: [] }],
           params: SessionParams,
           headers: UploadTokenHeaders,
-          response: withErrors({ 200: CompletedSessionSchema }, [...AUTH_ERRORS, 'invalid_upload_token', 'session_not_found', 'blobs_missing', 'session_not_open', 'session_expired']),
+          response: withErrors({ 200: CompletedSessionSchema }, [
+            ...AUTH_ERRORS,
+            'payload_too_large',
+            'invalid_upload_token',
+            'session_not_found',
+            'blobs_missing',
+            'session_not_open',
+            'session_expired',
+          ]),
         },
       },
       async (request) => service.completeSession(principalOf(request), request.params.uploadSessionId, uploadTokenOf(request)),
@@ -72,10 +88,16 @@ export function sessionRoutes(service: UploadService): FastifyPluginAsyncTypebox
           summary: 'Abort an upload session',
           description: 'Later writes to it answer 409 session_not_open. Aborting an aborted session is a no-op.',
           tags: ['sessions'],
-          security: [{ bearer: [], uploadToken: [] }],
           params: SessionParams,
           headers: UploadTokenHeaders,
-          response: withErrors({ 204: Type.Null({ description: 'Aborted' }) }, [...AUTH_ERRORS, 'invalid_upload_token', 'session_not_found', 'session_not_open', 'session_expired']),
+          response: withErrors({ 204: Type.Null({ description: 'The session is aborted (or already was).' }) }, [
+            ...AUTH_ERRORS,
+            'payload_too_large',
+            'invalid_upload_token',
+            'session_not_found',
+            'session_not_open',
+            'session_expired',
+          ]),
         },
       },
       async (request, reply) => {

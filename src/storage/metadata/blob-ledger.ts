@@ -1,7 +1,15 @@
-// Which blobs are stored and which tenant holds each: the group commit of verified blobs, checked
-// against garbage collection's tombstones.
+// Which blobs are stored and which tenant holds each: the two steps of a blob commit around its bytes,
+// checked against garbage collection's tombstones and epoch.
 import { AppError } from '../../domain/errors.js';
-import type { BlobCommitResult, BlobIngester, BlobRecord, BlobStatter, HeldBlob } from '../../domain/ports/metadata-store.js';
+import type {
+  BlobCommitResult,
+  BlobCommitTicket,
+  BlobIngester,
+  BlobStatter,
+  HeldBlob,
+  RecordedBlob,
+} from '../../domain/ports/metadata-store.js';
+import type { Executor } from './dialect/dialect-adapter.js';
 import { batches } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -21,43 +29,35 @@ export class SqlBlobLedger implements BlobStatter, BlobIngester {
     });
   }
 
-  commitBlobs(blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> {
+  startBlobCommit(sha256: string): Promise<BlobCommitTicket> {
+    return this.sql.run(async (db) => {
+      const row = await db
+        .selectFrom('collection_epoch')
+        .leftJoin('blobs', (join) => join.on('blobs.sha256', '=', sha256))
+        .select(['collection_epoch.epoch', 'blobs.deleting_at'])
+        .where('collection_epoch.id', '=', 1)
+        .executeTakeFirstOrThrow();
+      if (row.deleting_at !== null) throw beingCollected();
+      return { collectionEpoch: row.epoch };
+    });
+  }
+
+  recordBlobs(blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]> {
     return this.sql.write('shared', async (tx) => {
+      const epoch = await epochIn(tx);
+      const tombstones = await tombstonesOf(tx, blobs);
       const results: BlobCommitResult[] = new Array(blobs.length);
-      const shas = [...new Set(blobs.map((b) => b.sha256))];
-      const doomed = new Set<string>();
-      for (const batch of batches(shas)) {
-        const rows = await tx
-          .selectFrom('blobs')
-          .select('sha256')
-          .where('sha256', 'in', batch)
-          .where('deleting_at', 'is not', null)
-          .execute();
-        for (const row of rows) doomed.add(row.sha256);
-      }
-      const committed: number[] = [];
-      await Promise.all(
-        blobs.map(async (blob, index) => {
-          if (doomed.has(blob.sha256)) {
-            results[index] = {
-              error: new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', {
-                headers: { 'retry-after': '1' },
-              }),
-            };
-            return;
-          }
-          try {
-            await commitBytes(index);
-            committed.push(index);
-          } catch (err) {
-            results[index] = { error: err };
-          }
-        }),
-      );
-      committed.sort((a, b) => a - b);
-      const blobRows = new Map<string, BlobRecord>();
-      const tenantRows = new Map<string, BlobRecord>();
-      for (const index of committed) {
+      const accepted: number[] = [];
+      blobs.forEach((blob, index) => {
+        const deletingAt = tombstones.get(blob.sha256);
+        const mayHaveLostBytes = deletingAt === undefined ? blob.ticket.collectionEpoch !== epoch : deletingAt !== null;
+        if (mayHaveLostBytes) results[index] = { error: beingCollected() };
+        else accepted.push(index);
+      });
+
+      const blobRows = new Map<string, RecordedBlob>();
+      const tenantRows = new Map<string, RecordedBlob>();
+      for (const index of accepted) {
         const blob = blobs[index];
         if (!blobRows.has(blob.sha256)) blobRows.set(blob.sha256, blob);
         const key = `${blob.tenantId}/${blob.sha256}`;
@@ -80,11 +80,30 @@ export class SqlBlobLedger implements BlobStatter, BlobIngester {
           .execute();
         for (const row of inserted) newToTenant.add(`${row.tenant_id}/${row.sha256}`);
       }
-      for (const index of committed) {
-        const key = `${blobs[index].tenantId}/${blobs[index].sha256}`;
-        results[index] = { alreadyPresent: !newToTenant.delete(key) };
+      for (const index of accepted) {
+        results[index] = { alreadyPresent: !newToTenant.delete(`${blobs[index].tenantId}/${blobs[index].sha256}`) };
       }
       return results;
     });
   }
+}
+
+async function epochIn(q: Executor): Promise<number> {
+  return (await q.selectFrom('collection_epoch').select('epoch').where('id', '=', 1).executeTakeFirstOrThrow()).epoch;
+}
+
+/** deleting_at of each blob that has a row (null for a live one); absent: no row. */
+async function tombstonesOf(q: Executor, blobs: readonly RecordedBlob[]): Promise<Map<string, string | null>> {
+  const rows = new Map<string, string | null>();
+  for (const batch of batches([...new Set(blobs.map((b) => b.sha256))])) {
+    const found = await q.selectFrom('blobs').select(['sha256', 'deleting_at']).where('sha256', 'in', batch).execute();
+    for (const row of found) rows.set(row.sha256, row.deleting_at);
+  }
+  return rows;
+}
+
+function beingCollected(): AppError {
+  return new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', {
+    headers: { 'retry-after': '1' },
+  });
 }

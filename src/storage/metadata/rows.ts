@@ -7,7 +7,7 @@ import type { Database } from './schema.js';
 /** Values per statement for lists of sha256s: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const BATCH_ROWS = 2000;
 
-/** Every column of upload_sessions but files_json, which only completion reads. */
+/** Every column of upload_sessions but files_json, which only completion reads, and finished_at, which only garbage collection reads. */
 export const SESSION_COLUMNS = [
   'id',
   'tenant_id',
@@ -55,7 +55,7 @@ export function toManifestRecord(row: { id: string; created_at: string; file_cou
   return { manifestId: row.id, createdAt: row.created_at, fileCount: row.file_count, totalBytes: row.total_bytes };
 }
 
-export function toSessionRecord(row: Omit<Database['upload_sessions'], 'files_json'>): SessionRecord {
+export function toSessionRecord(row: Omit<Database['upload_sessions'], 'files_json' | 'finished_at'>): SessionRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,

@@ -49,6 +49,8 @@ export interface UploadSessionsTable {
   manifest_id: string | null;
   /** JSON array of [path, sha256, size, mime or null], sorted by path. */
   files_json: string;
+  /** When the session was completed, aborted or expired; null while open. Retention counts from it. */
+  finished_at: string | null;
 }
 
 export interface SessionBlobsTable {
@@ -76,6 +78,12 @@ export interface ManifestFilesTable {
   mime: string | null;
 }
 
+/** One row (id 1): how many garbage collections tombstoned something. */
+export interface CollectionEpochTable {
+  id: number;
+  epoch: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_tokens: ApiTokensTable;
@@ -85,4 +93,5 @@ export interface Database {
   session_blobs: SessionBlobsTable;
   manifests: ManifestsTable;
   manifest_files: ManifestFilesTable;
+  collection_epoch: CollectionEpochTable;
 }

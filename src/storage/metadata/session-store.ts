@@ -1,12 +1,19 @@
 // Upload sessions: creation with their files and blobs, the PUT's one-read context, completion into a
 // manifest, abort.
 import { sql } from 'kysely';
-import type { CompleteOutcome, NewSession, PutContext, SessionCreation, SessionStore } from '../../domain/ports/metadata-store.js';
+import type {
+  CompleteOutcome,
+  NewSession,
+  PutContext,
+  SessionBlobContext,
+  SessionCreation,
+  SessionStore,
+} from '../../domain/ports/metadata-store.js';
 import type { FileEntry, SessionRecord } from '../../domain/types.js';
 import type { Executor } from './dialect/dialect-adapter.js';
 import { insertJsonRows } from './json-rows.js';
 import { manifestIn } from './manifest-store.js';
-import { byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toSessionRecord } from './rows.js';
+import { batches, byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toSessionRecord } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
 /** A new session names a blob its tenant holds with another size. */
@@ -45,6 +52,7 @@ export class SqlSessionStore implements SessionStore {
           total_bytes: session.totalBytes,
           manifest_id: null,
           files_json: filesJson(session.files),
+          finished_at: null,
         })
         .execute();
       // Rows go in key order, so the primary-key index grows at its end instead of splitting pages.
@@ -119,6 +127,41 @@ export class SqlSessionStore implements SessionStore {
     });
   }
 
+  sessionBlobs(tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> {
+    return this.sql.run(async (db) => {
+      const found = new Map<string, SessionBlobContext>();
+      for (const batch of batches([...new Set(sha256s)])) {
+        const rows = await db
+          .selectFrom('session_blobs')
+          .innerJoin('upload_sessions', 'upload_sessions.id', 'session_blobs.session_id')
+          .leftJoin('tenant_blobs', (join) =>
+            join
+              .onRef('tenant_blobs.tenant_id', '=', 'upload_sessions.tenant_id')
+              .onRef('tenant_blobs.sha256', '=', 'session_blobs.sha256'),
+          )
+          .leftJoin('blobs', (join) => join.onRef('blobs.sha256', '=', 'tenant_blobs.sha256').on('blobs.deleting_at', 'is', null))
+          .select([
+            'session_blobs.sha256',
+            'session_blobs.size',
+            'session_blobs.mime',
+            'tenant_blobs.mime as held_mime',
+            'blobs.size as held_size',
+          ])
+          .where('session_blobs.session_id', '=', sessionId)
+          .where('upload_sessions.tenant_id', '=', tenantId)
+          .where('session_blobs.sha256', 'in', batch)
+          .execute();
+        for (const row of rows) {
+          found.set(row.sha256, {
+            blob: { sha256: row.sha256, size: row.size, mime: row.mime },
+            held: row.held_size === null ? undefined : { mime: row.held_mime, size: row.held_size },
+          });
+        }
+      }
+      return found;
+    });
+  }
+
   missingBlobs(tenantId: string, sessionId: string): Promise<string[]> {
     return this.sql.run((db) => missingIn(db, tenantId, sessionId));
   }
@@ -168,16 +211,21 @@ export class SqlSessionStore implements SessionStore {
           .where('id', '=', manifestId)
           .execute();
       }
-      await tx.updateTable('upload_sessions').set({ state: 'completed', manifest_id: manifestId }).where('id', '=', sessionId).execute();
+      await tx
+        .updateTable('upload_sessions')
+        .set({ state: 'completed', manifest_id: manifestId, finished_at: now })
+        .where('id', '=', sessionId)
+        .execute();
       return { kind: 'completed', manifest: await manifestIn(tx, tenantId, manifestId) };
     });
   }
 
-  abortSession(tenantId: string, sessionId: string): Promise<string | null> {
+  abortSession(tenantId: string, sessionId: string, now: string): Promise<string | null> {
     return this.sql.write('shared', async (tx) => {
       const session = await this.sessionForUpdate(tx, tenantId, sessionId);
       if (!session) return null;
-      if (session.state === 'open') await tx.updateTable('upload_sessions').set({ state: 'aborted' }).where('id', '=', sessionId).execute();
+      if (session.state === 'open')
+        await tx.updateTable('upload_sessions').set({ state: 'aborted', finished_at: now }).where('id', '=', sessionId).execute();
       return session.state;
     });
   }

@@ -4,7 +4,7 @@
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import type {
   BlobCommitResult,
-  BlobRecord,
+  BlobCommitTicket,
   CompleteOutcome,
   HeldBlob,
   ManifestPage,
@@ -13,11 +13,13 @@ import type {
   NewApiToken,
   NewSession,
   PutContext,
+  RecordedBlob,
+  SessionBlobContext,
   SessionCreation,
 } from '../../domain/ports/metadata-store.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlBlobLedger } from './blob-ledger.js';
-import { SqlBlobSweeper } from './blob-sweeper.js';
+import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import { SqlManifestReader } from './manifest-store.js';
 import { migrationProvider } from './migrations/index.js';
@@ -33,7 +35,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly sessions: SqlSessionStore;
   private readonly manifests: SqlManifestReader;
   private readonly ledger: SqlBlobLedger;
-  private readonly sweeper: SqlBlobSweeper;
+  private readonly sweeper: SqlGarbageSweeper;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter) {
     this.dialect = adapter.name;
@@ -42,7 +44,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.sessions = new SqlSessionStore(this.sql);
     this.manifests = new SqlManifestReader(this.sql);
     this.ledger = new SqlBlobLedger(this.sql);
-    this.sweeper = new SqlBlobSweeper(this.sql);
+    this.sweeper = new SqlGarbageSweeper(this.sql);
   }
 
   async migrate(): Promise<void> {
@@ -72,21 +74,25 @@ export class SqlMetadataStore implements MetadataStore {
   getSession = (tenantId: string, sessionId: string): Promise<SessionRecord | null> => this.sessions.getSession(tenantId, sessionId);
   putContext = (tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> =>
     this.sessions.putContext(tenantId, sessionId, sha256);
+  sessionBlobs = (tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> =>
+    this.sessions.sessionBlobs(tenantId, sessionId, sha256s);
   missingBlobs = (tenantId: string, sessionId: string): Promise<string[]> => this.sessions.missingBlobs(tenantId, sessionId);
   sessionFiles = (sessionId: string): Promise<FileEntry[]> => this.sessions.sessionFiles(sessionId);
   completeSession = (tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome> =>
     this.sessions.completeSession(tenantId, sessionId, manifestId, now);
-  abortSession = (tenantId: string, sessionId: string): Promise<string | null> => this.sessions.abortSession(tenantId, sessionId);
+  abortSession = (tenantId: string, sessionId: string, now: string): Promise<string | null> =>
+    this.sessions.abortSession(tenantId, sessionId, now);
 
   getManifest = (tenantId: string, manifestId: string): Promise<ManifestWithFiles | null> =>
     this.manifests.getManifest(tenantId, manifestId);
   listManifests = (tenantId: string, page: ManifestPage): Promise<ManifestRecord[]> => this.manifests.listManifests(tenantId, page);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
-  commitBlobs = (blobs: readonly BlobRecord[], commitBytes: (index: number) => Promise<unknown>): Promise<BlobCommitResult[]> =>
-    this.ledger.commitBlobs(blobs, commitBytes);
+  startBlobCommit = (sha256: string): Promise<BlobCommitTicket> => this.ledger.startBlobCommit(sha256);
+  recordBlobs = (blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]> => this.ledger.recordBlobs(blobs);
 
   expireSessions = (now: string): Promise<number> => this.sweeper.expireSessions(now);
+  purgeSessions = (finishedBefore: string): Promise<number> => this.sweeper.purgeSessions(finishedBefore);
   tombstoneGarbage = (touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> =>
     this.sweeper.tombstoneGarbage(touchedBefore, orphans, now);
   knownBlobs = (sha256s: readonly string[]): Promise<Set<string>> => this.sweeper.knownBlobs(sha256s);

@@ -1,18 +1,21 @@
-// Garbage collection's side of the tombstone protocol: expire sessions, tombstone what nothing needs
+// Garbage collection's side of the metadata: expire and purge sessions, tombstone what nothing needs
 // (exclusive of blob commits and session writes), forget the rows once the bytes are gone.
 import { sql } from 'kysely';
-import type { BlobSweeper } from '../../domain/ports/metadata-store.js';
+import type { GarbageSweeper } from '../../domain/ports/metadata-store.js';
 import { batches } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
-export class SqlBlobSweeper implements BlobSweeper {
+/** Finished sessions purged per transaction: each may carry 100,000 file entries and blob rows. */
+const PURGE_BATCH = 50;
+
+export class SqlGarbageSweeper implements GarbageSweeper {
   constructor(private readonly sql: SqlDatabase) {}
 
   expireSessions(now: string): Promise<number> {
     return this.sql.write('shared', async (tx) => {
       const result = await tx
         .updateTable('upload_sessions')
-        .set({ state: 'expired' })
+        .set((eb) => ({ state: 'expired', finished_at: eb.ref('expires_at') }))
         .where('state', '=', 'open')
         .where('expires_at', '<=', now)
         .executeTakeFirst();
@@ -20,16 +23,35 @@ export class SqlBlobSweeper implements BlobSweeper {
     });
   }
 
+  async purgeSessions(finishedBefore: string): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const count = await this.sql.write('shared', async (tx) => {
+        const ids = (
+          await tx.selectFrom('upload_sessions').select('id').where('finished_at', '<', finishedBefore).limit(PURGE_BATCH).execute()
+        ).map((row) => row.id);
+        if (ids.length === 0) return 0;
+        await tx.deleteFrom('session_blobs').where('session_id', 'in', ids).execute();
+        await tx.deleteFrom('upload_sessions').where('id', 'in', ids).execute();
+        return ids.length;
+      });
+      purged += count;
+      if (count < PURGE_BATCH) return purged;
+    }
+  }
+
   tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> {
     return this.sql.write('exclusive', async (tx) => {
+      let tombstoned = 0;
       for (const batch of batches(orphans)) {
-        await tx
+        const inserted = await tx
           .insertInto('blobs')
           .values(batch.map((sha256) => ({ sha256, size: 0, created_at: now, touched_at: now, deleting_at: now })))
           .onConflict((oc) => oc.column('sha256').doNothing())
-          .execute();
+          .executeTakeFirst();
+        tombstoned += Number(inserted.numInsertedOrUpdatedRows ?? 0);
       }
-      await tx
+      const updated = await tx
         .updateTable('blobs')
         .set({ deleting_at: now })
         .where('deleting_at', 'is', null)
@@ -46,7 +68,15 @@ export class SqlBlobSweeper implements BlobSweeper {
             .where('upload_sessions.state', '=', 'open')
             .where('upload_sessions.expires_at', '>', now),
         )
-        .execute();
+        .executeTakeFirst();
+      tombstoned += Number(updated.numUpdatedRows);
+      // A blob commit that began before this moment must not trust a missing row: its bytes may go now.
+      if (tombstoned > 0)
+        await tx
+          .updateTable('collection_epoch')
+          .set((eb) => ({ epoch: eb('epoch', '+', 1) }))
+          .where('id', '=', 1)
+          .execute();
       const doomed = tx.selectFrom('blobs').select('sha256').where('deleting_at', 'is not', null);
       await tx.deleteFrom('tenant_blobs').where('sha256', 'in', doomed).execute();
       return (await doomed.execute()).map((r) => r.sha256);
