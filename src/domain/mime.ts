@@ -21,7 +21,7 @@ const SIGNATURES: ReadonlyArray<{ bytes: readonly number[]; offset?: number; mim
 /** Enough leading bytes for every signature above. */
 export const SNIFF_BYTES = 16;
 
-export function sniffMime(head: Buffer): string | null {
+export function sniffMime(head: Uint8Array): string | null {
   for (const signature of SIGNATURES) {
     const offset = signature.offset ?? 0;
     if (head.length >= offset + signature.bytes.length && signature.bytes.every((b, i) => head[offset + i] === b)) {
