@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --only big,small,push,session,memory] [--quick] [--cpu-prof] [--concurrency N]`
+// `npm run bench [-- --only big,small,batch,push,session,memory] [--quick] [--cpu-prof] [--concurrency N]`
 // Side-by-side benchmarks of presscloud against nginx WebDAV, @tus/server and rclone, on
 // loopback only. Prints a table of ratios and writes bench/results/latest.json.
 // Needs bench/setup.sh once (nginx, rclone, curl, wrk, bench's own npm deps).
@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { nginxVersion } from './lib/nginx.mjs';
 import { killAllChildren, run } from './lib/proc.mjs';
 import * as pcApi from './lib/presscloud.mjs';
+import { batch } from './sections/batch.mjs';
 import { big } from './sections/big.mjs';
 import { memory } from './sections/memory.mjs';
 import { push } from './sections/push.mjs';
@@ -21,7 +22,7 @@ import { small } from './sections/small.mjs';
 import { s3 } from './sections/s3.mjs';
 import { startup } from './sections/startup.mjs';
 
-const SECTIONS = { big, small, push, session, memory, startup, s3 };
+const SECTIONS = { big, small, batch, push, session, memory, startup, s3 };
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 const { values: opts } = parseArgs({
@@ -195,6 +196,13 @@ function buildTable(r) {
     row('small', '4 KiB PUT p99 ms', s.presscloud?.p99ms, 'nginx', s.nginx?.p99ms, 'presscloud/nginx', s.presscloud?.p99ms / s.nginx?.p99ms, '', null);
     row('small', '4 KiB PUT req/s, wrk -t2 -c64 (generator check)', null, 'nginx', s.nginxWrk?.reqPerSec, '', null, '', null);
     row('small', 'server CPU ms per PUT', s.presscloud?.serverCpuMsPerReq, 'nginx', s.nginx?.serverCpuMsPerReq, 'presscloud/nginx', s.presscloud?.serverCpuMsPerReq / s.nginx?.serverCpuMsPerReq, '', null);
+  }
+  if (r.batch && !r.batch.error) {
+    const b = r.batch;
+    const label = `4 KiB blobs/s: batches of ${b.perBatch}, ${b.batchConnections} in flight`;
+    row('batch', label, b.presscloudBatch?.blobsPerSec, 'nginx PUT', b.nginx?.blobsPerSec, 'batch/nginx', b.presscloudBatch?.blobsPerSec / b.nginx?.blobsPerSec, '', null);
+    row('batch', label, b.presscloudBatch?.blobsPerSec, 'presscloud PUT', b.presscloudPut?.blobsPerSec, 'batch/PUT', b.presscloudBatch?.blobsPerSec / b.presscloudPut?.blobsPerSec, '', null);
+    row('batch', 'server CPU ms per blob', b.presscloudBatch?.serverCpuMsPerBlob, 'presscloud PUT', b.presscloudPut?.serverCpuMsPerBlob, 'batch/PUT', b.presscloudBatch?.serverCpuMsPerBlob / b.presscloudPut?.serverCpuMsPerBlob, '', null);
   }
   if (r.push && !r.push.error) {
     const p = r.push;

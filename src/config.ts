@@ -13,6 +13,8 @@ export interface Config {
   readonly maxBlobSize: number;
   readonly maxManifestFiles: number;
   readonly maxJsonBodyBytes: number;
+  readonly maxBatchParts: number;
+  readonly maxBatchBytes: number;
   readonly bodyTimeoutSeconds: number;
   readonly shutdownTimeoutSeconds: number;
   readonly gcIntervalSeconds: number;
@@ -108,6 +110,26 @@ export const SETTINGS: readonly Setting[] = [
     default: 64 * 1024 ** 2,
     min: 1024,
     description: 'largest JSON request body, in bytes',
+  },
+  {
+    key: 'maxBatchParts',
+    flag: 'max-batch-parts',
+    placeholder: '<n>',
+    env: 'PRESSCLOUD_MAX_BATCH_PARTS',
+    kind: 'integer',
+    default: 1000,
+    min: 1,
+    description: 'most parts in one batch upload request',
+  },
+  {
+    key: 'maxBatchBytes',
+    flag: 'max-batch-bytes',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_MAX_BATCH_BYTES',
+    kind: 'integer',
+    default: 256 * 1024 ** 2,
+    min: 1024,
+    description: 'largest batch upload request body, in bytes',
   },
   {
     key: 'bodyTimeoutSeconds',

@@ -9,7 +9,7 @@ export function percentile(sorted, p) {
 }
 
 /**
- * PUT every request in `requests` ({path, headers, body}) to `origin`.
+ * Send every request in `requests` ({path, headers, body, method = PUT}) to `origin`.
  * Resolves {count, ok, failed, statuses, seconds, reqPerSec, p50ms, p99ms, maxms}.
  * Bounded: the whole run is aborted after `timeoutMs`.
  */
@@ -31,7 +31,7 @@ export async function putMany(origin, requests, { connections = 64, timeoutMs = 
       const r = requests[i];
       const t0 = process.hrtime.bigint();
       try {
-        const res = await agent.request({ origin, path: r.path, method: 'PUT', headers: r.headers, body: r.body });
+        const res = await agent.request({ origin, path: r.path, method: r.method ?? 'PUT', headers: r.headers, body: r.body });
         await res.body.dump({ limit: 1 << 20 });
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
         if (res.statusCode >= 300) {

@@ -57,6 +57,34 @@ export interface PutBlobResponse {
   blob: StoredBlob;
 }
 
+/** One part of a batch upload that was stored, as the PUT would have answered it. */
+export interface BatchPartStored {
+  /** Lowercase. */
+  sha256: string;
+  status: 200;
+  alreadyPresent: boolean;
+  blob: StoredBlob;
+}
+
+/** One part of a batch upload that failed and stored nothing; the parts after it were still read. */
+export interface BatchPartFailed {
+  /** Lowercase, or as sent when it is not 64 hex digits. */
+  sha256: string;
+  /** The status the PUT would have answered (400, 404, 503, 507). */
+  status: number;
+  /** `invalid_sha256`, `blob_not_in_session`, `size_mismatch`, `digest_mismatch`, `storage_unavailable` or `insufficient_storage`. */
+  error: string;
+  message: string;
+}
+
+export type BatchPartResult = BatchPartStored | BatchPartFailed;
+
+/** The 200 of `POST /v1/upload-sessions/{uploadSessionId}/blobs`: one result per part, in the order the parts came. */
+export interface UploadBlobsResponse {
+  uploadSessionId: string;
+  results: BatchPartResult[];
+}
+
 export interface ManifestSummary {
   manifestId: string;
   fileCount: number;
@@ -68,6 +96,12 @@ export interface CompleteUploadSessionResponse {
   uploadSessionId: string;
   state: 'completed';
   manifest: ManifestSummary;
+}
+
+/** A page of `GET /v1/manifests`, newest first; `nextCursor` is there when more follow. */
+export interface ManifestList {
+  manifests: ManifestSummary[];
+  nextCursor?: string;
 }
 
 export interface ManifestFile {

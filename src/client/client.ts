@@ -2,15 +2,17 @@
 import { Readable, Transform, pipeline } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { PressCloudApiError, PressCloudNetworkError, parseRetryAfter } from './errors.js';
+import { PressCloudApiError, PressCloudNetworkError, parseErrorBody, parseRetryAfter } from './errors.js';
+import { multipartUpload } from './multipart-body.js';
 import type {
   CompleteUploadSessionResponse,
   CreateUploadSessionRequest,
   CreateUploadSessionResponse,
-  ErrorBody,
   HealthResponse,
   Manifest,
+  ManifestList,
   PutBlobResponse,
+  UploadBlobsResponse,
   UploadSessionStatus,
 } from '../api/types.js';
 
@@ -40,6 +42,26 @@ export interface PutBlobOptions extends CallOptions {
   size: number;
   /** Called with the byte count of each chunk as it leaves for the server. */
   onProgress?: (bytes: number) => void;
+}
+
+/** One blob of a batch upload. */
+export interface BlobPart {
+  sha256: string;
+  /** The manifest's size for this blob: the body must yield exactly this many bytes. */
+  size: number;
+  /** Opened only when the part's turn comes in the request body. */
+  body: BlobBody;
+}
+
+export interface UploadBlobsOptions extends CallOptions {
+  /** Called with the byte count of each chunk of blob bytes as it leaves for the server. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface ListManifestsOptions extends CallOptions {
+  /** 1 to 1000 (default 100) per page; `cursor` is the previous page's `nextCursor`. */
+  limit?: number;
+  cursor?: string;
 }
 
 export interface GetBlobOptions extends CallOptions {
@@ -128,6 +150,31 @@ export class PressCloudClient {
     }
   }
 
+  /**
+   * Uploads many blobs in one multipart request, streamed part after part (a file is opened when its turn
+   * comes). Resolves with one result per part, in order: a part that failed (`status` ≥ 400) stored nothing
+   * and did not stop the others. Throws for errors of the whole request (401, 403, 404, 409, 410, 413…).
+   */
+  async uploadBlobs(
+    uploadSessionId: string,
+    uploadToken: string,
+    parts: readonly BlobPart[],
+    options: UploadBlobsOptions = {},
+  ): Promise<UploadBlobsResponse> {
+    const multipart = multipartUpload(parts.map((part) => ({ ...part, open: () => openBody(part.body) })), options.onProgress);
+    try {
+      return await this.callJson<UploadBlobsResponse>('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/blobs`, {
+        signal: options.signal,
+        uploadToken,
+        body: multipart.body,
+        headers: { 'content-type': multipart.contentType, 'content-length': String(multipart.contentLength) },
+      });
+    } finally {
+      // As for putBlob: a request that failed early must not keep the current file open.
+      if (!multipart.body.destroyed) multipart.body.destroy();
+    }
+  }
+
   completeUploadSession(
     uploadSessionId: string,
     uploadToken: string,
@@ -144,6 +191,13 @@ export class PressCloudClient {
       ...options,
       uploadToken,
     });
+  }
+
+  /** One page of the tenant's manifests, newest first; pass `nextCursor` back as `cursor` for the next. */
+  listManifests(options: ListManifestsOptions = {}): Promise<ManifestList> {
+    const query = new URLSearchParams();
+    for (const key of ['limit', 'cursor'] as const) if (options[key] !== undefined) query.set(key, String(options[key]));
+    return this.callJson('GET', `v1/manifests${query.size > 0 ? `?${query}` : ''}`, { signal: options.signal });
   }
 
   getManifest(manifestId: string, options: CallOptions = {}): Promise<Manifest> {
@@ -274,22 +328,6 @@ function countBytes(source: Readable, onProgress: (bytes: number) => void): Read
   });
   // pipeline (not pipe) so destroying the counter also closes the source's file handle.
   return pipeline(source, counter, () => {});
-}
-
-function parseErrorBody(text: string): ErrorBody | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const { error, message, missing } = value as Record<string, unknown>;
-    if (typeof error !== 'string' || typeof message !== 'string') return undefined;
-    return {
-      error,
-      message,
-      missing: Array.isArray(missing) ? missing.filter((m): m is string => typeof m === 'string') : undefined,
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 function header(response: Dispatcher.ResponseData, name: string): string | undefined {

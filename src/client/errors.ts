@@ -1,4 +1,5 @@
 // The two ways a PressCloud call fails: the server answered with an error, or no answer arrived.
+import type { ErrorBody } from '../api/types.js';
 
 /** A non-2xx answer, carrying the body's stable `error` code and its one-sentence message. */
 export class PressCloudApiError extends Error {
@@ -38,4 +39,21 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The flat `{error, message}` body of a non-2xx answer, or undefined when the body is something else. */
+export function parseErrorBody(text: string): ErrorBody | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { error, message, missing } = value as Record<string, unknown>;
+    if (typeof error !== 'string' || typeof message !== 'string') return undefined;
+    return {
+      error,
+      message,
+      missing: Array.isArray(missing) ? missing.filter((m): m is string => typeof m === 'string') : undefined,
+    };
+  } catch {
+    return undefined;
+  }
 }

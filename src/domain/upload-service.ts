@@ -5,16 +5,18 @@ import type { BlobStore, ByteRange } from './ports/blob-store.js';
 import type { BlobIngester, BlobStatter, ManifestReader, SessionStore } from './ports/metadata-store.js';
 import { requireScope, type Principal } from './authentication.js';
 import { blobKey, isSha256 } from './blob-key.js';
-import { BlobCommitter } from './blob-committer.js';
-import { verifyWithoutStoring } from './blob-verifier.js';
+import { uploadBatch, type IncomingPart } from './batch-upload.js';
+import { BlobIngest } from './blob-ingest.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
-import { SNIFF_BYTES, sniffMime } from './mime.js';
+import { listManifests, type ManifestListQuery } from './manifest-list.js';
 import { hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
 import type {
   CompleteUploadSessionResponse as CompletedSession,
   CreateUploadSessionResponse as CreatedSession,
+  ManifestList,
   PutBlobResponse as PutBlobResult,
+  UploadBlobsResponse,
   UploadSessionStatus as SessionStatus,
 } from '../api/types.js';
 import type { FileEntry, ManifestRecord, SessionRecord, SessionState } from './types.js';
@@ -45,6 +47,13 @@ export interface PutBlobInput {
   readonly body: AsyncIterable<Buffer>;
 }
 
+export interface PutBlobsInput {
+  readonly sessionId: string;
+  readonly uploadToken: string;
+  /** Opens the body's parts, once the session checks have passed; throws the body's own whole-request errors. */
+  readonly openParts: () => AsyncIterable<IncomingPart>;
+}
+
 export interface OpenedBlob {
   readonly size: number;
   readonly mime: string | null;
@@ -59,16 +68,16 @@ export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const MAX_EXPIRES_IN_SECONDS = 604_800;
 
 export class UploadService {
-  private readonly committer: BlobCommitter;
+  private readonly ingest: BlobIngest;
 
   constructor(
     private readonly metadata: UploadMetadata,
     private readonly blobs: BlobStore,
     private readonly limits: ServiceLimits,
-    private readonly metrics: ServiceMetrics,
+    metrics: ServiceMetrics,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.committer = new BlobCommitter(metadata);
+    this.ingest = new BlobIngest(metadata, blobs, metrics, now);
   }
 
   async createSession(principal: Principal, input: CreateSessionInput): Promise<CreatedSession> {
@@ -136,31 +145,19 @@ export class UploadService {
     if (input.contentLength !== undefined && input.contentLength !== blob.size) {
       throw new AppError('size_mismatch', `Content-Length is ${input.contentLength}; the manifest's size is ${blob.size}.`);
     }
-    const key = blobKey(sha256);
-    if (held) {
-      // Nothing to store, but a 200 still means these bytes hash to the sha256: read and check them.
-      await verifyWithoutStoring(countBytes(input.body, this.metrics), { sha256, size: blob.size });
-      this.metrics.dedupeHit();
-      return this.putResult(session.id, true, sha256, blob.size, held.mime ?? blob.mime, key);
-    }
+    const stored = await this.ingest.store({ tenantId: principal.tenantId, blob, held }, input.body);
+    return this.putResult(session.id, stored.alreadyPresent, sha256, blob.size, stored.mime, blobKey(sha256));
+  }
 
-    const head: Buffer[] = [];
-    const staged = await this.blobs.stage(key, countBytes(input.body, this.metrics, head), { sha256, size: blob.size });
-    try {
-      const mime = blob.mime ?? sniffMime(Buffer.concat(head));
-      let created = false;
-      const { alreadyPresent } = await this.committer.commit(
-        { tenantId: principal.tenantId, sha256, size: blob.size, mime, now: this.now().toISOString() },
-        async () => {
-          created = (await staged.commit()).created;
-        },
-      );
-      if (created) this.metrics.blobStored(blob.size);
-      else this.metrics.dedupeHit();
-      return this.putResult(session.id, alreadyPresent, sha256, blob.size, mime, key);
-    } finally {
-      await staged.discard();
-    }
+  /** The batch POST: the PUT's session checks once, in its order, then every part stored as the PUT stores a blob. */
+  async putBlobs(principal: Principal, input: PutBlobsInput): Promise<UploadBlobsResponse> {
+    requireScope(principal, 'upload');
+    const session = await this.findSession(principal, input.sessionId);
+    this.checkUploadToken(session, input.uploadToken);
+    this.checkWritable(session);
+    const target = { tenantId: principal.tenantId, sessionId: session.id };
+    const results = await uploadBatch(this.metadata, this.ingest, target, input.openParts());
+    return { uploadSessionId: session.id, results };
   }
 
   async completeSession(principal: Principal, sessionId: string, uploadToken: string): Promise<CompletedSession> {
@@ -201,6 +198,11 @@ export class UploadService {
     const manifest = await this.metadata.getManifest(principal.tenantId, manifestId);
     if (!manifest) throw new AppError('manifest_not_found');
     return manifest;
+  }
+
+  async listManifests(principal: Principal, query: ManifestListQuery): Promise<ManifestList> {
+    requireScope(principal, 'read');
+    return listManifests(this.metadata, principal.tenantId, query);
   }
 
   /** The tenant's blob: its size and mime, and a way to read its bytes (or one range of them). */
@@ -259,19 +261,6 @@ function completed(uploadSessionId: string, manifest: ManifestRecord): Completed
     state: 'completed',
     manifest: { manifestId: manifest.manifestId, fileCount: manifest.fileCount, totalBytes: manifest.totalBytes, createdAt: manifest.createdAt },
   };
-}
-
-/** Counts the body's bytes for the metrics and, given `head`, keeps its first bytes for sniffing. */
-async function* countBytes(body: AsyncIterable<Buffer>, metrics: ServiceMetrics, head?: Buffer[]): AsyncIterable<Buffer> {
-  let kept = 0;
-  for await (const chunk of body) {
-    metrics.bytesReceived(chunk.length);
-    if (head && kept < SNIFF_BYTES) {
-      head.push(chunk.subarray(0, SNIFF_BYTES - kept));
-      kept += Math.min(chunk.length, SNIFF_BYTES - kept);
-    }
-    yield chunk;
-  }
 }
 
 function isOctetStream(contentType: string): boolean {

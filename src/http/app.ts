@@ -19,6 +19,7 @@ import { openApiOptions } from './openapi/document.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { requestIdOf } from './request-id.js';
+import { batchRoutes } from './routes/batch.js';
 import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
@@ -83,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(sessionRoutes(deps.service, config));
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
+  const batchLimits = { maxParts: config.maxBatchParts, maxBytes: config.maxBatchBytes };
+  await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, ...batchLimits }));
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
   await app.register(webRoutes());

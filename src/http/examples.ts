@@ -43,12 +43,28 @@ export const EXAMPLES = {
     alreadyPresent: false,
     blob: { sha256: STYLE_SHA256, size: 15, mime: 'text/css', r2Key: `sha256/6d/60/${STYLE_SHA256}` },
   },
+  putBlobs: {
+    uploadSessionId: UPLOAD_SESSION_ID,
+    results: [
+      {
+        sha256: STYLE_SHA256,
+        status: 200,
+        alreadyPresent: false,
+        blob: { sha256: STYLE_SHA256, size: 15, mime: 'text/css', r2Key: `sha256/6d/60/${STYLE_SHA256}` },
+      },
+      { sha256: INDEX_SHA256, status: 400, error: 'digest_mismatch', message: 'The bytes hash to 3a7b…, not to the sha256 in the path.' },
+    ],
+  },
   completedSession: {
     uploadSessionId: UPLOAD_SESSION_ID,
     state: 'completed',
     manifest: { manifestId: MANIFEST_ID, fileCount: 2, totalBytes: 65, createdAt: CREATED_AT },
   },
   manifest: { manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, files: FILES },
+  manifestList: {
+    manifests: [{ manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65 }],
+    nextCursor: 'WyIyMDI2LTExLTMwVDE0OjA1OjEyLjM0NVoiLCIwMzliZmRmYyJd',
+  },
   error: { error: 'session_not_found', message: 'No such upload session.' },
   healthz: { status: 'ok' },
   readyz: { status: 'ready', database: 'sqlite', blobStore: 'fs' },

@@ -149,6 +149,48 @@ export const ManifestSchema = Type.Object(
   { description: 'The manifest with its files.', examples: [EXAMPLES.manifest] },
 );
 
+export const ManifestListSchema = Type.Object(
+  {
+    manifests: Type.Array(Type.Object(ManifestSummaryFields), { description: 'Newest first' }),
+    nextCursor: Type.Optional(Type.String({ description: 'Present when more manifests follow: send it back as cursor' })),
+  },
+  { description: "A page of the tenant's manifests.", examples: [EXAMPLES.manifestList] },
+);
+
+/** The per-part codes of the batch POST: what a PUT of that part alone would have answered. */
+const BATCH_PART_ERRORS = [
+  'invalid_sha256',
+  'blob_not_in_session',
+  'size_mismatch',
+  'digest_mismatch',
+  'storage_unavailable',
+  'insufficient_storage',
+] as const;
+
+export const PutBlobsResponse = Type.Object(
+  {
+    uploadSessionId: UploadSessionId,
+    results: Type.Array(
+      Type.Union([
+        Type.Object({
+          sha256: Sha256,
+          status: Type.Literal(200),
+          alreadyPresent: Type.Boolean({ description: 'True when this tenant held the blob before this part (a retry, an earlier part)' }),
+          blob: PutBlobResponse.properties.blob,
+        }),
+        Type.Object({
+          sha256: Type.String({ description: 'Lowercase, or as sent when it is not 64 hexadecimal digits' }),
+          status: Type.Union([...new Set(BATCH_PART_ERRORS.map((code) => ERRORS[code].status))].map((status) => Type.Literal(status))),
+          error: Type.Union(BATCH_PART_ERRORS.map((code) => Type.Literal(code))),
+          message: Type.String(),
+        }),
+      ]),
+      { description: 'One result per part, in the order the parts came' },
+    ),
+  },
+  { description: 'Every stored part is durable; a failed part stored nothing.', examples: [EXAMPLES.putBlobs] },
+);
+
 export const UploadTokenHeaders = Type.Object({
   'x-upload-token': Type.String({ description: "The session's upload token, returned when it was created" }),
 });

@@ -174,6 +174,29 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.putContext(a.id, 'us_unknown', x.sha256)).toBeNull();
       });
 
+      it('sessionBlobs reads many of a session’s blobs and the tenant’s presence of each at once, per tenant', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const [x, y, doomed] = descendingBlobs(3);
+        // A blob being collected is not held, even by a tenant that had it.
+        await commit(a.id, doomed, at(-2 * HOUR));
+        expect(await store.tombstoneGarbage(at(-HOUR), [], at(0))).toEqual([doomed.sha256]);
+        const { id } = await openSession(a.id, [file('page.html', x, 'text/html'), file('data.bin', y), file('old.bin', doomed)]);
+        expect(await commit(a.id, x, at(0), 'text/html')).toBe(false);
+
+        const found = await store.sessionBlobs(a.id, id, [x.sha256, y.sha256, hex('not named'), x.sha256, doomed.sha256]);
+        expect(found).toEqual(
+          new Map([
+            [x.sha256, { blob: { sha256: x.sha256, size: x.size, mime: 'text/html' }, held: { mime: 'text/html', size: x.size } }],
+            [y.sha256, { blob: { sha256: y.sha256, size: y.size, mime: null }, held: undefined }],
+            [doomed.sha256, { blob: { sha256: doomed.sha256, size: doomed.size, mime: null }, held: undefined }],
+          ]),
+        );
+        expect(await store.sessionBlobs(b.id, id, [x.sha256])).toEqual(new Map());
+        expect(await store.sessionBlobs(a.id, 'us_unknown', [x.sha256])).toEqual(new Map());
+        expect(await store.sessionBlobs(a.id, id, [])).toEqual(new Map());
+      });
+
       it('createSession refuses, storing nothing, a blob its tenant holds with another size; other tenants do not count', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
@@ -401,6 +424,54 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(manifest?.files.find((f) => f.sha256 === y.sha256)).not.toHaveProperty('mime');
         expect(await store.getManifest(b.id, MANIFEST_ID)).toBeNull();
         expect(await store.getManifest(a.id, hex('no such manifest'))).toBeNull();
+      });
+    });
+
+    describe('listing manifests', () => {
+      /** Completes one manifest per (id seed, time offset) for the tenant; returns them as listManifests reports them. */
+      async function manifestsAt(tenantId: string, entries: ReadonlyArray<readonly [string, number]>) {
+        const [x] = descendingBlobs(1);
+        await commit(tenantId, x);
+        const made = [];
+        for (const [seed, offset] of entries) {
+          const { id } = await openSession(tenantId, [file(`${seed}.txt`, x)]);
+          const outcome = await store.completeSession(tenantId, id, hex(seed), at(offset));
+          if (outcome.kind !== 'completed') throw new Error(`not completed: ${outcome.kind}`);
+          made.push(outcome.manifest);
+        }
+        return made;
+      }
+
+      it('lists the tenant’s manifests newest first, ties by manifest id descending, page after page', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const made = await manifestsAt(a.id, [['m1', 1], ['m2', 5], ['m3', 3], ['m4', 5], ['m5', 5], ['m6', 2]]);
+        await manifestsAt(b.id, [['other', 4]]);
+        const newestFirst = [...made].sort((p, q) => (p.createdAt === q.createdAt ? (p.manifestId < q.manifestId ? 1 : -1) : p.createdAt < q.createdAt ? 1 : -1));
+        expect(await store.listManifests(a.id, { limit: 100 })).toEqual(newestFirst);
+
+        const paged = [];
+        let after: { createdAt: string; manifestId: string } | undefined;
+        for (;;) {
+          const page = await store.listManifests(a.id, { limit: 2, after });
+          paged.push(...page);
+          const last = page.at(-1);
+          if (!last) break;
+          after = { createdAt: last.createdAt, manifestId: last.manifestId };
+        }
+        expect(paged).toEqual(newestFirst);
+        expect(await store.listManifests(b.id, { limit: 100 })).toHaveLength(1);
+        expect(await store.listManifests((await store.ensureTenant('c')).id, { limit: 100 })).toEqual([]);
+      });
+
+      it('a page after a position keeps its place when newer manifests arrive meanwhile', async () => {
+        const a = await store.ensureTenant('a');
+        const made = await manifestsAt(a.id, [['old1', 1], ['old2', 2], ['old3', 3]]);
+        const first = await store.listManifests(a.id, { limit: 1 });
+        expect(first).toEqual([made[2]]);
+        await manifestsAt(a.id, [['newer', 10]]);
+        const after = { createdAt: first[0].createdAt, manifestId: first[0].manifestId };
+        expect(await store.listManifests(a.id, { limit: 10, after })).toEqual([made[1], made[0]]);
       });
     });
 

@@ -46,6 +46,19 @@ export interface PutContext {
   readonly held: HeldBlob | undefined;
 }
 
+/** A blob a session names, and whether its tenant holds it: PutContext's blob and held, for one of many. */
+export interface SessionBlobContext {
+  readonly blob: SessionBlob;
+  readonly held: HeldBlob | undefined;
+}
+
+export interface ManifestPage {
+  /** Most manifests to return. */
+  readonly limit: number;
+  /** Start after this manifest (the last one of the previous page), in newest-first order. */
+  readonly after?: { readonly createdAt: string; readonly manifestId: string };
+}
+
 export type BlobCommitResult = { readonly alreadyPresent: boolean } | { readonly error: unknown };
 
 export type SessionCreation =
@@ -100,6 +113,12 @@ export interface SessionStore {
    * session names with this sha256 (null when it names none), and whether the tenant holds it (as tenantBlob).
    */
   putContext(tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null>;
+  /**
+   * What a batch checks for each of its parts, for many parts in one read: each of `sha256s` (lowercase)
+   * that the tenant's session names, with whether the tenant holds it (as putContext). A sha256 the session
+   * does not name, or any sha256 of another tenant's or an unknown session, is absent from the map.
+   */
+  sessionBlobs(tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>>;
   /** The session's blobs that its tenant does not hold yet, in manifest order. */
   missingBlobs(tenantId: string, sessionId: string): Promise<string[]>;
   /** The session's files sorted by path (for the manifest id). */
@@ -116,6 +135,8 @@ export interface SessionStore {
 export interface ManifestReader {
   /** The tenant's manifest with its files sorted by path; null when the tenant has none of that id. */
   getManifest(tenantId: string, manifestId: string): Promise<ManifestWithFiles | null>;
+  /** The tenant's manifests, newest first (ties by manifest id, descending); [] past the last one. */
+  listManifests(tenantId: string, page: ManifestPage): Promise<ManifestRecord[]>;
 }
 
 /** Whether a tenant holds a blob. */

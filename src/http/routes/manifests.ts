@@ -1,12 +1,40 @@
-// Completed manifests, read back by id.
+// Completed manifests: the tenant's list, newest first, and one manifest read back by id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf } from '../auth.js';
-import { AUTH_ERRORS, ManifestIdParam, ManifestSchema, withErrors } from '../schemas.js';
+import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
+import { AUTH_ERRORS, ManifestIdParam, ManifestListSchema, ManifestSchema, withErrors } from '../schemas.js';
 
 export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.get(
+      '/v1/manifests',
+      {
+        config: { auth: { scope: 'read' } },
+        // The query is documented here and checked by the service (its values arrive as strings, which the
+        // app's validator does not coerce), whose messages name the bad value.
+        validatorCompiler: () => () => true,
+        schema: {
+          operationId: 'listManifests',
+          summary: "The tenant's manifests, newest first",
+          description:
+            'Pages through the manifests with an opaque cursor: pass nextCursor back as cursor; no nextCursor means the last page.',
+          tags: ['manifests'],
+          querystring: Type.Object({
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: MAX_MANIFEST_PAGE, default: DEFAULT_MANIFEST_PAGE, description: 'Manifests per page' }),
+            ),
+            cursor: Type.Optional(
+              Type.String({ description: 'The nextCursor of the previous page', examples: ['WyIyMDI2LTExLTMwVDE0In0'] }),
+            ),
+          }),
+          response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
+        },
+      },
+      async (request) => service.listManifests(principalOf(request), request.query),
+    );
+
     app.get(
       '/v1/manifests/:manifestId',
       {

@@ -1,12 +1,19 @@
 // Upload sessions: creation with their files and blobs, the PUT's one-read context, completion into a
 // manifest, abort.
 import { sql } from 'kysely';
-import type { CompleteOutcome, NewSession, PutContext, SessionCreation, SessionStore } from '../../domain/ports/metadata-store.js';
+import type {
+  CompleteOutcome,
+  NewSession,
+  PutContext,
+  SessionBlobContext,
+  SessionCreation,
+  SessionStore,
+} from '../../domain/ports/metadata-store.js';
 import type { FileEntry, SessionRecord } from '../../domain/types.js';
 import type { Executor } from './dialect/dialect-adapter.js';
 import { insertJsonRows } from './json-rows.js';
 import { manifestIn } from './manifest-store.js';
-import { byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toSessionRecord } from './rows.js';
+import { batches, byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toSessionRecord } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
 /** A new session names a blob its tenant holds with another size. */
@@ -117,6 +124,41 @@ export class SqlSessionStore implements SessionStore {
         blob: row.blob_size === null ? null : { sha256, size: row.blob_size, mime: row.blob_mime },
         held: row.held_size === null ? undefined : { mime: row.held_mime, size: row.held_size },
       };
+    });
+  }
+
+  sessionBlobs(tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> {
+    return this.sql.run(async (db) => {
+      const found = new Map<string, SessionBlobContext>();
+      for (const batch of batches([...new Set(sha256s)])) {
+        const rows = await db
+          .selectFrom('session_blobs')
+          .innerJoin('upload_sessions', 'upload_sessions.id', 'session_blobs.session_id')
+          .leftJoin('tenant_blobs', (join) =>
+            join
+              .onRef('tenant_blobs.tenant_id', '=', 'upload_sessions.tenant_id')
+              .onRef('tenant_blobs.sha256', '=', 'session_blobs.sha256'),
+          )
+          .leftJoin('blobs', (join) => join.onRef('blobs.sha256', '=', 'tenant_blobs.sha256').on('blobs.deleting_at', 'is', null))
+          .select([
+            'session_blobs.sha256',
+            'session_blobs.size',
+            'session_blobs.mime',
+            'tenant_blobs.mime as held_mime',
+            'blobs.size as held_size',
+          ])
+          .where('session_blobs.session_id', '=', sessionId)
+          .where('upload_sessions.tenant_id', '=', tenantId)
+          .where('session_blobs.sha256', 'in', batch)
+          .execute();
+        for (const row of rows) {
+          found.set(row.sha256, {
+            blob: { sha256: row.sha256, size: row.size, mime: row.mime },
+            held: row.held_size === null ? undefined : { mime: row.held_mime, size: row.held_size },
+          });
+        }
+      }
+      return found;
     });
   }
 

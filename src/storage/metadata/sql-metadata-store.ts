@@ -7,15 +7,17 @@ import type {
   BlobCommitTicket,
   CompleteOutcome,
   HeldBlob,
+  ManifestPage,
   ManifestWithFiles,
   MetadataStore,
   NewApiToken,
   NewSession,
   PutContext,
   RecordedBlob,
+  SessionBlobContext,
   SessionCreation,
 } from '../../domain/ports/metadata-store.js';
-import type { ApiTokenRecord, FileEntry, SessionRecord, Tenant } from '../../domain/types.js';
+import type { ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlBlobLedger } from './blob-ledger.js';
 import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
@@ -72,6 +74,8 @@ export class SqlMetadataStore implements MetadataStore {
   getSession = (tenantId: string, sessionId: string): Promise<SessionRecord | null> => this.sessions.getSession(tenantId, sessionId);
   putContext = (tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> =>
     this.sessions.putContext(tenantId, sessionId, sha256);
+  sessionBlobs = (tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> =>
+    this.sessions.sessionBlobs(tenantId, sessionId, sha256s);
   missingBlobs = (tenantId: string, sessionId: string): Promise<string[]> => this.sessions.missingBlobs(tenantId, sessionId);
   sessionFiles = (sessionId: string): Promise<FileEntry[]> => this.sessions.sessionFiles(sessionId);
   completeSession = (tenantId: string, sessionId: string, manifestId: string, now: string): Promise<CompleteOutcome> =>
@@ -81,6 +85,7 @@ export class SqlMetadataStore implements MetadataStore {
 
   getManifest = (tenantId: string, manifestId: string): Promise<ManifestWithFiles | null> =>
     this.manifests.getManifest(tenantId, manifestId);
+  listManifests = (tenantId: string, page: ManifestPage): Promise<ManifestRecord[]> => this.manifests.listManifests(tenantId, page);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
   startBlobCommit = (sha256: string): Promise<BlobCommitTicket> => this.ledger.startBlobCommit(sha256);

@@ -82,6 +82,32 @@ async function uploadFlow(): Promise<string> {
   return completed.data.manifest.manifestId;
 }
 
+/** A batch of blobs as multipart/form-data (each value a Blob, so its bytes go as they are), then the manifest list. */
+async function batchAndList(manifestId: string): Promise<void> {
+  const batched = new TextEncoder().encode(`batched at ${Date.now()}\n`);
+  const batchedFile = { path: 'batched.txt', sha256: sha256(batched), size: batched.length };
+  const created = await client.POST('/v1/upload-sessions', { body: { files: [batchedFile] } });
+  check(created.data !== undefined, 'a session for the batch');
+  const params = { path: { uploadSessionId: created.data.uploadSessionId }, header: { 'x-upload-token': created.data.uploadToken } };
+  const parts = new Map([[batchedFile.sha256, batched]]);
+  const batch = await client.POST('/v1/upload-sessions/{uploadSessionId}/blobs', {
+    params,
+    body: Object.fromEntries([...parts.keys()].map((name) => [name, name])),
+    bodySerializer: (body: Record<string, string>) => {
+      const form = new FormData();
+      for (const name of Object.keys(body)) form.append(name, new Blob([parts.get(name) ?? new Uint8Array()]), name);
+      return form;
+    },
+  });
+  const [result] = batch.data?.results ?? [];
+  check(result?.status === 200 && result.sha256 === batchedFile.sha256, `the batch answered ${batch.response.status}`);
+
+  const listed = await client.GET('/v1/manifests', { params: { query: { limit: 1000 } } });
+  check(listed.data?.manifests.some((manifest) => manifest.manifestId === manifestId) === true, 'the list has the manifest');
+  const refused = await client.GET('/v1/manifests', { params: { query: { limit: 0 } } });
+  check(refused.error?.error === 'invalid_request', 'a limit of 0 is 400');
+}
+
 async function downloads(): Promise<void> {
   const blob = { path: { sha256: indexFile.sha256 } };
   const whole = await client.GET('/v1/blobs/{sha256}', { params: blob, parseAs: 'arrayBuffer' });
@@ -135,6 +161,7 @@ export async function typesConstrain(uploadSessionId: string): Promise<void> {
 }
 
 const manifestId = await uploadFlow();
+await batchAndList(manifestId);
 await downloads();
 await errorsAndAbort();
 await operations();

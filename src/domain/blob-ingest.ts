@@ -1,0 +1,122 @@
+// How one blob of a session is received and stored, shared by the seed's PUT and the batch POST: the bytes
+// are verified as they stream into the store's staging, then committed through the group committer.
+import type { BlobStore } from './ports/blob-store.js';
+import type { BlobIngester } from './ports/metadata-store.js';
+import { blobKey } from './blob-key.js';
+import { BlobCommitter } from './blob-committer.js';
+import { verifyWithoutStoring } from './blob-verifier.js';
+import { SNIFF_BYTES, sniffMime } from './mime.js';
+import type { SessionBlob } from './types.js';
+
+export interface IngestMetrics {
+  bytesReceived(bytes: number): void;
+  blobStored(bytes: number): void;
+  dedupeHit(): void;
+}
+
+/** A blob the session names, and whether its tenant already holds it (PutContext's blob and held). */
+export interface IngestTarget {
+  readonly tenantId: string;
+  readonly blob: SessionBlob;
+  readonly held: { readonly mime: string | null } | undefined;
+}
+
+export interface IngestResult {
+  /** The tenant held the blob before (an earlier session, an earlier PUT, or an earlier part of one batch). */
+  readonly alreadyPresent: boolean;
+  readonly mime: string | null;
+}
+
+/** Bytes read in full and verified, durable in the store's staging but not yet visible at their key. */
+export interface ReceivedBlob {
+  /** Makes the blob visible and recorded, durably; throws storage_unavailable and the store's errors. */
+  commit(): Promise<IngestResult>;
+  /**
+   * commit() in two steps: the bytes durable at their key, then `record()`. Blobs whose record() is called
+   * in one tick share one group commit.
+   */
+  place(): Promise<PlacedBlob>;
+  /** Drops the staging copy; always call it, after commit or instead of it. Never throws. */
+  discard(): Promise<void>;
+}
+
+export interface PlacedBlob {
+  record(): Promise<IngestResult>;
+}
+
+export class BlobIngest {
+  private readonly committer: BlobCommitter;
+
+  constructor(
+    metadata: BlobIngester,
+    private readonly blobs: BlobStore,
+    private readonly metrics: IngestMetrics,
+    private readonly now: () => Date,
+  ) {
+    this.committer = new BlobCommitter(metadata);
+  }
+
+  /**
+   * Reads `body` through the verifier into the store's staging (or, when the tenant holds the blob, only
+   * verifies it). Throws size_mismatch, digest_mismatch or the store's errors, keeping nothing.
+   */
+  async receive(target: IngestTarget, body: AsyncIterable<Buffer>): Promise<ReceivedBlob> {
+    const { tenantId, blob, held } = target;
+    if (held) {
+      // Nothing to store, but a 200 still means these bytes hash to the sha256: read and check them.
+      await verifyWithoutStoring(countBytes(body, this.metrics), blob);
+      const placed: PlacedBlob = {
+        record: async () => {
+          this.metrics.dedupeHit();
+          return { alreadyPresent: true, mime: held.mime ?? blob.mime };
+        },
+      };
+      return { commit: () => placed.record(), place: async () => placed, discard: async () => undefined };
+    }
+
+    const head: Buffer[] = [];
+    const staged = await this.blobs.stage(blobKey(blob.sha256), countBytes(body, this.metrics, head), blob);
+    const mime = blob.mime ?? sniffMime(Buffer.concat(head));
+    const place = async (): Promise<PlacedBlob> => {
+      let created = false;
+      const recorded = await this.committer.place(
+        { tenantId, sha256: blob.sha256, size: blob.size, mime, now: this.now().toISOString() },
+        async () => {
+          created = (await staged.commit()).created;
+        },
+      );
+      return {
+        record: async () => {
+          const { alreadyPresent } = await this.committer.record(recorded);
+          if (created) this.metrics.blobStored(blob.size);
+          else this.metrics.dedupeHit();
+          return { alreadyPresent, mime };
+        },
+      };
+    };
+    return { commit: async () => (await place()).record(), place, discard: () => staged.discard() };
+  }
+
+  /** receive() then commit(): the seed PUT's whole store step. */
+  async store(target: IngestTarget, body: AsyncIterable<Buffer>): Promise<IngestResult> {
+    const received = await this.receive(target, body);
+    try {
+      return await received.commit();
+    } finally {
+      await received.discard();
+    }
+  }
+}
+
+/** Counts the body's bytes for the metrics and, given `head`, keeps its first bytes for sniffing. */
+async function* countBytes(body: AsyncIterable<Buffer>, metrics: IngestMetrics, head?: Buffer[]): AsyncIterable<Buffer> {
+  let kept = 0;
+  for await (const chunk of body) {
+    metrics.bytesReceived(chunk.length);
+    if (head && kept < SNIFF_BYTES) {
+      head.push(chunk.subarray(0, SNIFF_BYTES - kept));
+      kept += Math.min(chunk.length, SNIFF_BYTES - kept);
+    }
+    yield chunk;
+  }
+}
