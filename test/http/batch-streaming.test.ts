@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Api, makeBlob, type CreatedSession, type TestBlob } from '../support/api.js';
+import { Api, downloadBlob, makeBlob, type CreatedSession, type RawAnswer, type TestBlob } from '../support/api.js';
 import {
   bytesReceived,
   multipartBody,
@@ -18,7 +18,6 @@ import {
   type TestPart,
 } from '../support/multipart.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { downloadBlob, type RawAnswer } from '../support/upload-api.js';
 
 let server: TestServer;
 let api: Api;

@@ -5,10 +5,9 @@ import { Ajv } from 'ajv';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
-import { Api, makeBlob, sha256Of, type CreatedSession, type TestBlob } from '../support/api.js';
+import { Api, makeBlob, sha256Of, type CreatedSession, type RawAnswer, type TestBlob } from '../support/api.js';
 import { bytesReceived, multipartBody, openBatch, postBatch, type BatchTarget, type TestPart } from '../support/multipart.js';
 import { startServer, type TestServer } from '../support/server.js';
-import type { RawAnswer } from '../support/upload-api.js';
 
 let server: TestServer;
 let api: Api;
