@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Of } from './api.js';
+import type { TestServer } from './server.js';
 
 export interface StoredFile {
   readonly name: string;
@@ -41,4 +42,12 @@ export async function storedBlobFiles(dataDir: string, cache: StoredDigestMemo =
 /** What <dataDir>/tmp holds (upload temporaries); [] when the directory is absent. */
 export async function tmpFiles(dataDir: string): Promise<string[]> {
   return fs.readdir(path.join(dataDir, 'tmp')).catch(() => []);
+}
+
+/**
+ * The upload temporaries of a test server's fs store (the directory must exist: the server creates it), or []
+ * for a store that keeps none on local disk, so the same assertion runs in every project.
+ */
+export async function serverTmpFiles(server: TestServer): Promise<string[]> {
+  return server.server.backends.blobs.kind === 'fs' ? fs.readdir(path.join(server.dataDir, 'tmp')) : [];
 }
