@@ -4,9 +4,10 @@ import { requireExistingDatabase, storeOptions } from './store-options.js';
 
 export function gcCommand(): Command {
   const command = new Command('gc')
-    .description('Expire stale sessions and delete blobs no manifest or open session needs, then print what was removed')
+    .description('Expire stale sessions, purge finished ones past their retention, delete blobs nothing needs; print what was removed')
     .option('--json', 'print the result as JSON');
-  const settings = storeOptions(command, { blobs: true }).add(command, 'gcGraceSeconds', 'grace-seconds');
+  const settings = storeOptions(command, { blobs: true }).add(command, 'gcGraceSeconds', 'grace-seconds')
+    .add(command, 'sessionRetentionSeconds');
   return command.action(async (flags: { json?: boolean }) => {
     const config = settings.config(command);
     await requireExistingDatabase(config);
@@ -30,8 +31,8 @@ export function gcCommand(): Command {
         process.stdout.write(
           flags.json
             ? `${JSON.stringify(result)}\n`
-            : `expired ${result.expiredSessions} session(s); purged ${result.purgedSessions} finished session(s); deleted ${result.deletedBlobs} blob(s), ${result.deletedBytes} bytes` +
-                ` (${result.orphansDeleted} of them orphans)\n`,
+            : `expired ${result.expiredSessions} session(s); purged ${result.purgedSessions} finished session(s); ` +
+                `deleted ${result.deletedBlobs} blob(s), ${result.deletedBytes} bytes (${result.orphansDeleted} of them orphans)\n`,
         );
       } finally {
         await blobs.close();

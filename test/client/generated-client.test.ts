@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProcess, type CliRun } from '../cli/run-cli.js';
 import { startServer, makeTempDir, type TestServer } from '../support/server.js';
+import { allowFor } from '../support/timeouts.js';
 import { AnswerChecker, type Answer, type OpenApiDocument } from './openapi-answers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,7 +50,7 @@ beforeAll(async () => {
   await fs.symlink(path.join(ROOT, 'node_modules'), path.join(workDir, 'node_modules'), 'dir');
   generated = await runProcess(path.join(BIN, 'openapi-typescript'), ['openapi.json', '--output', 'openapi.ts'], { cwd: workDir });
   compiled = generated.exitCode === 0 ? await runProcess(path.join(BIN, 'tsc'), ['-p', 'tsconfig.json'], { cwd: workDir }) : generated;
-}, 180_000);
+}, allowFor(10_000)); // openapi-typescript, then tsc: about 10 s idle
 
 afterAll(async () => {
   await server?.stop();

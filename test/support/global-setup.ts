@@ -48,6 +48,12 @@ async function startRun(): Promise<Run> {
   const postgres = await runPostgres();
   console.info(`test PostgreSQL: ${postgres.description}`);
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'presscloud-test-run-'));
+  // Vitest exits on Ctrl-C or SIGTERM without any teardown; children run in groups of their own, which the
+  // terminal's signal does not reach. Synchronous work only, here; after a normal teardown it finds nothing.
+  process.once('exit', () => {
+    killSurvivors(runDir);
+    postgres.quitNow();
+  });
   return { runId: randomBytes(4).toString('hex'), runDir, postgres, projects: 0 };
 }
 

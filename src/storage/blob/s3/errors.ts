@@ -47,17 +47,11 @@ export function toStoreError(err: unknown): AppError {
   return new AppError('storage_unavailable', undefined, { cause: err });
 }
 
-/** The caller's abort wins over the error it caused; every other failure is mapped above. */
-export function failure(err: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return signal.reason;
-  return toStoreError(err);
-}
-
-/** Awaits one SDK call, mapping its failure. */
+/** Awaits one SDK call, mapping its failure; when `signal` aborted it, its reason (what caused the abort) wins. */
 export async function attempt<T>(operation: Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
     return await operation;
   } catch (err) {
-    throw failure(err, signal);
+    throw signal?.aborted ? signal.reason : toStoreError(err);
   }
 }
