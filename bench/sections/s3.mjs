@@ -113,15 +113,21 @@ async function startStore(directory) {
   await mkdir(directory, { recursive: true });
   const script = fileURLToPath(new URL('../lib/s3rver-child.mjs', import.meta.url));
   const child = startChild(process.execPath, [script, directory, BUCKET], { cwd: pcApi.root });
-  const deadline = Date.now() + 30_000;
-  let port;
-  while (!(port = /PORT (\d+)/.exec(child.output)?.[1])) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`s3rver did not start: ${child.output.slice(-500)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const port = await announcedPort(child);
   const endpoint = `http://127.0.0.1:${port}`;
   const env = { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
   return { child, endpoint, env, directory };
+}
+
+/** The port s3rver prints once it listens. */
+async function announcedPort(child) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const port = /PORT (\d+)/.exec(child.output)?.[1];
+    if (port) return port;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`s3rver did not start: ${child.output.slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** A schema of the bench's own in the shared database, dropped afterwards. */

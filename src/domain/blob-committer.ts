@@ -52,7 +52,10 @@ export class BlobCommitter {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
         const results = await this.metadata.recordBlobs(batch.map((pending) => pending.blob));
-        results.forEach((result, index) => ('error' in result ? batch[index].reject(result.error) : batch[index].resolve(result)));
+        for (const [index, result] of results.entries()) {
+          if ('error' in result) batch[index].reject(result.error);
+          else batch[index].resolve(result);
+        }
       } catch (err) {
         for (const pending of batch) pending.reject(err);
       }

@@ -166,7 +166,7 @@ describe('a batch body split at random points', () => {
           };
           expect(results.map((r) => [r.status, r.error, r.alreadyPresent])).toEqual(specs.map((spec) => expected[spec.kind]));
           const stored = new Set(await server.storedBlobs());
-          blobs.forEach((blob, index) => expect(stored.has(blob.sha256)).toBe(specs[index].kind === 'good'));
+          for (const [index, blob] of blobs.entries()) expect(stored.has(blob.sha256)).toBe(specs[index].kind === 'good');
         },
       ),
       { numRuns: 25 },

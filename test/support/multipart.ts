@@ -31,7 +31,7 @@ export function partHead(part: TestPart, boundary: string, first: boolean): Buff
 
 export function multipartBody(parts: readonly TestPart[], boundary = `test-${randomBytes(8).toString('hex')}`): MultipartBody {
   const pieces: Buffer[] = [];
-  parts.forEach((part, index) => pieces.push(partHead(part, boundary, index === 0), part.bytes));
+  for (const [index, part] of parts.entries()) pieces.push(partHead(part, boundary, index === 0), part.bytes);
   pieces.push(Buffer.from(`${parts.length === 0 ? '' : '\r\n'}--${boundary}--\r\n`, 'latin1'));
   return { body: Buffer.concat(pieces), contentType: `multipart/form-data; boundary=${boundary}`, boundary };
 }
