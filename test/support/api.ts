@@ -36,7 +36,11 @@ export class Api {
     readonly token: string,
   ) {}
 
-  request(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; raw?: Buffer | string } = {}): Promise<Response> {
+  request(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; raw?: Buffer | string } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...init.headers };
     let body: Buffer | string | undefined = init.raw;
     if (init.body !== undefined) {
@@ -46,7 +50,10 @@ export class Api {
     return fetch(`${this.url}${path}`, { method, headers, body });
   }
 
-  async createSession(files: ReadonlyArray<{ path: string; sha256: string; size: number; mime?: string }>, extra: Record<string, unknown> = {}): Promise<CreatedSession> {
+  async createSession(
+    files: ReadonlyArray<{ path: string; sha256: string; size: number; mime?: string }>,
+    extra: Record<string, unknown> = {},
+  ): Promise<CreatedSession> {
     const response = await this.request('POST', '/v1/upload-sessions', {
       body: { files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, ...(f.mime ? { mime: f.mime } : {}) })), ...extra },
     });
@@ -54,7 +61,12 @@ export class Api {
     return (await response.json()) as CreatedSession;
   }
 
-  putBlob(session: { uploadSessionId: string; uploadToken: string }, sha256: string, bytes: Buffer | string, headers: Record<string, string> = {}): Promise<Response> {
+  putBlob(
+    session: { uploadSessionId: string; uploadToken: string },
+    sha256: string,
+    bytes: Buffer | string,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     return this.request('PUT', `/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256}`, {
       raw: bytes,
       headers: { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', ...headers },
@@ -62,7 +74,9 @@ export class Api {
   }
 
   complete(session: { uploadSessionId: string; uploadToken: string }): Promise<Response> {
-    return this.request('POST', `/v1/upload-sessions/${session.uploadSessionId}/complete`, { headers: { 'x-upload-token': session.uploadToken } });
+    return this.request('POST', `/v1/upload-sessions/${session.uploadSessionId}/complete`, {
+      headers: { 'x-upload-token': session.uploadToken },
+    });
   }
 
   abort(session: { uploadSessionId: string; uploadToken: string }): Promise<Response> {
@@ -85,7 +99,9 @@ export class Api {
 }
 
 /** Reads an error body and checks it is the seed's flat {"error","message"}. */
-export async function errorOf(response: Response): Promise<{ status: number; error: string; message: string; body: Record<string, unknown> }> {
+export async function errorOf(
+  response: Response,
+): Promise<{ status: number; error: string; message: string; body: Record<string, unknown> }> {
   const body = (await response.json()) as Record<string, unknown>;
   if (typeof body.error !== 'string' || typeof body.message !== 'string' || body.message.length === 0) {
     throw new Error(`not a flat error body: ${JSON.stringify(body)}`);
