@@ -5,6 +5,8 @@ import { ConfigError } from '../config.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
 import { applyCommandStyle } from './command-style.js';
 import { gcCommand } from './gc.js';
+import { manifestsCommand } from './manifests.js';
+import { pullCommand } from './pull.js';
 import { pushCommand } from './push.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
@@ -16,6 +18,8 @@ export async function runCli(argv: string[]): Promise<void> {
     .addCommand(serveCommand())
     .addCommand(tokenCommand())
     .addCommand(pushCommand())
+    .addCommand(pullCommand())
+    .addCommand(manifestsCommand())
     .addCommand(gcCommand())
     .addHelpText('after', '\nExit codes: 0 done; 1 failed; 2 usage error.');
   applyCommandStyle(program);

@@ -1,34 +1,18 @@
 // `presscloud push DIR`: uploads a directory as a manifest and prints its id.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import {
-  DEFAULT_ATTEMPTS,
-  DEFAULT_STALL_TIMEOUT_SECONDS,
-  DEFAULT_UPLOAD_CONCURRENCY,
-  MAX_UPLOAD_CONCURRENCY,
-  SESSION_TTL_MAX_SECONDS,
-  SESSION_TTL_MIN_SECONDS,
-} from './push/constants.js';
+import { Command, Option } from 'commander';
+import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
 import type { PushFlags } from './push/run-push.js';
+import { concurrencyOption, integerIn, retriesOption, stallTimeoutOption, tokenOption, urlOption } from './transfer-common/flags.js';
 
 export function pushCommand(): Command {
   return new Command('push')
     .description('Hash DIR, upload the files the server lacks, and print the manifest id on stdout')
     .argument('<dir>', 'directory to push')
-    .addOption(
-      new Option('--url <url>', "PressCloud server's root URL, e.g. http://127.0.0.1:8080").env('PRESSCLOUD_URL').makeOptionMandatory(),
-    )
-    .addOption(new Option('--token <token>', 'API token with the upload scope').env('PRESSCLOUD_TOKEN').makeOptionMandatory())
-    .addOption(
-      new Option('--concurrency <n>', 'blobs uploaded at once')
-        .argParser(integerIn(1, MAX_UPLOAD_CONCURRENCY))
-        .default(DEFAULT_UPLOAD_CONCURRENCY),
-    )
-    .addOption(new Option('--retries <n>', 'attempts per request before giving up').argParser(integerIn(1, 100)).default(DEFAULT_ATTEMPTS))
-    .addOption(
-      new Option('--stall-timeout <seconds>', 'abort and retry an upload that makes no progress for this long')
-        .argParser(positiveNumber)
-        .default(DEFAULT_STALL_TIMEOUT_SECONDS),
-    )
+    .addOption(urlOption())
+    .addOption(tokenOption('upload'))
+    .addOption(concurrencyOption('blobs uploaded at once', DEFAULT_UPLOAD_CONCURRENCY))
+    .addOption(retriesOption())
+    .addOption(stallTimeoutOption())
     .addOption(
       new Option('--session-ttl <seconds>', 'lifetime asked for each upload session (expiresInSeconds)')
         .argParser(integerIn(SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS))
@@ -50,20 +34,4 @@ export function pushCommand(): Command {
       const { runPushCommand } = await import('./push/run-push.js');
       await runPushCommand(directory, flags);
     });
-}
-
-function integerIn(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number of seconds.');
-  return parsed;
 }

@@ -1,9 +1,10 @@
 // The typed PressCloud SDK: one method per endpoint of API.md, over a keep-alive undici pool.
-import { Readable, Transform, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { PressCloudApiError, PressCloudNetworkError, parseErrorBody, parseRetryAfter } from './errors.js';
 import { multipartUpload } from './multipart-body.js';
+import { countBytes, openBody } from './request-body.js';
 import type {
   CompleteUploadSessionResponse,
   CreateUploadSessionRequest,
@@ -204,6 +205,15 @@ export class PressCloudClient {
     return this.callJson('GET', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
   }
 
+  /** Whether this tenant holds the manifest, asked with HEAD so that no file list travels. */
+  async hasManifest(manifestId: string, options: CallOptions = {}): Promise<boolean> {
+    const response = await this.send('HEAD', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
+    await response.body.dump();
+    if (response.statusCode === 404) return false;
+    if (response.statusCode !== 200) throw await this.apiError(response);
+    return true;
+  }
+
   /** Streams a blob's bytes, or one range of them (206). */
   async getBlob(sha256: string, options: GetBlobOptions = {}): Promise<BlobDownload> {
     const headers: Record<string, string> = {};
@@ -313,21 +323,6 @@ interface SendInit extends CallOptions {
   headers?: Record<string, string>;
   uploadToken?: string;
   body?: string | Buffer | Uint8Array | Readable;
-}
-
-function openBody(body: BlobBody): Buffer | Uint8Array | Readable {
-  return typeof body === 'function' ? body() : body;
-}
-
-function countBytes(source: Readable, onProgress: (bytes: number) => void): Readable {
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      onProgress(chunk.byteLength);
-      callback(null, chunk);
-    },
-  });
-  // pipeline (not pipe) so destroying the counter also closes the source's file handle.
-  return pipeline(source, counter, () => {});
 }
 
 function header(response: Dispatcher.ResponseData, name: string): string | undefined {

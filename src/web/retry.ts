@@ -1,7 +1,7 @@
 // Retries what a later try can change (no answer, 5xx, 408, 429) with exponential backoff and full jitter,
 // waiting at least what Retry-After asks: the policy of `presscloud push`, with its limits.
 import { PressCloudApiError, PressCloudNetworkError } from '../client/errors.js';
-import { DEFAULT_ATTEMPTS, MAX_RETRY_AFTER_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../cli/push/constants.js';
+import { DEFAULT_ATTEMPTS, MAX_RETRY_AFTER_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../cli/transfer-common/constants.js';
 
 function isRetryable(err: unknown): boolean {
   if (err instanceof PressCloudNetworkError) return true;

@@ -1,7 +1,7 @@
 // Sends a request body with upload progress: fetch cannot report bytes sent (and Chromium streams request
 // bodies only over HTTP/2), XMLHttpRequest can. The body (a File, or FormData of Files) is read from disk as it goes.
 import { PressCloudNetworkError } from '../client/errors.js';
-import { DEFAULT_STALL_TIMEOUT_SECONDS } from '../cli/push/constants.js';
+import { DEFAULT_STALL_TIMEOUT_SECONDS } from '../cli/transfer-common/constants.js';
 import { errorFromBody } from './api.js';
 
 /** A request that moves no byte for this long is given up (and retried), as `presscloud push` does. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildLocalManifest } from '../../src/cli/push/local-manifest.js';
-import { ProgressDisplay } from '../../src/cli/push/progress.js';
+import { ProgressDisplay } from '../../src/cli/transfer-common/progress.js';
 
 let workDir: string;
 

@@ -116,13 +116,14 @@ describe('push and the files it reads', () => {
 describe('Ctrl-C', () => {
   it('while uploading: one line, the session aborted, exit 130', async () => {
     const root = await makeSite('interrupt-upload', 3);
-    // Every blob upload hangs, so the push is surely uploading when the signal comes.
+    // Every blob upload (a PUT or a batch) hangs, so the push is surely uploading when the signal comes.
+    const uploads = new Set(['PUT blob', 'POST batch']);
     const proxy = await startFaultProxy(server.url, ({ method, path: url }) =>
-      requestKind(method, url) === 'PUT blob' ? { kind: 'stall' } : { kind: 'pass' },
+      uploads.has(requestKind(method, url)) ? { kind: 'stall' } : { kind: 'pass' },
     );
     try {
       const push = spawnCli(['push', root, '--url', proxy.url, '--token', server.token]);
-      const put = await waitFor(() => proxy.log.find((entry) => requestKind(entry.method, entry.path) === 'PUT blob'));
+      const put = await waitFor(() => proxy.log.find((entry) => uploads.has(requestKind(entry.method, entry.path))));
       push.signal('SIGINT');
       const run = await push.done;
       expect(run).toMatchObject({ exitCode: 130, signal: null, stdout: '' });

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PressCloudApiError, PressCloudNetworkError } from '../../src/client/errors.js';
 import { hashFiles } from '../../src/cli/push/hash.js';
-import { backoffDelayMs, isRetryable, withRetry } from '../../src/cli/push/retry.js';
-import { ProgressDisplay } from '../../src/cli/push/progress.js';
+import { backoffDelayMs, isRetryable, withRetry } from '../../src/cli/transfer-common/retry.js';
+import { ProgressDisplay } from '../../src/cli/transfer-common/progress.js';
 
 describe('hashFiles', () => {
   let dir: string;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PressCloudClient } from '../../src/client/client.js';
+import { SMALL_BLOB_MAX_BYTES } from '../../src/cli/push/constants.js';
 import { startServer } from '../support/server.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
 import type { Fault } from './fault-proxy.js';
@@ -42,8 +43,15 @@ interface PushJson {
   durationMs: number;
 }
 
-/** A site of `count` files in nested folders; the nonce makes its blobs new to the server. */
-async function makeSite(name: string, count: number, options: { duplicates?: boolean; bigFileBytes?: number } = {}) {
+/**
+ * A site of `count` files in nested folders; the nonce makes its blobs new to the server. `putSized` makes every
+ * file larger than the batch threshold, so each travels as a PUT (push-batch.test.ts covers the batches).
+ */
+async function makeSite(
+  name: string,
+  count: number,
+  options: { duplicates?: boolean; bigFileBytes?: number; putSized?: boolean } = {},
+) {
   const root = path.join(workDir, name);
   const nonce = randomBytes(8).toString('hex');
   const contents = new Map<string, Buffer>();
@@ -51,7 +59,8 @@ async function makeSite(name: string, count: number, options: { duplicates?: boo
     const relative = `section-${i % 7}/page-${String(i).padStart(4, '0')}.${['html', 'css', 'js', 'txt'][i % 4]}`;
     // Every tenth file repeats another's content, so blobs are fewer than files.
     const seed = options.duplicates && i % 10 === 9 ? i - 1 : i;
-    contents.set(relative, Buffer.from(`${nonce} file ${seed}\n${'x'.repeat((seed * 37) % 3000)}`));
+    const padding = (seed * 37) % 3000 + (options.putSized ? SMALL_BLOB_MAX_BYTES : 0);
+    contents.set(relative, Buffer.from(`${nonce} file ${seed}\n${'x'.repeat(padding)}`));
   }
   if (options.bigFileBytes) contents.set('media/big.bin', randomBytes(options.bigFileBytes));
   for (const [relative, content] of contents) {
@@ -119,7 +128,7 @@ describe('presscloud push', () => {
   });
 
   it('survives dropped connections, stalls, lost responses, 503s and a 429 with Retry-After', async () => {
-    const { root, contents } = await makeSite('faults', 40);
+    const { root, contents } = await makeSite('faults', 40, { putSized: true });
     const plans: Record<string, Record<number, Fault>> = {
       'POST sessions': { 0: { kind: 'status', status: 503, error: 'storage_unavailable' } },
       'PUT blob': {
@@ -156,7 +165,7 @@ describe('presscloud push', () => {
   });
 
   it('opens a new session when the current one expires mid-push, sending each blob once', async () => {
-    const { root, contents } = await makeSite('expiry', 16);
+    const { root, contents } = await makeSite('expiry', 16, { putSized: true });
     // Every blob PUT waits 400 ms in the proxy, so a one-second session expires a few blobs in.
     const proxy = await startFaultProxy(server.url, ({ method, path: url }) =>
       requestKind(method, url) === 'PUT blob' ? { kind: 'delay', ms: 400 } : { kind: 'pass' },

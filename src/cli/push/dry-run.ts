@@ -1,7 +1,7 @@
 // `presscloud push --dry-run`: build the manifest, open a session only to learn what is missing, abort it.
 import type { ManifestFileInput } from '../../api/types.js';
 import { buildLocalManifest } from './local-manifest.js';
-import { counted, formatBytes } from './progress.js';
+import { counted, formatBytes } from '../transfer-common/progress.js';
 import { withSessionCalls } from './push-directory.js';
 import type { PushOptions } from './push-directory.js';
 

@@ -1,9 +1,8 @@
 // Hashes the walked files in parallel, with a bound on the files open at once.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { HashCache } from './hash-cache.js';
-import { mapWithConcurrency } from './pool.js';
+import { hashFile } from '../transfer-common/hash-file.js';
+import { mapWithConcurrency } from '../transfer-common/pool.js';
 import type { WalkedFile } from './walk.js';
 
 export interface HashedFile extends WalkedFile {
@@ -34,22 +33,6 @@ export function hashFiles(files: readonly WalkedFile[], options: HashOptions): P
     },
     options.signal,
   );
-}
-
-export async function hashFile(
-  absolutePath: string,
-  onBytes?: (bytes: number) => void,
-  signal?: AbortSignal,
-): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(absolutePath, { highWaterMark: 1 << 20, signal })) {
-    const bytes = chunk as Buffer;
-    hash.update(bytes);
-    size += bytes.byteLength;
-    onBytes?.(bytes.byteLength);
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 async function hashThroughCache(

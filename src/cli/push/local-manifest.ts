@@ -4,12 +4,12 @@ import { realpath } from 'node:fs/promises';
 import { lookup as mimeOfPath } from 'mime-types';
 import type { ManifestFileInput } from '../../api/types.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
-import { HASH_CONCURRENCY } from './constants.js';
+import { HASH_CONCURRENCY } from '../transfer-common/constants.js';
 import { hashFiles } from './hash.js';
 import type { HashedFile } from './hash.js';
 import { HashCache } from './hash-cache.js';
 import { PushInterrupted } from './interrupt.js';
-import type { ProgressDisplay } from './progress.js';
+import type { ProgressDisplay } from '../transfer-common/progress.js';
 import { walkDirectory } from './walk.js';
 
 /** One distinct blob of the manifest and where its bytes are read from. */
@@ -28,6 +28,8 @@ export interface LocalManifest {
   readonly blobs: ReadonlyMap<string, LocalBlob>;
   /** The files' sizes summed (a blob named by two paths counts twice). */
   readonly totalBytes: number;
+  /** Every hash came from the hash cache: nothing changed since the last push hashed the tree. */
+  readonly allFromCache: boolean;
 }
 
 export interface BuildOptions {
@@ -72,7 +74,7 @@ export async function buildLocalManifest(options: BuildOptions): Promise<LocalMa
   progress.end(cache ? `${cache.hits} from cache` : undefined);
   // The hashes are right whatever happens to the upload, so they are saved now.
   if (cache) await saveCache(cache, progress);
-  return localManifestOf(hashed);
+  return localManifestOf(hashed, cache !== undefined && cache.hits === hashed.length);
 }
 
 /** A cache that cannot be written only costs the next push some time: a warning, not a failure. */
@@ -83,7 +85,7 @@ async function saveCache(cache: HashCache, progress: ProgressDisplay, options: {
   });
 }
 
-function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
+function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): LocalManifest {
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
     if (blobs.has(file.sha256)) continue;
@@ -93,6 +95,7 @@ function localManifestOf(hashed: readonly HashedFile[]): LocalManifest {
     files: hashed.map(manifestEntry),
     blobs,
     totalBytes: hashed.reduce((sum, file) => sum + file.size, 0),
+    allFromCache,
   };
 }
 

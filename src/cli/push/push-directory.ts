@@ -2,9 +2,10 @@
 // network), then transfer it.
 import { PressCloudClient } from '../../client/client.js';
 import { buildLocalManifest } from './local-manifest.js';
-import type { ProgressDisplay } from './progress.js';
-import type { RetryPolicy } from './retry.js';
+import type { ProgressDisplay } from '../transfer-common/progress.js';
+import type { RetryPolicy } from '../transfer-common/retry.js';
 import { SessionCalls } from './session-calls.js';
+import { alreadyPushed } from './known-manifest.js';
 import { transferManifest } from './transfer.js';
 
 export interface PushOptions {
@@ -24,7 +25,8 @@ export interface PushOptions {
 
 export interface PushSummary {
   manifestId: string;
-  uploadSessionId: string;
+  /** null when no session was needed: the server already held the manifest (a warm push of an unchanged tree). */
+  uploadSessionId: string | null;
   fileCount: number;
   blobCount: number;
   totalBytes: number;
@@ -41,7 +43,8 @@ export async function pushDirectory(options: PushOptions): Promise<PushSummary> 
   return withSessionCalls(options, async (calls) => {
     await calls.checkAccess();
     const manifest = await buildLocalManifest(options);
-    const result = await transferManifest(calls, manifest, { concurrency: options.concurrency });
+    const result =
+      (await alreadyPushed(calls, manifest)) ?? (await transferManifest(calls, manifest, { concurrency: options.concurrency }));
     const uploadedBytes = [...result.uploaded].reduce((sum, sha) => sum + (manifest.blobs.get(sha)?.size ?? 0), 0);
     return {
       manifestId: result.manifestId,

@@ -1,13 +1,12 @@
 // `presscloud push` once its flags are parsed: Ctrl-C handling, the push or the dry run, the last line.
 // A module of its own so that src/cli/push.ts (loaded by every command) imports none of the client.
 import { setMaxListeners } from 'node:events';
-import { CliError, EXIT_USAGE } from '../cli-error.js';
-import { RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './constants.js';
+import { ProgressDisplay } from '../transfer-common/progress.js';
+import { retryPolicyOf, validUrl } from '../transfer-common/flags.js';
 import { describeDryRun, dryRunPush } from './dry-run.js';
-import { toCliError } from './failure.js';
+import { toPushCliError } from './failure.js';
 import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
-import { ProgressDisplay } from './progress.js';
 import { pushDirectory } from './push-directory.js';
 import type { PushOptions } from './push-directory.js';
 
@@ -38,7 +37,7 @@ export async function runPushCommand(directory: string, flags: PushFlags): Promi
     // Whatever the live line showed is finished before the last word.
     progress.end();
     const interrupted = err instanceof PushInterrupted;
-    const failure = interrupted ? undefined : toCliError(err, { url: flags.url, attempts: flags.retries });
+    const failure = interrupted ? undefined : toPushCliError(err, { url: flags.url, attempts: flags.retries });
     process.stderr.write(`presscloud: ${interrupted ? err.message : failure?.message}\n`);
     process.exitCode = failure?.exitCode ?? EXIT_INTERRUPTED;
   } finally {
@@ -52,7 +51,7 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     url: validUrl(flags.url),
     token: flags.token,
     concurrency: flags.concurrency,
-    retryPolicy: { attempts: flags.retries, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS },
+    retryPolicy: retryPolicyOf(flags.retries),
     stallTimeoutMs: flags.stallTimeout * 1000,
     sessionTtlSeconds: flags.sessionTtl,
     progress,
@@ -71,19 +70,4 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
   }
   const summary = await pushDirectory(options);
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
-}
-
-/** The server's root as an http(s) URL; `host:port` without a scheme gets the likely fix in the message. */
-function validUrl(value: string): string {
-  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? '' : ` (did you mean http://${value}?)`;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new CliError(`--url must be an http:// or https:// URL, not ${value}${hint}`, EXIT_USAGE);
-  }
-  return url.href;
 }

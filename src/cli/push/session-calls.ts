@@ -7,38 +7,29 @@ import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ABANDON_TIMEOUT_MS, ACCESS_CHECK_SESSION_ID } from './constants.js';
 import { PushInterrupted } from './interrupt.js';
 import type { LocalManifest } from './local-manifest.js';
-import type { ProgressDisplay } from './progress.js';
-import { withRetry } from './retry.js';
-import type { RetryNotice, RetryPolicy } from './retry.js';
-import { StallWatchdog } from './stall-watchdog.js';
+import { RetryingCalls } from '../transfer-common/retrying-calls.js';
+import { StallWatchdog } from '../transfer-common/stall-watchdog.js';
+import type { RetryingCallOptions } from '../transfer-common/retrying-calls.js';
 
-export interface SessionCallOptions {
-  retryPolicy: RetryPolicy;
-  stallTimeoutMs: number;
+export interface SessionCallOptions extends RetryingCallOptions {
   /** expiresInSeconds asked for each session; undefined lets the server choose. */
   sessionTtlSeconds: number | undefined;
-  progress: ProgressDisplay;
-  /** Ctrl-C: every call and every wait between retries ends with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 export type OpenSession = Pick<CreateUploadSessionResponse, 'uploadSessionId' | 'uploadToken'>;
 
-export class SessionCalls {
+export class SessionCalls extends RetryingCalls {
   private opened = 0;
-  private retried = 0;
 
   constructor(
     readonly client: PressCloudClient,
-    readonly options: SessionCallOptions,
-  ) {}
+    override readonly options: SessionCallOptions,
+  ) {
+    super(options);
+  }
 
   get sessionsOpened(): number {
     return this.opened;
-  }
-
-  get retries(): number {
-    return this.retried;
   }
 
   /**
@@ -94,32 +85,5 @@ export class SessionCalls {
     } finally {
       watchdog.dispose();
     }
-  }
-
-  /** Session calls get the stall timeout too: an answer that never comes must not hang the push. */
-  retrying<T>(what: string, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const { signal } = this.options;
-    return withRetry(
-      async () => {
-        const watchdog = new StallWatchdog(this.options.stallTimeoutMs);
-        try {
-          return await operation(signal ? AbortSignal.any([watchdog.signal, signal]) : watchdog.signal);
-        } finally {
-          watchdog.dispose();
-        }
-      },
-      this.options.retryPolicy,
-      (notice) => this.noteRetry(what, notice),
-      signal,
-    );
-  }
-
-  /** Counts a retry of any call of the push (blob uploads included) and says so on the progress display. */
-  noteRetry(what: string, notice: RetryNotice): void {
-    this.retried++;
-    const reason = notice.error instanceof Error ? notice.error.message : String(notice.error);
-    const attempts = this.options.retryPolicy.attempts;
-    const delay = (notice.delayMs / 1000).toFixed(1);
-    this.options.progress.note(`retrying ${what} in ${delay} s (attempt ${notice.attempt + 1} of ${attempts}): ${reason}`);
   }
 }

@@ -6,7 +6,7 @@ import { CliError } from '../cli-error.js';
 import { MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
 import type { LocalBlob, LocalManifest } from './local-manifest.js';
 import { PushInterrupted } from './interrupt.js';
-import { counted } from './progress.js';
+import { counted } from '../transfer-common/progress.js';
 import type { SessionCalls } from './session-calls.js';
 import { BlobUploader } from './uploader.js';
 
@@ -16,8 +16,8 @@ export interface TransferOptions {
 
 export interface TransferResult {
   manifestId: string;
-  /** The session that completed. */
-  uploadSessionId: string;
+  /** The session that completed; null when none was needed. */
+  uploadSessionId: string | null;
   /** sha256 of each blob a PUT of this push stored (or found already stored). */
   uploaded: ReadonlySet<string>;
 }

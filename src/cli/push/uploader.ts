@@ -1,13 +1,18 @@
-// Uploads a session's missing blobs with bounded concurrency, a stall watchdog and retries on each PUT.
+// Uploads a session's missing blobs with bounded concurrency, a stall watchdog and retries on each request: small
+// blobs in multipart batches, large ones one PUT each (batch-plan.ts).
 import { createReadStream } from 'node:fs';
 import type { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
 import { assertUnchanged } from './file-changed.js';
 import type { LocalBlob } from './local-manifest.js';
-import type { ProgressDisplay } from './progress.js';
-import { isRetryable, withRetry } from './retry.js';
-import type { RetryNotice, RetryPolicy } from './retry.js';
-import { StallWatchdog } from './stall-watchdog.js';
+import type { ProgressDisplay } from '../transfer-common/progress.js';
+import { isRetryable, withRetry } from '../transfer-common/retry.js';
+import type { RetryNotice, RetryPolicy } from '../transfer-common/retry.js';
+import { StallWatchdog } from '../transfer-common/stall-watchdog.js';
+import { BatchNotAccepted, BatchSender } from './batch-sender.js';
+import { planUploads } from './batch-plan.js';
+import type { UploadUnit } from './batch-plan.js';
+import { BlobUploadError } from './blob-upload-error.js';
 
 /** A blob of the LocalManifest, read from its file when its request goes out. */
 export type BlobToUpload = LocalBlob;
@@ -23,7 +28,7 @@ export interface UploaderOptions {
   stallTimeoutMs: number;
   progress: ProgressDisplay;
   onRetry: (what: string, notice: RetryNotice) => void;
-  /** A PUT answered 200 for this blob. */
+  /** The server stored this blob (a PUT or a batch part answered 200, or the session stopped listing it). */
   onUploaded: (blob: BlobToUpload) => void;
   /** Ctrl-C: the round stops, PUTs in flight are cancelled, and uploadAll rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -31,23 +36,17 @@ export interface UploaderOptions {
 
 export type UploadRoundOutcome = 'uploaded' | 'session_expired';
 
-export class BlobUploadError extends Error {
-  readonly blob: BlobToUpload;
-
-  constructor(blob: BlobToUpload, cause: unknown) {
-    super(`uploading ${blob.path}`, { cause });
-    this.name = 'BlobUploadError';
-    this.blob = blob;
-  }
-}
-
 export class BlobUploader {
   private readonly client: PressCloudClient;
   private readonly options: UploaderOptions;
+  private readonly batchSender: BatchSender;
+  /** Turned off for the rest of the push when the server refuses a batch. */
+  private batches = true;
 
   constructor(client: PressCloudClient, options: UploaderOptions) {
     this.client = client;
     this.options = options;
+    this.batchSender = new BatchSender(client, options);
   }
 
   /**
@@ -56,21 +55,22 @@ export class BlobUploader {
    */
   async uploadAll(session: SessionCredentials, blobs: readonly BlobToUpload[]): Promise<UploadRoundOutcome> {
     const round = new AbortController();
+    const units = planUploads(blobs, this.batches);
     let sessionExpired = false;
     let failure: BlobUploadError | undefined;
     let next = 0;
 
     const worker = async (): Promise<void> => {
-      while (next < blobs.length && !sessionExpired && failure === undefined) {
-        const blob = blobs[next++];
+      while (next < units.length && !sessionExpired && failure === undefined) {
+        const unit = units[next++];
         try {
-          await this.uploadOne(session, blob, round.signal);
+          await this.uploadUnit(session, unit, round.signal);
         } catch (err) {
           if (isPressCloudApiError(err, 'session_expired')) {
-            // In-flight PUTs may still land; whatever did not is in the next session's `missing`.
+            // In-flight requests may still land; whatever did not is in the next session's `missing`.
             sessionExpired = true;
           } else if (!round.signal.aborted) {
-            failure = new BlobUploadError(blob, err);
+            failure = err instanceof BlobUploadError ? err : unitError(unit, err);
             round.abort(failure);
           }
         }
@@ -80,13 +80,25 @@ export class BlobUploader {
     const onInterrupt = () => round.abort(signal?.reason);
     signal?.addEventListener('abort', onInterrupt, { once: true });
     try {
-      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, blobs.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, units.length) }, worker));
     } finally {
       signal?.removeEventListener('abort', onInterrupt);
     }
     signal?.throwIfAborted();
     if (failure) throw failure;
     return sessionExpired ? 'session_expired' : 'uploaded';
+  }
+
+  private async uploadUnit(session: SessionCredentials, unit: UploadUnit, roundSignal: AbortSignal): Promise<void> {
+    if (unit.kind === 'put') return this.uploadOne(session, unit.blob, roundSignal);
+    try {
+      await this.batchSender.send(session, unit.blobs, roundSignal);
+    } catch (err) {
+      if (!(err instanceof BatchNotAccepted)) throw err;
+      if (this.batches) this.options.progress.note(err.message);
+      this.batches = false;
+      for (const blob of err.pending) await this.uploadOne(session, blob, roundSignal);
+    }
   }
 
   private async uploadOne(session: SessionCredentials, blob: BlobToUpload, roundSignal: AbortSignal): Promise<void> {
@@ -129,4 +141,8 @@ export class BlobUploader {
     progress.addItem();
     this.options.onUploaded(blob);
   }
+}
+
+function unitError(unit: UploadUnit, err: unknown): BlobUploadError {
+  return unit.kind === 'put' ? new BlobUploadError(unit.blob, err) : BlobUploadError.ofBatch(unit.blobs, err);
 }

@@ -6,7 +6,10 @@ export interface ProgressStream {
   isTTY?: boolean;
 }
 
-type Phase = 'hashing' | 'uploading';
+/** What each phase's summary line says it did. */
+const DONE_VERB = { hashing: 'hashed', uploading: 'uploaded', checking: 'checked', downloading: 'downloaded' } as const;
+
+type Phase = keyof typeof DONE_VERB;
 
 interface PhaseState {
   phase: Phase;
@@ -67,7 +70,7 @@ export class ProgressDisplay {
     const { phase, doneItems, unit, doneBytes, startedAt } = this.state;
     const seconds = (Date.now() - startedAt) / 1000;
     this.clearLine();
-    const verb = phase === 'hashing' ? 'hashed' : 'uploaded';
+    const verb = DONE_VERB[phase];
     this.stream.write(
       `${verb} ${counted(doneItems, unit)}${detail ? ` (${detail})` : ''}, ${formatBytes(doneBytes)} in ${seconds.toFixed(1)} s (${formatRate(doneBytes, seconds)})\n`,
     );

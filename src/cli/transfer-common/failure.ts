@@ -1,0 +1,40 @@
+// Turns whatever stopped a transfer into the one line the user reads and the exit code the CLI ends with.
+import { PressCloudApiError, PressCloudNetworkError } from '../../client/errors.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
+import { isRetryable } from './retry.js';
+
+export interface FailureContext {
+  url: string;
+  attempts: number;
+}
+
+/** A failure about one file of the transfer: its message names the file, its cause says what went wrong. */
+export class FileTransferError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'FileTransferError';
+  }
+}
+
+export function toCliError(err: unknown, context: FailureContext): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof FileTransferError) {
+    const inner = toCliError(err.cause, context);
+    return new CliError(`${err.message}: ${inner.message}`, inner.exitCode, { cause: err.cause });
+  }
+  const gaveUp = isRetryable(err) ? ` (gave up after ${context.attempts} attempts)` : '';
+  if (err instanceof PressCloudApiError) {
+    const answer = `${err.status} ${err.code}: ${err.message}`;
+    if (err.status === 401) return new CliError(`the server did not accept the token (${answer})`, EXIT_USAGE, { cause: err });
+    if (err.code === 'forbidden') return new CliError(`the token is not allowed to do this (${answer})`, EXIT_USAGE, { cause: err });
+    return new CliError(`the server answered ${answer}${gaveUp}`, EXIT_FAILURE, { cause: err });
+  }
+  if (err instanceof PressCloudNetworkError) {
+    return new CliError(`cannot reach ${context.url}: ${err.message}${gaveUp}`, EXIT_FAILURE, { cause: err });
+  }
+  return new CliError(err instanceof Error ? err.message : String(err), EXIT_FAILURE, { cause: err });
+}

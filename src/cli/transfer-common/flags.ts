@@ -1,0 +1,64 @@
+// The options every command that talks to a server shares (`--url`, `--token`, retries, stalls, concurrency),
+// so `push`, `pull` and `manifests` spell, parse and document them the same way.
+import { InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT_USAGE } from '../cli-error.js';
+import { DEFAULT_ATTEMPTS, DEFAULT_STALL_TIMEOUT_SECONDS, MAX_CONCURRENCY, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './constants.js';
+import type { RetryPolicy } from './retry.js';
+
+export function urlOption(): Option {
+  return new Option('--url <url>', "PressCloud server's root URL, e.g. http://127.0.0.1:8080").env('PRESSCLOUD_URL').makeOptionMandatory();
+}
+
+/** `scope` is the one the command needs, named in the help. */
+export function tokenOption(scope: 'upload' | 'read'): Option {
+  return new Option('--token <token>', `API token with the ${scope} scope`).env('PRESSCLOUD_TOKEN').makeOptionMandatory();
+}
+
+export function concurrencyOption(what: string, defaultValue: number): Option {
+  return new Option('--concurrency <n>', what).argParser(integerIn(1, MAX_CONCURRENCY)).default(defaultValue);
+}
+
+export function retriesOption(): Option {
+  return new Option('--retries <n>', 'attempts per request before giving up').argParser(integerIn(1, 100)).default(DEFAULT_ATTEMPTS);
+}
+
+export function stallTimeoutOption(): Option {
+  return new Option('--stall-timeout <seconds>', 'abort and retry a request that makes no progress for this long')
+    .argParser(positiveNumber)
+    .default(DEFAULT_STALL_TIMEOUT_SECONDS);
+}
+
+export function retryPolicyOf(attempts: number): RetryPolicy {
+  return { attempts, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS };
+}
+
+/** The server's root as an http(s) URL; `host:port` without a scheme gets the likely fix in the message. */
+export function validUrl(value: string): string {
+  const hint = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? '' : ` (did you mean http://${value}?)`;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new CliError(`--url must be an http:// or https:// URL, not ${value}${hint}`, EXIT_USAGE);
+  }
+  return url.href;
+}
+
+export function integerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number of seconds.');
+  return parsed;
+}
