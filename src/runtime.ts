@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from './config.js';
 import { UploadService } from './domain/upload-service.js';
-import { Metrics } from './http/metrics.js';
+import type { Metrics } from './http/metrics.js';
 import type { BlobStore } from './domain/ports/blob-store.js';
 import { FsBlobStore } from './storage/blob/fs-blob-store.js';
 import { openDatabase, sqlitePath } from './storage/metadata/database.js';

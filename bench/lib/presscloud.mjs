@@ -13,25 +13,26 @@ export const bin = path.join(root, 'bin', 'presscloud.js');
 /** With `rebuild`, run `npm run build`; throws if dist/ (the compiled server) is missing. */
 export async function ensureBuilt({ rebuild = false } = {}) {
   if (rebuild) await runOk('npm', ['run', 'build'], { cwd: root, timeoutMs: 300_000 });
-  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
-    throw new Error('dist/cli/main.js is missing: run `npm run build` (or pass --build)');
+  if (!existsSync(path.join(root, 'dist', 'cli', 'main.bundle.js'))) {
+    throw new Error('dist/cli/main.bundle.js is missing: run `npm run build` (or pass --build)');
   }
 }
 
 const TOKEN_RE = /\b([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_-]{32,})\b/;
 
 /**
- * Start a server on a fresh data dir. `nodeArgs` go before the script (e.g. --cpu-prof).
+ * Start a server on a fresh data dir. `nodeArgs` go before the script (e.g. --cpu-prof); `args` after
+ * `serve` and `token create` (e.g. --database-url, --blob-store).
  * Returns {url, token, child, pid, stop}.
  */
-export async function startPresscloud(dataDir, { nodeArgs = [], tenant = 'bench', env = {} } = {}) {
+export async function startPresscloud(dataDir, { nodeArgs = [], tenant = 'bench', env = {}, args = [] } = {}) {
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
   // A token made before the first start: `token create` prints it alone on stdout.
   let token;
-  const made = await run(process.execPath, [bin, 'token', 'create', '--tenant', tenant, '--scopes', 'upload,read', '--data-dir', dataDir], { cwd: root, timeoutMs: 60_000 });
+  const made = await run(process.execPath, [bin, 'token', 'create', '--tenant', tenant, '--scopes', 'upload,read', '--data-dir', dataDir, ...args], { cwd: root, env, timeoutMs: 60_000 });
   if (made.code === 0 && made.stdout.trim()) token = made.stdout.trim().split('\n').pop().trim();
-  const child = startChild(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], { cwd: root, env });
+  const child = startChild(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...args], { cwd: root, env });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, { child, timeoutMs: 30_000, ok: (s) => s === 200 });
   if (!token) {

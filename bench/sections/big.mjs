@@ -1,11 +1,14 @@
 // 1. Big blob: one large PUT with curl to presscloud, nginx (WebDAV PUT) and tus (creation +
 // PATCH), alternating the order each round; median MB/s (1 MB = 10^6 bytes) and server RSS/CPU.
+// In the same rounds, the durable limit's other two parts: `dd bs=1M conv=fdatasync` of the file on
+// the same filesystem and `openssl dgst -sha256` of it (one core). A server that hashes and fsyncs
+// can at best match the slowest of nginx, dd and openssl.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { curlPut } from '../lib/curl.mjs';
 import { bigFile } from '../lib/data.mjs';
 import { startNginx } from '../lib/nginx.mjs';
-import { cpuSeconds, procStatus, runOk } from '../lib/proc.mjs';
+import { cpuSeconds, procStatus, run, runOk } from '../lib/proc.mjs';
 import * as pcApi from '../lib/presscloud.mjs';
 import { startTus, tusUpload } from '../lib/tus.mjs';
 import { median } from '../lib/stats.mjs';
@@ -43,6 +46,31 @@ export async function big(ctx) {
     upload: (f) => tusUpload(tus.url, f.file, f.size, { timeoutMs }),
     after: async () => { await rm(tus.dir, { recursive: true, force: true }); await runOk('mkdir', ['-p', tus.dir]); },
     rss: () => [procStatus(tus.child.pid).vmHWMkB / 1024],
+  });
+
+  const ddCopy = path.join(ctx.work, 'big-dd.bin');
+  targets.push({
+    name: 'dd',
+    pids: () => [],
+    upload: async (f) => {
+      const r = await run('dd', [`if=${f.file}`, `of=${ddCopy}`, 'bs=1M', 'conv=fdatasync'], { timeoutMs });
+      const seconds = Number(/, ([\d.]+) s,/.exec(r.stderr)?.[1]);
+      if (r.code !== 0 || !Number.isFinite(seconds)) throw new Error(`dd failed: ${r.stderr.slice(-300)}`);
+      return seconds;
+    },
+    after: async () => rm(ddCopy, { force: true }),
+    rss: () => [],
+  });
+  targets.push({
+    name: 'openssl',
+    pids: () => [],
+    upload: async (f) => {
+      const r = await runOk('openssl', ['dgst', '-sha256', f.file], { timeoutMs });
+      if (!r.stdout.includes(f.sha256)) throw new Error(`openssl printed ${r.stdout.trim()}, expected ${f.sha256}`);
+      return r.seconds;
+    },
+    after: async () => {},
+    rss: () => [],
   });
 
   let pc;
@@ -90,6 +118,9 @@ export async function big(ctx) {
     o.vmHWMMB = t.rss(); // one value per process (nginx: master then workers)
   }
   if (out.presscloud && !out.presscloud.error) out.presscloud.peakRssMB = out.presscloud.vmHWMMB[0];
+  const parts = ['nginx', 'dd', 'openssl'].filter((n) => Number.isFinite(out[n]?.medianMBps));
+  const slowest = parts.sort((a, b) => out[a].medianMBps - out[b].medianMBps)[0];
+  out.durableLimit = slowest ? { by: slowest, medianMBps: out[slowest].medianMBps } : null;
   await Promise.all([nginx.stop(), tus.stop(), pc?.stop()]);
   await rm(path.join(ctx.work, 'big-presscloud'), { recursive: true, force: true });
   return out;

@@ -1,37 +1,8 @@
 // `presscloud push DIR`: uploads a directory as a manifest and prints its id.
-import { setMaxListeners } from 'node:events';
 import { Command, Option } from 'commander';
 import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
-import { describeDryRun, dryRunPush } from './push/dry-run.js';
-import { toPushCliError } from './push/failure.js';
-import { defaultHashCacheDir } from './push/hash-cache.js';
-import { EXIT_INTERRUPTED, PushInterrupted } from './push/interrupt.js';
-import { ProgressDisplay } from './transfer-common/progress.js';
-import {
-  concurrencyOption,
-  integerIn,
-  retriesOption,
-  retryPolicyOf,
-  stallTimeoutOption,
-  tokenOption,
-  urlOption,
-  validUrl,
-} from './transfer-common/flags.js';
-import { pushDirectory } from './push/push-directory.js';
-import type { PushOptions } from './push/push-directory.js';
-
-interface PushFlags {
-  url: string;
-  token: string;
-  concurrency: number;
-  retries: number;
-  stallTimeout: number;
-  sessionTtl?: number;
-  dryRun?: boolean;
-  json?: boolean;
-  /** False with `--no-cache`. */
-  cache: boolean;
-}
+import type { PushFlags } from './push/run-push.js';
+import { concurrencyOption, integerIn, retriesOption, stallTimeoutOption, tokenOption, urlOption } from './transfer-common/flags.js';
 
 export function pushCommand(): Command {
   return new Command('push')
@@ -58,51 +29,9 @@ export function pushCommand(): Command {
         'Ctrl-C stops the push, keeps the hashes computed so far and aborts the upload session.',
     )
     .action(async (directory: string, flags: PushFlags) => {
-      const progress = new ProgressDisplay(process.stderr);
-      const interrupt = new AbortController();
-      // Every file being hashed and every request in flight listens to it: the count is bounded by the concurrency.
-      setMaxListeners(0, interrupt.signal);
-      // A second Ctrl-C does not wait for the session's abort.
-      const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT_INTERRUPTED) : interrupt.abort(new PushInterrupted()));
-      process.on('SIGINT', onSigint);
-      try {
-        await runPush(directory, flags, progress, interrupt.signal);
-      } catch (err) {
-        // Whatever the live line showed is finished before the last word.
-        progress.end();
-        const interrupted = err instanceof PushInterrupted;
-        const failure = interrupted ? undefined : toPushCliError(err, { url: flags.url, attempts: flags.retries });
-        process.stderr.write(`presscloud: ${interrupted ? err.message : failure?.message}\n`);
-        process.exitCode = failure?.exitCode ?? EXIT_INTERRUPTED;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
+      // Loaded here, not at the top: the HTTP client (undici) and the walker cost start-up that
+      // `--help`, `--version` and the other commands should not pay.
+      const { runPushCommand } = await import('./push/run-push.js');
+      await runPushCommand(directory, flags);
     });
-}
-
-async function runPush(directory: string, flags: PushFlags, progress: ProgressDisplay, signal: AbortSignal): Promise<void> {
-  const options: PushOptions = {
-    directory,
-    url: validUrl(flags.url),
-    token: flags.token,
-    concurrency: flags.concurrency,
-    retryPolicy: retryPolicyOf(flags.retries),
-    stallTimeoutMs: flags.stallTimeout * 1000,
-    sessionTtlSeconds: flags.sessionTtl,
-    progress,
-    hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
-    signal,
-  };
-  if (flags.dryRun) {
-    const report = await dryRunPush(options);
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else {
-      for (const file of report.files) process.stdout.write(`${file.path}\n`);
-      process.stderr.write(`${describeDryRun(report)}\n`);
-    }
-    return;
-  }
-  const summary = await pushDirectory(options);
-  process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
 }

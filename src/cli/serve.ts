@@ -5,7 +5,6 @@ import type { Config } from '../config.js';
 import { issueApiToken } from '../domain/api-tokens.js';
 import type { RunningServer } from '../server.js';
 import type { MetadataStore } from '../domain/ports/metadata-store.js';
-import { lockDataDir } from './data-dir-lock.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { SettingOptions } from './setting-options.js';
 
@@ -19,7 +18,8 @@ export function serveCommand(): Command {
   return command.action(async () => {
     const config = settings.config(command);
     // Before anything opens a store: a second server must not touch the first one's files (tmp/ above all).
-    const lock = usesDataDir(config) ? lockDataDir(config.dataDir) : undefined;
+    // The lock module loads better-sqlite3, which no other command should pay for at start-up.
+    const lock = usesDataDir(config) ? (await import('./data-dir-lock.js')).lockDataDir(config.dataDir) : undefined;
     // Loaded here, not at the top: `presscloud push` and `--help` need none of the server.
     const { startServer } = await import('../server.js');
     const server = await startServer(config);

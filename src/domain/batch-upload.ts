@@ -127,27 +127,30 @@ export async function uploadBatch(
   }
 
   await Promise.all(inFlight);
-  // The batch's commits go to the committer together, so they share its group commits. Parts of one blob
-  // commit one after another, in part order: the first is the one new to the tenant.
-  const commitPart = async ({ index, target: { blob }, received }: StagedPart): Promise<void> => {
+  // Every part's bytes go to their key at once; then all their rows are recorded in one tick, in part order,
+  // so the batch shares one group commit and of two parts of one blob the first is the one new to the tenant.
+  staged.sort((p, q) => p.index - q.index);
+  const placed = await mapBounded(staged, MAX_PARTS_IN_FLIGHT, async (part) => {
     try {
-      const { alreadyPresent, mime } = await received.commit();
-      const stored = { sha256: blob.sha256, size: blob.size, ...(mime ? { mime } : {}), r2Key: blobKey(blob.sha256) };
-      results[index] = { sha256: blob.sha256, status: 200, alreadyPresent, blob: stored };
+      return { part, placed: await part.received.place() };
     } catch (err) {
-      settle(index, blob.sha256, err);
-    } finally {
-      await received.discard();
+      settle(part.index, part.target.blob.sha256, err);
+      return { part, placed: undefined };
     }
-  };
-  const byBlob = new Map<string, StagedPart[]>();
-  for (const part of staged.sort((p, q) => p.index - q.index)) {
-    const { sha256 } = part.target.blob;
-    byBlob.set(sha256, [...(byBlob.get(sha256) ?? []), part]);
-  }
+  });
   await Promise.all(
-    [...byBlob.values()].map(async (parts) => {
-      for (const part of parts) await commitPart(part);
+    placed.map(async ({ part: { index, target, received }, placed }) => {
+      const { blob } = target;
+      try {
+        if (!placed) return;
+        const { alreadyPresent, mime } = await placed.record();
+        const stored = { sha256: blob.sha256, size: blob.size, ...(mime ? { mime } : {}), r2Key: blobKey(blob.sha256) };
+        results[index] = { sha256: blob.sha256, status: 200, alreadyPresent, blob: stored };
+      } catch (err) {
+        settle(index, blob.sha256, err);
+      } finally {
+        await received.discard();
+      }
     }),
   );
   if (requestError) throw requestError.error;
@@ -191,6 +194,17 @@ async function readAhead(body: AsyncIterable<Buffer>, limit: number): Promise<Re
     }
   }
   return { chunks: rest(), bytes, consumed };
+}
+
+/** `map` over `items` with at most `limit` calls running at once, results in the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await map(items[index]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 async function* replay(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {

@@ -23,12 +23,21 @@ export class BlobCommitter {
    * blob, then resolves once its rows are durably committed.
    */
   async commit(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
-    const ticket = await this.metadata.startBlobCommit(record.sha256);
-    await commitBytes();
-    return this.record({ ...record, ticket });
+    return this.record(await this.place(record, commitBytes));
   }
 
-  private record(blob: RecordedBlob): Promise<{ alreadyPresent: boolean }> {
+  /** commit()'s first step: the bytes durable at their key, not yet recorded. */
+  async place(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<RecordedBlob> {
+    const ticket = await this.metadata.startBlobCommit(record.sha256);
+    await commitBytes();
+    return { ...record, ticket };
+  }
+
+  /**
+   * commit()'s second step: blobs placed together and recorded in one tick share one group commit (up to
+   * MAX_BATCH), and of several entries for one tenant and blob the first recorded is the one new to it.
+   */
+  record(blob: RecordedBlob): Promise<{ alreadyPresent: boolean }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ blob, resolve, reject });
       if (!this.draining) {
@@ -43,7 +52,10 @@ export class BlobCommitter {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
         const results = await this.metadata.recordBlobs(batch.map((pending) => pending.blob));
-        results.forEach((result, index) => ('error' in result ? batch[index].reject(result.error) : batch[index].resolve(result)));
+        for (const [index, result] of results.entries()) {
+          if ('error' in result) batch[index].reject(result.error);
+          else batch[index].resolve(result);
+        }
       } catch (err) {
         for (const pending of batch) pending.reject(err);
       }

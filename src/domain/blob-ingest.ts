@@ -31,8 +31,17 @@ export interface IngestResult {
 export interface ReceivedBlob {
   /** Makes the blob visible and recorded, durably; throws storage_unavailable and the store's errors. */
   commit(): Promise<IngestResult>;
+  /**
+   * commit() in two steps: the bytes durable at their key, then `record()`. Blobs whose record() is called
+   * in one tick share one group commit.
+   */
+  place(): Promise<PlacedBlob>;
   /** Drops the staging copy; always call it, after commit or instead of it. Never throws. */
   discard(): Promise<void>;
+}
+
+export interface PlacedBlob {
+  record(): Promise<IngestResult>;
 }
 
 export class BlobIngest {
@@ -56,33 +65,36 @@ export class BlobIngest {
     if (held) {
       // Nothing to store, but a 200 still means these bytes hash to the sha256: read and check them.
       await verifyWithoutStoring(countBytes(body, this.metrics), blob);
-      return {
-        commit: async () => {
+      const placed: PlacedBlob = {
+        record: async () => {
           this.metrics.dedupeHit();
           return { alreadyPresent: true, mime: held.mime ?? blob.mime };
         },
-        discard: async () => undefined,
       };
+      return { commit: () => placed.record(), place: async () => placed, discard: async () => undefined };
     }
 
     const head: Buffer[] = [];
     const staged = await this.blobs.stage(blobKey(blob.sha256), countBytes(body, this.metrics, head), blob);
     const mime = blob.mime ?? sniffMime(Buffer.concat(head));
-    return {
-      commit: async () => {
-        let created = false;
-        const { alreadyPresent } = await this.committer.commit(
-          { tenantId, sha256: blob.sha256, size: blob.size, mime, now: this.now().toISOString() },
-          async () => {
-            created = (await staged.commit()).created;
-          },
-        );
-        if (created) this.metrics.blobStored(blob.size);
-        else this.metrics.dedupeHit();
-        return { alreadyPresent, mime };
-      },
-      discard: () => staged.discard(),
+    const place = async (): Promise<PlacedBlob> => {
+      let created = false;
+      const recorded = await this.committer.place(
+        { tenantId, sha256: blob.sha256, size: blob.size, mime, now: this.now().toISOString() },
+        async () => {
+          created = (await staged.commit()).created;
+        },
+      );
+      return {
+        record: async () => {
+          const { alreadyPresent } = await this.committer.record(recorded);
+          if (created) this.metrics.blobStored(blob.size);
+          else this.metrics.dedupeHit();
+          return { alreadyPresent, mime };
+        },
+      };
     };
+    return { commit: async () => (await place()).record(), place, discard: () => staged.discard() };
   }
 
   /** receive() then commit(): the seed PUT's whole store step. */

@@ -15,6 +15,6 @@ export function blobKey(sha256: string): string {
 /** The inverse of blobKey, for stores that list keys (garbage collection); null for a foreign key. */
 export function sha256OfKey(key: string): string | null {
   const match = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key);
-  if (!match || !match[3].startsWith(match[1] + match[2])) return null;
+  if (!match?.[3].startsWith(match[1] + match[2])) return null;
   return match[3];
 }

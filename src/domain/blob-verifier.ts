@@ -21,22 +21,40 @@ export class BlobVerifier {
 
   /** Feeds a chunk; throws size_mismatch as soon as the body runs past the expected size. */
   update(chunk: Buffer): void {
-    this.received += chunk.length;
+    this.count(chunk.length);
+    this.hash.update(chunk);
+  }
+
+  /** Counts bytes hashed elsewhere (a store that hashes off the event loop); same size check as update(). */
+  count(length: number): void {
+    this.received += length;
     if (this.received > this.expected.size) {
       throw new AppError('size_mismatch', `The body is longer than the manifest's size of ${this.expected.size} bytes.`);
     }
-    this.hash.update(chunk);
   }
 
   /** Throws size_mismatch or digest_mismatch unless every expected byte arrived and they hash right. */
   verify(): void {
+    this.checkSize();
+    this.checkDigest(this.hash.digest('hex'));
+  }
+
+  /** verify() for bytes fed through count(): `actual` is their lowercase hex sha256, computed elsewhere. */
+  verifyDigest(actual: string): void {
+    this.checkSize();
+    this.checkDigest(actual);
+  }
+
+  private checkSize(): void {
     if (this.received !== this.expected.size) {
       throw new AppError(
         'size_mismatch',
         `The body has ${this.received} bytes; the manifest's size is ${this.expected.size}.`,
       );
     }
-    const actual = this.hash.digest('hex');
+  }
+
+  private checkDigest(actual: string): void {
     if (actual !== this.expected.sha256) {
       throw new AppError('digest_mismatch', `The bytes hash to ${actual}, not to the sha256 in the path.`);
     }

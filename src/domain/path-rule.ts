@@ -4,7 +4,7 @@
 /** The API's limit on a path, in bytes of UTF-8. */
 export const MAX_PATH_BYTES = 1024;
 // C0, DEL and C1: none of them belongs in a file name a browser or a shell shows safely.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this rule's job
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** A surrogate without its pair has no UTF-8 form (String.prototype.isWellFormed, which older browsers lack). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

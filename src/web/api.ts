@@ -7,9 +7,9 @@ import type {
   CreateUploadSessionResponse,
   ErrorBody,
   Manifest,
+  ManifestList,
   UploadSessionStatus,
 } from '../api/types.js';
-import type { ManifestList } from './wire.js';
 
 export interface SessionCredentials {
   readonly uploadSessionId: string;
@@ -52,7 +52,8 @@ export class PageApi {
   async downloadBlob(sha256: string, signal?: AbortSignal): Promise<Blob> {
     const response = await this.send('GET', `/v1/blobs/${encodeURIComponent(sha256)}`, { signal });
     if (!response.ok) throw await apiError(response);
-    return new Blob([await response.arrayBuffer()], { type: 'application/octet-stream' });
+    // Re-typed without copying: the browser keeps a large blob on disk rather than in memory.
+    return new Blob([await response.blob()], { type: 'application/octet-stream' });
   }
 
   /** The headers of every call: the API token, and the session's upload token for writes to a session. */
@@ -62,14 +63,22 @@ export class PageApi {
     return headers;
   }
 
-  private async call<T>(method: string, path: string, init: { body?: unknown; uploadToken?: string; signal?: AbortSignal } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; uploadToken?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const response = await this.send(method, path, init);
     if (!response.ok) throw await apiError(response);
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 
-  private async send(method: string, path: string, init: { body?: unknown; uploadToken?: string; signal?: AbortSignal }): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: unknown; uploadToken?: string; signal?: AbortSignal },
+  ): Promise<Response> {
     const headers = this.headers(init.uploadToken);
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     try {
@@ -90,7 +99,7 @@ export class PageApi {
 }
 
 /** The API's own code and message; a body that is not the API's (a proxy's page, say) gets the status line. */
-export async function apiError(response: Response): Promise<PressCloudApiError> {
+async function apiError(response: Response): Promise<PressCloudApiError> {
   const text = await response.text().catch(() => '');
   return errorFromBody(response.status, text, response.headers.get('retry-after') ?? undefined);
 }

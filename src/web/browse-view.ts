@@ -68,7 +68,9 @@ export class BrowseView {
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
-      const prefix = isPressCloudApiError(err, 'forbidden') ? 'This token cannot list what was published: ' : 'The list could not be loaded: ';
+      const prefix = isPressCloudApiError(err, 'forbidden')
+        ? 'This token cannot list what was published: '
+        : 'The list could not be loaded: ';
       byId('manifest-list').replaceChildren(h('p', { class: 'inline-error', role: 'alert' }, prefix + message));
     }
   }
@@ -85,7 +87,9 @@ export class BrowseView {
       more.textContent = 'Loading…';
       const firstNew = this.manifests.length;
       // Keyboard users land on the first row that came in, not back at the top of the page.
-      void this.loadPage(this.generation).then(() => byId('manifest-list').querySelectorAll<HTMLElement>('tbody .id-button')[firstNew]?.focus());
+      void this.loadPage(this.generation).then(() =>
+        byId('manifest-list').querySelectorAll<HTMLElement>('tbody .id-button')[firstNew]?.focus(),
+      );
     });
     list.replaceChildren(
       h(
@@ -94,7 +98,18 @@ export class BrowseView {
         h(
           'table',
           { 'aria-labelledby': 'browse-title' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Manifest'), h('th', { scope: 'col' }, 'Published'), h('th', { scope: 'col', class: 'num' }, 'Files'), h('th', { scope: 'col', class: 'num' }, 'Size'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Manifest'),
+              h('th', { scope: 'col' }, 'Published'),
+              h('th', { scope: 'col', class: 'num' }, 'Files'),
+              h('th', { scope: 'col', class: 'num' }, 'Size'),
+            ),
+          ),
           h('tbody', {}, ...this.manifests.map((manifest) => this.row(manifest))),
         ),
       ),

@@ -22,7 +22,7 @@ export function copyField(options: { id: string; label: string; value: string; m
   return h('div', { class: 'copy-field' }, label, h('div', { class: 'copy-row' }, field, button), status);
 }
 
-export async function copyText(text: string, field: HTMLElement): Promise<boolean> {
+async function copyText(text: string, field: HTMLElement): Promise<boolean> {
   if (window.isSecureContext && navigator.clipboard) {
     try {
       await navigator.clipboard.writeText(text);

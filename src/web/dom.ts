@@ -18,8 +18,10 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return element;
 }
 
-export function nodes(children: readonly Child[]): Array<Node | string> {
-  return children.filter((child) => child !== null && child !== undefined && child !== false).map((child) => (typeof child === 'number' ? String(child) : child)) as Array<Node | string>;
+function nodes(children: readonly Child[]): Array<Node | string> {
+  return children
+    .filter((child) => child !== null && child !== undefined && child !== false)
+    .map((child) => (typeof child === 'number' ? String(child) : child)) as Array<Node | string>;
 }
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {

@@ -63,7 +63,7 @@ export class HashPool {
     this.busy.delete(worker);
     this.idle.push(worker);
     if (reply.type === 'done') job.resolve({ sha256: reply.sha256, size: reply.size });
-    else job.reject(new Error(`${job.request.file.name} could not be read: ${reply.message}`));
+    else job.reject(new Error(`${job.request.file.name} could not be hashed: ${reply.message}`));
     this.dispatch();
   }
 

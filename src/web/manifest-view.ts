@@ -32,7 +32,10 @@ export class ManifestView {
       manifest = await this.options.api().getManifest(manifestId);
     } catch (err) {
       if (this.shown !== manifestId) return;
-      view.replaceChildren(view.firstChild as Node, h('p', { class: 'inline-error', role: 'alert' }, err instanceof Error ? err.message : String(err)));
+      view.replaceChildren(
+        view.firstChild as Node,
+        h('p', { class: 'inline-error', role: 'alert' }, err instanceof Error ? err.message : String(err)),
+      );
       return;
     }
     if (this.shown !== manifestId) return;
@@ -48,7 +51,12 @@ export class ManifestView {
           ['Files', manifest.fileCount.toLocaleString('en')],
           ['Total size', formatBytes(manifest.totalBytes)],
         ]),
-        copyField({ id: 'pull-command', label: 'Download it all with the command line', value: pullCommand(manifest.manifestId), multiline: true }),
+        copyField({
+          id: 'pull-command',
+          label: 'Download it all with the command line',
+          value: pullCommand(manifest.manifestId),
+          multiline: true,
+        }),
         h('p', { class: 'inline-error', id: 'download-error', role: 'alert', hidden: true }),
       ),
       this.fileTable(manifest.files),
@@ -66,7 +74,18 @@ export class ManifestView {
         h(
           'table',
           { 'aria-label': 'Files' },
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Path'), h('th', { scope: 'col', class: 'num' }, 'Size'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Download')))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Path'),
+              h('th', { scope: 'col', class: 'num' }, 'Size'),
+              h('th', { scope: 'col' }, 'Type'),
+              h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Download')),
+            ),
+          ),
           body,
         ),
       ),
@@ -78,7 +97,14 @@ export class ManifestView {
         body.append(...files.slice(FIRST_ROWS).map((file) => this.row(file)));
         rest.parentElement?.remove();
       });
-      wrap.append(h('div', { class: 'list-footer' }, h('span', {}, `Showing ${FIRST_ROWS.toLocaleString('en')} of ${counted(files.length, 'file')}`), rest));
+      wrap.append(
+        h(
+          'div',
+          { class: 'list-footer' },
+          h('span', {}, `Showing ${FIRST_ROWS.toLocaleString('en')} of ${counted(files.length, 'file')}`),
+          rest,
+        ),
+      );
     }
     return wrap;
   }
@@ -114,6 +140,6 @@ export class ManifestView {
 }
 
 /** The token is left to an environment variable: a command line copied with it would end up in shell history. */
-export function pullCommand(manifestId: string): string {
+function pullCommand(manifestId: string): string {
   return `presscloud pull ${manifestId} ./${manifestId.slice(0, 12)} --url ${location.origin} --token "$PRESSCLOUD_TOKEN"`;
 }

@@ -73,8 +73,8 @@ export class ProgressView {
     } else if (done) {
       byId('upload-detail').textContent = `${formatBytes(p.bytesToUpload)} uploaded${present}`;
     } else {
-      byId('upload-detail').textContent =
-        `${formatBytes(p.bytesUploaded)} of ${formatBytes(p.bytesToUpload)}${rateAndTimeLeft(this.uploadRate, p.bytesToUpload - p.bytesUploaded)}${present}`;
+      const pace = rateAndTimeLeft(this.uploadRate, p.bytesToUpload - p.bytesUploaded);
+      byId('upload-detail').textContent = `${formatBytes(p.bytesUploaded)} of ${formatBytes(p.bytesToUpload)}${pace}${present}`;
     }
   }
 }

@@ -126,7 +126,8 @@ export class PublishView {
   }
 
   private showPublished(name: string, result: PublishResult): void {
-    const uploaded = result.blobsUploaded === 0 ? 'nothing' : `${counted(result.blobsUploaded, 'blob')} · ${formatBytes(result.bytesUploaded)}`;
+    const uploaded =
+      result.blobsUploaded === 0 ? 'nothing' : `${counted(result.blobsUploaded, 'blob')} · ${formatBytes(result.bytesUploaded)}`;
     this.showOutcome('success', '✓', `Published ${name}`, `${counted(result.fileCount, 'file')} · ${formatBytes(result.totalBytes)}`, [
       copyField({ id: 'result-id', label: 'Manifest id', value: result.manifestId }),
       facts([
@@ -138,7 +139,11 @@ export class PublishView {
       h(
         'div',
         { class: 'actions' },
-        h('button', { type: 'button', class: 'button primary', onclick: () => this.options.onOpenManifest(result.manifestId) }, 'View files'),
+        h(
+          'button',
+          { type: 'button', class: 'button primary', onclick: () => this.options.onOpenManifest(result.manifestId) },
+          'View files',
+        ),
         h('button', { type: 'button', class: 'button secondary', onclick: () => this.again() }, 'Publish another folder'),
       ),
     ]);
@@ -161,7 +166,11 @@ export class PublishView {
 
   private showCancelled(): void {
     this.showOutcome('cancelled', '–', 'Publishing cancelled', 'The upload session was aborted; nothing was published.', [
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'button primary', onclick: () => this.again() }, 'Publish a folder')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', class: 'button primary', onclick: () => this.again() }, 'Publish a folder'),
+      ),
     ]);
   }
 
@@ -170,7 +179,12 @@ export class PublishView {
     outcome.className = `outcome ${kind}`;
     const heading = h('h2', { id: 'outcome-title', tabindex: -1 }, title);
     outcome.replaceChildren(
-      h('div', { class: 'outcome-head' }, h('span', { class: 'outcome-icon', 'aria-hidden': 'true' }, icon), h('div', {}, heading, h('p', {}, summary))),
+      h(
+        'div',
+        { class: 'outcome-head' },
+        h('span', { class: 'outcome-icon', 'aria-hidden': 'true' }, icon),
+        h('div', {}, heading, h('p', {}, summary)),
+      ),
       ...(body.filter(Boolean) as Node[]),
     );
     this.show('outcome');

@@ -1,9 +1,9 @@
 // A publish from the page, as `presscloud push` does it: select and hash the files, open a session, upload what
 // the server lacks, complete; a cancel or a failed file aborts the session so nothing is left half done.
+import { lookup as mimeOfPath } from 'mime-types';
 import { isPressCloudApiError } from '../client/errors.js';
 import type { CreateUploadSessionResponse, ManifestFileInput } from '../api/types.js';
 import { MAX_COMPLETE_ROUNDS } from '../cli/push/constants.js';
-import { mimeForPath } from '../domain/mime.js';
 import type { PageApi } from './api.js';
 import type { PickedFolder } from './folder.js';
 import { selectFiles } from './folder-rules.js';
@@ -103,12 +103,14 @@ export async function publishFolder(
   // The sizes read win over the ones the picker gave: the manifest must match the bytes.
   progress.totalBytes = hashed.reduce((sum, file) => sum + file.size, 0);
   const manifest: ManifestFileInput[] = hashed.map(({ path, sha256, size }) => {
-    const mime = mimeForPath(path);
+    // Exactly as `presscloud push` names types (src/cli/push/local-manifest.ts): the same id for the same folder.
+    const mime = mimeOfPath(path);
     return mime ? { path, sha256, size, mime } : { path, sha256, size };
   });
   const blobsBySha = new Map<string, BlobToUpload>();
   for (const file of hashed) {
-    if (!blobsBySha.has(file.sha256)) blobsBySha.set(file.sha256, { sha256: file.sha256, size: file.size, file: file.file, path: file.path });
+    if (blobsBySha.has(file.sha256)) continue;
+    blobsBySha.set(file.sha256, { sha256: file.sha256, size: file.size, file: file.file, path: file.path });
   }
 
   progress.phase = 'starting';

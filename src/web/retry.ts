@@ -3,7 +3,7 @@
 import { PressCloudApiError, PressCloudNetworkError } from '../client/errors.js';
 import { DEFAULT_ATTEMPTS, MAX_RETRY_AFTER_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from '../cli/transfer-common/constants.js';
 
-export function isRetryable(err: unknown): boolean {
+function isRetryable(err: unknown): boolean {
   if (err instanceof PressCloudNetworkError) return true;
   if (err instanceof PressCloudApiError) return err.status >= 500 || err.status === 408 || err.status === 429;
   return false;

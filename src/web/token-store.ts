@@ -1,7 +1,7 @@
 // The API token lives in this tab's sessionStorage only: gone when the tab closes, never in a URL or a cookie.
 
-/** The sessionStorage key; test/web reads it to prove an uploaded page cannot. */
-export const TOKEN_KEY = 'presscloud.apiToken';
+/** The sessionStorage key. */
+const TOKEN_KEY = 'presscloud.apiToken';
 
 export function loadToken(): string | undefined {
   try {

@@ -1,19 +1,18 @@
 // Uploads a session's missing blobs: small ones many to a request (the batch endpoint), big ones one PUT each,
 // a few requests at a time, each retried; a blob that still fails is reported with the API's message.
 import { PressCloudApiError, PressCloudNetworkError } from '../client/errors.js';
-import type { PutBlobResponse } from '../api/types.js';
+import type { PutBlobResponse, UploadBlobsResponse } from '../api/types.js';
 import type { PageApi, SessionCredentials } from './api.js';
 import { withRetry } from './retry.js';
 import { transfer } from './transfer.js';
-import type { BatchUploadResponse } from './wire.js';
 
 /** Up to this size a blob travels in a batch; above it, alone in a PUT that streams it from disk. */
-export const BATCH_BLOB_MAX_BYTES = 1 << 20;
+const BATCH_BLOB_MAX_BYTES = 1 << 20;
 /** A batch closes at this many parts or bytes, far below the server's defaults (1,000 parts, 256 MiB). */
-export const BATCH_MAX_PARTS = 100;
-export const BATCH_MAX_BYTES = 8 << 20;
+const BATCH_MAX_PARTS = 100;
+const BATCH_MAX_BYTES = 8 << 20;
 /** Requests in flight: browsers open six connections per host over HTTP/1.1; this leaves room for the rest. */
-export const UPLOAD_CONCURRENCY = 4;
+const UPLOAD_CONCURRENCY = 4;
 
 export interface BlobToUpload {
   readonly sha256: string;
@@ -31,9 +30,17 @@ export interface UploadEvents {
 }
 
 /** These concern the whole session (or the token): no other blob of it can get through either. */
-const SESSION_ERRORS = new Set(['unauthenticated', 'invalid_token', 'forbidden', 'session_not_found', 'invalid_upload_token', 'session_expired', 'session_not_open']);
+const SESSION_ERRORS = new Set([
+  'unauthenticated',
+  'invalid_token',
+  'forbidden',
+  'session_not_found',
+  'invalid_upload_token',
+  'session_expired',
+  'session_not_open',
+]);
 
-export function isSessionError(err: unknown): err is PressCloudApiError {
+function isSessionError(err: unknown): err is PressCloudApiError {
   return err instanceof PressCloudApiError && SESSION_ERRORS.has(err.code);
 }
 
@@ -46,6 +53,7 @@ export async function uploadBlobs(
   events: UploadEvents,
   signal: AbortSignal,
 ): Promise<void> {
+  signal.throwIfAborted();
   const tasks = plan(blobs);
   // One blob's session error (expired, aborted elsewhere, token revoked) stops the others too.
   const round = new AbortController();
@@ -132,7 +140,7 @@ class SessionUpload {
 
   /** A part that failed on the server's side (5xx) goes again in a PUT of its own, with that PUT's retries. */
   async batch(blobs: readonly BlobToUpload[]): Promise<void> {
-    let answer: BatchUploadResponse;
+    let answer: UploadBlobsResponse;
     try {
       answer = await withRetry(() => this.sendBatch(blobs), this.signal);
     } catch (err) {
@@ -154,13 +162,13 @@ class SessionUpload {
     }
   }
 
-  private sendBatch(blobs: readonly BlobToUpload[]): Promise<BatchUploadResponse> {
+  private sendBatch(blobs: readonly BlobToUpload[]): Promise<UploadBlobsResponse> {
     const form = new FormData();
     // The part's name is the sha256; its filename and type are ignored by the API.
     for (const blob of blobs) form.append(blob.sha256, blob.file, 'blob');
     const payload = blobs.reduce((sum, blob) => sum + blob.size, 0);
     return this.counted(payload, (onSent) =>
-      transfer<BatchUploadResponse>({
+      transfer<UploadBlobsResponse>({
         method: 'POST',
         url: `/v1/upload-sessions/${encodeURIComponent(this.session.uploadSessionId)}/blobs`,
         headers: this.api.headers(this.session.uploadToken),

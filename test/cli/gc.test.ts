@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server.js';
-import { abortSession, createSession, downloadBlob, putBlob, sha256Hex, uploadAll, type LocalFile } from '../support/upload-api.js';
+import { abortSession, createSession, downloadBlob, putBlob, sha256Of, uploadAll, type LocalFile } from '../support/api.js';
 import { runCli } from './run-cli.js';
 
 const servers: TestServer[] = [];
@@ -51,7 +51,7 @@ describe('presscloud gc', () => {
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ expiredSessions: 0, purgedSessions: 0, deletedBlobs: 1, deletedBytes: 4096, orphansDeleted: 0 });
     expect(await exists(inFlightTemporary)).toBe(true);
-    expect((await downloadBlob(server.url, server.token, sha256Hex(kept.content))).status).toBe(200);
+    expect((await downloadBlob(server.url, server.token, sha256Of(kept.content))).status).toBe(200);
 
     const human = await runCli(['gc', '--data-dir', server.dataDir, '--grace-seconds', '0']);
     expect(human.stdout).toBe('expired 0 session(s); purged 0 finished session(s); deleted 0 blob(s), 0 bytes (0 of them orphans)\n');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../support/server.js';
-import { sha256Hex } from '../support/upload-api.js';
+import { sha256Of as sha256Hex } from '../support/api.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
 import type { Fault } from './fault-proxy.js';
 import { runCli, spawnCli } from './run-cli.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PressCloudClient } from '../../src/client/client.js';
 import { BATCH_MAX_BYTES, BATCH_MAX_PARTS, SMALL_BLOB_MAX_BYTES } from '../../src/cli/push/constants.js';
 import { startServer } from '../support/server.js';
-import { sha256Hex } from '../support/upload-api.js';
+import { sha256Of as sha256Hex } from '../support/api.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
 import type { Fault, FaultProxy, ProxyLogEntry } from './fault-proxy.js';
 import { runCli } from './run-cli.js';

@@ -101,6 +101,7 @@ describe('ProgressDisplay', () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     display.note('warning: something');
     display.end();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the live line is drawn with terminal escapes
     expect(output).toMatch(/\r\x1b\[2Khashing 1\/10 files {2}1000 B\/9\.8 KiB {2}[\d.]+ \S+\/s {2}ETA \d+s/);
     expect(output).toContain('warning: something\n');
     expect(output.endsWith('\n')).toBe(true);

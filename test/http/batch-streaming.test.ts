@@ -1,11 +1,10 @@
 // The batch POST's body over real sockets: cut off, stalled, malformed or split at random points, it never
 // leaves a partial blob, never answers 5xx, and keeps the parts that arrived whole before the trouble.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Api, makeBlob, type CreatedSession, type TestBlob } from '../support/api.js';
+import { Api, downloadBlob, makeBlob, type CreatedSession, type RawAnswer, type TestBlob } from '../support/api.js';
+import { serverTmpFiles } from '../support/fs-store.js';
 import {
   bytesReceived,
   multipartBody,
@@ -18,7 +17,6 @@ import {
   type TestPart,
 } from '../support/multipart.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { downloadBlob, type RawAnswer } from '../support/upload-api.js';
 
 let server: TestServer;
 let api: Api;
@@ -42,10 +40,6 @@ async function missing(session: CreatedSession): Promise<string[]> {
 }
 
 /** Upload temporaries in flight (the S3 store's staging objects are checked by its conformance suite). */
-async function tmpFiles(): Promise<string[]> {
-  return server.server.backends.blobs.kind === 'fs' ? fs.readdir(path.join(server.dataDir, 'tmp')) : [];
-}
-
 function errorOf(answer: RawAnswer | 'destroyed'): { status: number; error: unknown } {
   if (answer === 'destroyed') throw new Error('the connection closed without an answer');
   return { status: answer.status, error: (JSON.parse(answer.text) as { error: unknown }).error };
@@ -72,7 +66,7 @@ describe('a batch body that goes wrong midway', () => {
     await vi.waitFor(async () => expect(await missing(session)).toEqual([second.sha256]), { timeout: 10_000 });
     expect(await downloadBlob(server.url, server.token, first.sha256)).toEqual({ status: 200, sha256: first.sha256, size: first.size });
     expect(await server.storedBlobs()).not.toContain(second.sha256);
-    await vi.waitFor(async () => expect(await tmpFiles()).toEqual([]), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await serverTmpFiles(server)).toEqual([]), { timeout: 10_000 });
   });
 
   it('a body that stalls mid-part answers 408 request_timeout after the idle timeout, keeping the whole parts before it', async () => {
@@ -92,7 +86,7 @@ describe('a batch body that goes wrong midway', () => {
     expect(errorOf(await batch.answer)).toEqual({ status: 408, error: 'request_timeout' });
     batch.destroy();
     expect(await missing(session)).toEqual([second.sha256]);
-    expect(await tmpFiles()).toEqual([]);
+    expect(await serverTmpFiles(server)).toEqual([]);
   });
 
   it('malformed multipart bodies answer 400 invalid_request, never 5xx; a whole part before the fault stays stored', async () => {
@@ -129,7 +123,7 @@ describe('a batch body that goes wrong midway', () => {
       error: 'invalid_request',
     });
     expect(await missing(session)).toEqual([]);
-    expect(await tmpFiles()).toEqual([]);
+    expect(await serverTmpFiles(server)).toEqual([]);
   });
 });
 
@@ -172,11 +166,11 @@ describe('a batch body split at random points', () => {
           };
           expect(results.map((r) => [r.status, r.error, r.alreadyPresent])).toEqual(specs.map((spec) => expected[spec.kind]));
           const stored = new Set(await server.storedBlobs());
-          blobs.forEach((blob, index) => expect(stored.has(blob.sha256)).toBe(specs[index].kind === 'good'));
+          for (const [index, blob] of blobs.entries()) expect(stored.has(blob.sha256)).toBe(specs[index].kind === 'good');
         },
       ),
       { numRuns: 25 },
     );
-    expect(await tmpFiles()).toEqual([]);
+    expect(await serverTmpFiles(server)).toEqual([]);
   });
 });

@@ -1,14 +1,13 @@
 // The batch POST: one result per part, each part stored as the PUT stores a blob, whole-request errors in the
 // PUT's order, and the 413 limits, over real sockets.
-import fs from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
-import { Api, makeBlob, sha256Of, type CreatedSession, type TestBlob } from '../support/api.js';
+import { Api, makeBlob, sha256Of, type CreatedSession, type RawAnswer, type TestBlob } from '../support/api.js';
+import { serverTmpFiles } from '../support/fs-store.js';
 import { bytesReceived, multipartBody, openBatch, postBatch, type BatchTarget, type TestPart } from '../support/multipart.js';
 import { startServer, type TestServer } from '../support/server.js';
-import type { RawAnswer } from '../support/upload-api.js';
 
 let server: TestServer;
 let api: Api;
@@ -42,10 +41,6 @@ async function storedBytes(sha256: string): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   for await (const chunk of await server.server.backends.blobs.read(blobKey(sha256))) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-async function tmpFiles(): Promise<string[]> {
-  return server.server.backends.blobs.kind === 'fs' ? fs.readdir(path.join(server.dataDir, 'tmp')) : [];
 }
 
 function r2Key(sha256: string): string {
@@ -123,7 +118,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     for (const blob of [page, held, named, dup]) expect(sha256Of((await storedBytes(blob.sha256)) ?? Buffer.alloc(0))).toBe(blob.sha256);
     for (const blob of [digest, short, outsider]) expect(await storedBytes(blob.sha256)).toBeNull();
     expect((await server.storedBlobs()).filter((sha) => sha === dup.sha256)).toHaveLength(1);
-    expect(await tmpFiles()).toEqual([]);
+    expect(await serverTmpFiles(server)).toEqual([]);
     const status = (await (await api.request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)).json()) as { missing: string[] };
     expect(status.missing).toEqual([digest.sha256, short.sha256]);
 
@@ -149,7 +144,27 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     ]);
     expect(sha256Of((await storedBytes(big.sha256)) ?? Buffer.alloc(0))).toBe(big.sha256);
     expect(await storedBytes(wrong.sha256)).toBeNull();
-    expect(await tmpFiles()).toEqual([]);
+    expect(await serverTmpFiles(server)).toEqual([]);
+  });
+
+  it("records a batch's blobs in one group commit, not one transaction per part", async () => {
+    const blobs = Array.from({ length: 100 }, (_, i) => makeBlob(`many/${i}.txt`, `small file ${i} ${Math.random()}`));
+    const session = await api.createSession(blobs);
+    const metadata = server.server.backends.metadata;
+    const recordBlobs = metadata.recordBlobs;
+    const transactions: number[] = [];
+    metadata.recordBlobs = (recorded) => {
+      transactions.push(recorded.length);
+      return recordBlobs(recorded);
+    };
+    try {
+      const answer = await postBatch(target(session), multipartBody(blobs.map((blob) => partOf(blob))));
+      expect((json(answer).results as Array<{ status: number }>).every((r) => r.status === 200)).toBe(true);
+    } finally {
+      metadata.recordBlobs = recordBlobs;
+    }
+    expect(transactions).toEqual([100]);
+    expect((await server.storedBlobs()).filter((sha) => blobs.some((b) => b.sha256 === sha))).toHaveLength(100);
   });
 
   it('answers 200 with no results for an empty multipart body, with or without its closing boundary', async () => {

@@ -1,10 +1,9 @@
 // The seed's PUT: every row of API.md's error table, in its order, and the guarantees of a 200.
-import fs from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { Api, errorOf, makeBlob, sha256Of, type CreatedSession } from '../support/api.js';
+import { serverTmpFiles } from '../support/fs-store.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -27,10 +26,6 @@ function storedFiles(): Promise<string[]> {
 }
 
 /** Uploads in flight on the embedded default (the S3 store's staging is covered by its conformance suite). */
-async function tmpFiles(): Promise<string[]> {
-  return server.server.backends.blobs.kind === 'fs' ? fs.readdir(path.join(server.dataDir, 'tmp')) : [];
-}
-
 describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
   it('stores the blob, answers the seed body, and a retry is idempotent', async () => {
     const blob = makeBlob('site/index.html', '<h1>hello</h1>');
@@ -96,7 +91,7 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     expect(bodies.some((b) => !b.alreadyPresent)).toBe(true);
     expect((await storedFiles()).filter((name) => name === blob.sha256)).toHaveLength(1);
     expect(sha256Of(await storedBytes(blob.sha256))).toBe(blob.sha256);
-    expect(await tmpFiles()).toEqual([]);
+    expect(await serverTmpFiles(server)).toEqual([]);
   });
 
   it('streams a body sent in chunks without Content-Length', async () => {
@@ -215,7 +210,7 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
       const sameLength = Buffer.alloc(blob.size, 0x61);
       await expectError(await put({ body: sameLength }), 400, 'digest_mismatch');
       expect(await storedFiles()).not.toContain(blob.sha256);
-      expect(await tmpFiles()).toEqual([]);
+      expect(await serverTmpFiles(server)).toEqual([]);
       const status = (await (await api.request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)).json()) as { missing: string[] };
       expect(status.missing).toEqual([blob.sha256]);
     });

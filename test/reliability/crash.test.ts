@@ -19,13 +19,11 @@ import {
   getManifest,
   putBlob,
   sessionStatus,
-  sha256Hex,
-  storedBlobFiles,
-  tmpFiles,
-  type HashCache,
+  sha256Of,
   type LocalFile,
   type OpenSession,
-} from '../support/upload-api.js';
+} from '../support/api.js';
+import { storedBlobFiles, tmpFiles, type StoredDigestMemo } from '../support/fs-store.js';
 
 const roundsAskedFor = process.env.PRESSCLOUD_CRASH_ROUNDS;
 const ROUNDS = Number(roundsAskedFor ?? 20);
@@ -83,7 +81,7 @@ const manifests = new Map<string, { token: string; sha256s: Set<string> }>();
 /** A pool of contents several sessions share, so PUTs of one blob race across sessions and tenants. */
 // Sizes and choices are seeded; the bytes themselves need not be, nothing depends on what they are.
 const sharedContents = ((random: Random) => Array.from({ length: 8 }, () => randomBytes(between(random, 1, 40_000))))(streamOf(-1));
-const hashes: HashCache = new Map();
+const hashes: StoredDigestMemo = new Map();
 
 beforeAll(async () => {
   dataDir = await makeTempDir('presscloud-crash-');
@@ -140,7 +138,7 @@ async function uploadUntilKilled(
       const tracked: TrackedSession = { token, session: created.body, files };
       sessions.push(tracked);
       started();
-      const bySha = new Map(files.map((f) => [sha256Hex(f.content), f.content]));
+      const bySha = new Map(files.map((f) => [sha256Of(f.content), f.content]));
       await Promise.all(
         created.body.missing.map(async (sha256) => {
           const put = await putBlob(url, token, created.body, bySha.get(sha256) ?? Buffer.alloc(0));
@@ -199,7 +197,7 @@ async function checkInterrupted(url: string, tracked: TrackedSession): Promise<s
   if (status.body.state === 'completed') return [];
   expect(status.body.state).toBe('open');
   const missing = new Set(status.body.missing);
-  for (const sha256 of new Set(files.map((f) => sha256Hex(f.content)))) {
+  for (const sha256 of new Set(files.map((f) => sha256Of(f.content)))) {
     const download = await downloadBlob(url, token, sha256);
     if (missing.has(sha256)) {
       expect(acknowledged.get(sha256)?.has(token) ?? false, `acknowledged ${sha256} listed missing`).toBe(false);
@@ -214,7 +212,7 @@ async function checkInterrupted(url: string, tracked: TrackedSession): Promise<s
 /** Uploads what the session misses and completes it. */
 async function finishInterrupted(url: string, tracked: TrackedSession, missing: string[]): Promise<void> {
   const { token, session, files } = tracked;
-  const bySha = new Map(files.map((f) => [sha256Hex(f.content), f.content]));
+  const bySha = new Map(files.map((f) => [sha256Of(f.content), f.content]));
   for (const sha256 of missing) {
     expect((await putBlob(url, token, session, bySha.get(sha256) ?? Buffer.alloc(0))).status).toBe(200);
     acknowledge(sha256, token);

@@ -5,10 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
-import { Api } from '../support/api.js';
-import { startServer, type TestServer } from '../support/server.js';
-import { storeBlob } from '../support/stores.js';
 import {
+  Api,
   abortSession,
   completeSession,
   createSession,
@@ -17,10 +15,12 @@ import {
   manifestOf,
   putBlob,
   sessionStatus,
-  sha256Hex,
+  sha256Of,
   uploadAll,
   type LocalFile,
-} from '../support/upload-api.js';
+} from '../support/api.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { storeBlob } from '../support/stores.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -62,7 +62,7 @@ describe('collectGarbage', () => {
   it('deletes the bytes and the presence of a blob whose session was aborted, once past the grace', async () => {
     const server = await serve();
     const doomed = file('doomed.bin', 5000);
-    const sha256 = sha256Hex(doomed.content);
+    const sha256 = sha256Of(doomed.content);
     const session = await uploadWithoutCompleting(server, [doomed]);
     expect((await abortSession(server.url, server.token, session)).status).toBe(204);
 
@@ -91,7 +91,7 @@ describe('collectGarbage', () => {
     const expiring = await fetch(`${server.url}/v1/upload-sessions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ files: [{ path: 'e.bin', sha256: sha256Hex(inExpiredSession.content), size: 2048 }], expiresInSeconds: 1 }),
+      body: JSON.stringify({ files: [{ path: 'e.bin', sha256: sha256Of(inExpiredSession.content), size: 2048 }], expiresInSeconds: 1 }),
     });
     const expiringSession = (await expiring.json()) as { uploadSessionId: string; uploadToken: string; missing: string[] };
     expect((await putBlob(server.url, server.token, expiringSession, inExpiredSession.content)).status).toBe(200);
@@ -100,10 +100,10 @@ describe('collectGarbage', () => {
     const result = await gcAt(server, { graceSeconds: 0, now: new Date(Date.now() + 2000) });
     expect(result).toMatchObject({ expiredSessions: 1, deletedBlobs: 1, orphansDeleted: 0 });
     for (const kept of [inManifest, inOpenSession]) {
-      const sha256 = sha256Hex(kept.content);
+      const sha256 = sha256Of(kept.content);
       expect(await downloadBlob(server.url, server.token, sha256)).toEqual({ status: 200, sha256, size: kept.content.length });
     }
-    expect(await stores(server, sha256Hex(inExpiredSession.content))).toBe(false);
+    expect(await stores(server, sha256Of(inExpiredSession.content))).toBe(false);
   });
 
   it('purges completed, aborted and expired sessions with their lists once past the retention, keeping manifests and open sessions', async () => {
@@ -126,7 +126,7 @@ describe('collectGarbage', () => {
     // Within the retention every session stays, with its blob list.
     expect(await gcAt(server, { graceSeconds: 3600, sessionRetentionSeconds: 3600 })).toMatchObject({ purgedSessions: 0 });
     for (const id of [...finished, open.uploadSessionId]) expect((await sessionStatus(server.url, server.token, id)).status).toBe(200);
-    expect(await metadata.missingBlobs(tenant.id, aborted.uploadSessionId)).toEqual([sha256Hex(never.content)]);
+    expect(await metadata.missingBlobs(tenant.id, aborted.uploadSessionId)).toEqual([sha256Of(never.content)]);
 
     // Two hours on, an hour past the retention: the expiring session expires and goes with the finished ones.
     const later = new Date(Date.now() + 2 * 3_600_000);
@@ -140,15 +140,15 @@ describe('collectGarbage', () => {
     expect((await sessionStatus(server.url, server.token, open.uploadSessionId)).body.state).toBe('open');
     const manifest = await getManifest(server.url, server.token, manifestId);
     expect(manifest.status).toBe(200);
-    expect(manifest.body.files.map((f) => f.sha256)).toEqual([sha256Hex(kept.content)]);
-    expect((await downloadBlob(server.url, server.token, sha256Hex(kept.content))).status).toBe(200);
+    expect(manifest.body.files.map((f) => f.sha256)).toEqual([sha256Of(kept.content)]);
+    expect((await downloadBlob(server.url, server.token, sha256Of(kept.content))).status).toBe(200);
   });
 
   it('deletes objects without any row (a crash between bytes and row) only once past the grace', async () => {
     const server = await serve();
     const { blobs } = server.server.backends;
     const orphan = randomBytes(3000);
-    const sha256 = sha256Hex(orphan);
+    const sha256 = sha256Of(orphan);
     // Bytes straight into the store, with no row: what a crash between the two leaves.
     async function* body() {
       yield orphan;
@@ -178,7 +178,7 @@ describe('collectGarbage', () => {
   it('answers a PUT that meets a blob being collected with a retryable 503, and takes it once the collection is done', async () => {
     const server = await serve();
     const contested = file('contested.bin', 3000);
-    const sha256 = sha256Hex(contested.content);
+    const sha256 = sha256Of(contested.content);
     await abortSession(server.url, server.token, await uploadWithoutCompleting(server, [contested]));
 
     // The collection's first step, alone: the blob is tombstoned and its bytes not yet deleted.
@@ -205,7 +205,7 @@ describe('collectGarbage', () => {
     const doomed = file('periodic.bin');
     const session = await uploadWithoutCompleting(server, [doomed]);
     await abortSession(server.url, server.token, session);
-    const sha256 = sha256Hex(doomed.content);
+    const sha256 = sha256Of(doomed.content);
     // Gone once a periodic collection has run; a server that never collects fails on the test's timeout.
     while (await stores(server, sha256)) await new Promise((r) => setTimeout(r, 100));
   });

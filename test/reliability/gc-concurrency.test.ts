@@ -17,11 +17,11 @@ import {
   downloadBlob,
   getManifest,
   putBlob,
-  sha256Hex,
-  storedBlobFiles,
+  sha256Of,
   type LocalFile,
   type OpenSession,
-} from '../support/upload-api.js';
+} from '../support/api.js';
+import { storedBlobFiles } from '../support/fs-store.js';
 
 /** How long the hammering lasts at least; on a slow machine it goes on until it has done ENOUGH. */
 const HAMMER_MS = 4000;
@@ -86,7 +86,7 @@ it('keeps every blob of every completed manifest readable while collections run 
         { path: `w${id}/r${round}/shared-a.bin`, content: shared[randomInt(shared.length)] },
         { path: `w${id}/r${round}/shared-b.bin`, content: shared[randomInt(shared.length)] },
       ];
-      const bySha = new Map(files.map((f) => [sha256Hex(f.content), f.content]));
+      const bySha = new Map(files.map((f) => [sha256Of(f.content), f.content]));
       const created = await createSession(server.url, token, files);
       expect(created.status).toBe(201);
       stats.sessions++;

@@ -9,7 +9,8 @@ import { issueApiToken } from '../../src/domain/api-tokens.js';
 import { openMetadataStore } from '../../src/runtime.js';
 import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { makeTempDir } from '../support/server.js';
-import { createSession, downloadBlob, sha256Hex, tmpFiles, type OpenSession } from '../support/upload-api.js';
+import { createSession, downloadBlob, sha256Of, type OpenSession } from '../support/api.js';
+import { tmpFiles } from '../support/fs-store.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -41,7 +42,7 @@ interface SlowPut {
 
 /** A PUT whose body is sent in two parts: the first now, the rest when finish() is called. */
 function startSlowPut(url: string, token: string, session: OpenSession, content: Buffer, firstPart: number): SlowPut {
-  const request = http.request(`${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256Hex(content)}`, {
+  const request = http.request(`${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256Of(content)}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': content.length },
   });
@@ -122,11 +123,11 @@ it('on SIGTERM stops accepting, answers /readyz 503 on a live connection, finish
   upload.finish();
   const answered = await upload.response;
   expect(answered.status).toBe(200);
-  expect(JSON.parse(answered.body)).toMatchObject({ alreadyPresent: false, blob: { sha256: sha256Hex(content), size: content.length } });
+  expect(JSON.parse(answered.body)).toMatchObject({ alreadyPresent: false, blob: { sha256: sha256Of(content), size: content.length } });
   expect(await server.exited).toEqual({ code: 0, signal: null });
 
   const restarted = await serve(dataDir);
-  expect(await downloadBlob(restarted.url, token, sha256Hex(content))).toEqual({ status: 200, sha256: sha256Hex(content), size: content.length });
+  expect(await downloadBlob(restarted.url, token, sha256Of(content))).toEqual({ status: 200, sha256: sha256Of(content), size: content.length });
 }, TEST_TIMEOUT_MS);
 
 it('past the shutdown timeout cuts a stalled upload, exits 0 and keeps nothing of it', async () => {
@@ -144,5 +145,5 @@ it('past the shutdown timeout cuts a stalled upload, exits 0 and keeps nothing o
 
   const restarted = await serve(dataDir);
   expect(await tmpFiles(dataDir)).toEqual([]);
-  expect((await downloadBlob(restarted.url, token, sha256Hex(content))).status).toBe(404);
+  expect((await downloadBlob(restarted.url, token, sha256Of(content))).status).toBe(404);
 });

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobKey } from '../../src/domain/blob-key.js';
 import { makeTempDir, startServer, type TestServer } from '../support/server.js';
-import { createSession, downloadBlob, putBytes, sessionStatus, sha256Hex, storedBlobFiles, tmpFiles } from '../support/upload-api.js';
+import { createSession, downloadBlob, putBytes, sessionStatus, sha256Of } from '../support/api.js';
+import { storedBlobFiles, tmpFiles } from '../support/fs-store.js';
 
 const MOUNT_BYTES = 8 * 1024 * 1024;
 
@@ -44,7 +45,7 @@ describe('a full disk (tmpfs of 8 MiB)', () => {
     if (!mountPoint || !server) return context.skip('this environment refuses to mount a tmpfs (the test needs root)');
     const { dataDir } = server;
     const big = randomBytes(3 * 1024 * 1024);
-    const sha256 = sha256Hex(big);
+    const sha256 = sha256Of(big);
     const session = (await createSession(server.url, server.token, [{ path: 'big.bin', content: big }])).body;
 
     // Leave about one MiB free: less than the blob needs.
@@ -93,11 +94,11 @@ describe('a broken blob store', () => {
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toMatchObject({ error: 'not_ready' });
-    expect((await downloadBlob(server.url, server.token, sha256Hex(content))).status).toBe(404);
+    expect((await downloadBlob(server.url, server.token, sha256Of(content))).status).toBe(404);
 
     await fs.mkdir(tmpDir);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect((await putBytes(server.url, server.token, session, content)).status).toBe(200);
-    expect(await downloadBlob(server.url, server.token, sha256Hex(content))).toEqual({ status: 200, sha256: sha256Hex(content), size: 50_000 });
+    expect(await downloadBlob(server.url, server.token, sha256Of(content))).toEqual({ status: 200, sha256: sha256Of(content), size: 50_000 });
   });
 });

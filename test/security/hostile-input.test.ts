@@ -4,7 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server.js';
-import { createSession, downloadBlob, sendRequest, sessionStatus, sha256Hex, tmpFiles, type OpenSession } from '../support/upload-api.js';
+import { createSession, downloadBlob, sendRequest, sessionStatus, sha256Of, type OpenSession } from '../support/api.js';
+import { tmpFiles } from '../support/fs-store.js';
 
 const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
 const BODY_TIMEOUT_SECONDS = 2;
@@ -22,7 +23,7 @@ afterAll(async () => {
 /** A PUT whose body is written in `parts` with `gapMs` between them (then, if `stall`, never finished). */
 function trickle(session: OpenSession, content: Buffer, parts: number, gapMs: number, stall: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256Hex(content)}`, {
+    const request = http.request(`${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256Of(content)}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${server.token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': content.length },
     });
@@ -71,8 +72,8 @@ describe('slow and stalled bodies', () => {
     expect(answer.status).toBe(408);
     expect(JSON.parse(answer.body)).toMatchObject({ error: 'request_timeout' });
     expect(await tmpFiles(server.dataDir)).toEqual([]);
-    expect((await sessionStatus(server.url, server.token, session.uploadSessionId)).body.missing).toEqual([sha256Hex(content)]);
-    expect((await downloadBlob(server.url, server.token, sha256Hex(content))).status).toBe(404);
+    expect((await sessionStatus(server.url, server.token, session.uploadSessionId)).body.missing).toEqual([sha256Of(content)]);
+    expect((await downloadBlob(server.url, server.token, sha256Of(content))).status).toBe(404);
   });
 
   it('lets a slow body through as long as it never stalls for the whole timeout', async () => {
@@ -112,7 +113,7 @@ describe('size limits', () => {
 
   it('accepts a manifest of 100,000 files and refuses 100,001 with a clear 400', async () => {
     const files = (count: number) =>
-      Array.from({ length: count }, (_, i) => ({ path: `site/${Math.floor(i / 1000)}/page-${i}.html`, sha256: sha256Hex(`page ${i}`), size: 7 + String(i).length }));
+      Array.from({ length: count }, (_, i) => ({ path: `site/${Math.floor(i / 1000)}/page-${i}.html`, sha256: sha256Of(`page ${i}`), size: 7 + String(i).length }));
     const post = (count: number) =>
       fetch(`${server.url}/v1/upload-sessions`, {
         method: 'POST',

@@ -16,9 +16,9 @@ import {
   putBlob,
   putBytes,
   sessionStatus,
-  sha256Hex,
+  sha256Of,
   type LocalFile,
-} from '../support/upload-api.js';
+} from '../support/api.js';
 
 let dataDir: string;
 let token: string;
@@ -52,7 +52,7 @@ it('keeps tokens out of every log line through a full flow with its failures', a
   // Failures that carry the secrets in their requests: a wrong upload token, a digest mismatch, a bad
   // API token that looks like a real one, a malformed Authorization header.
   await putBlob(server.url, token, { ...session, uploadToken: `${session.uploadToken}x` }, files[0].content);
-  await putBytes(server.url, token, session, randomBytes(300_000), { sha256: sha256Hex(files[1].content) });
+  await putBytes(server.url, token, session, randomBytes(300_000), { sha256: sha256Of(files[1].content) });
   await sessionStatus(server.url, `${token}x`, session.uploadSessionId);
   await fetch(`${server.url}/v1/upload-sessions/${session.uploadSessionId}`, { headers: { authorization: token } });
 
@@ -61,7 +61,7 @@ it('keeps tokens out of every log line through a full flow with its failures', a
   const done = await completeSession(server.url, token, session);
   expect(done.status).toBe(200);
   await getManifest(server.url, token, (done.body.manifest as { manifestId: string }).manifestId);
-  await downloadBlob(server.url, token, sha256Hex(files[1].content));
+  await downloadBlob(server.url, token, sha256Of(files[1].content));
   const second = (await createSession(server.url, token, [{ path: 'x', content: randomBytes(10) }])).body;
   secrets.push(second.uploadToken);
   await abortSession(server.url, token, second);

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ERRORS } from '../../src/domain/errors.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { createSession, sendRequest, sha256Hex, storedBlobFiles, tmpFiles } from '../support/upload-api.js';
+import { createSession, sendRequest, sha256Of } from '../support/api.js';
+import { storedBlobFiles, tmpFiles } from '../support/fs-store.js';
 
 let server: TestServer;
 
@@ -49,7 +50,7 @@ it('never answers 5xx, and stores only bytes that hash to their name', async () 
     fc.asyncProperty(fc.integer({ min: 0, max: 20_000 }), pathSha, bodyShape, headers, async (size, which, shape, sent) => {
       runs++;
       const content = randomBytes(size);
-      const expected = sha256Hex(content);
+      const expected = sha256Of(content);
       const session = (await createSession(server.url, server.token, [{ path: 'blob.bin', content }])).body;
 
       let body: Buffer;
@@ -72,7 +73,7 @@ it('never answers 5xx, and stores only bytes that hash to their name', async () 
       expect(answer.status, answer.text).toBeLessThan(500);
       const json = JSON.parse(answer.text) as { error?: string };
       if (answer.status === 200) {
-        expect(sha256Hex(body)).toBe(expected);
+        expect(sha256Of(body)).toBe(expected);
         expect(sha256.toLowerCase()).toBe(expected);
         accepted.add(expected);
       } else {

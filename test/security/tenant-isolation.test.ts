@@ -12,17 +12,17 @@ import {
   putBlob,
   putBytes,
   sessionStatus,
-  sha256Hex,
+  sha256Of,
   uploadAll,
   type LocalFile,
   type OpenSession,
-} from '../support/upload-api.js';
+} from '../support/api.js';
 
 let server: TestServer;
 let tokenA: string;
 let tokenB: string;
 const secret: LocalFile = { path: 'secret.bin', content: randomBytes(10_000) };
-const secretSha = sha256Hex(secret.content);
+const secretSha = sha256Of(secret.content);
 let manifestOfA: string;
 let openSessionOfA: OpenSession;
 

@@ -2,7 +2,7 @@
 // POST sent over node:http in chunks of its choosing, or cut off mid-body.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { sendRequest, type RawAnswer } from './upload-api.js';
+import { readRawAnswer, sendRequest, type RawAnswer } from './api.js';
 
 export interface TestPart {
   /** The field name (the blob's sha256); undefined sends a Content-Disposition without a name. */
@@ -31,7 +31,7 @@ export function partHead(part: TestPart, boundary: string, first: boolean): Buff
 
 export function multipartBody(parts: readonly TestPart[], boundary = `test-${randomBytes(8).toString('hex')}`): MultipartBody {
   const pieces: Buffer[] = [];
-  parts.forEach((part, index) => pieces.push(partHead(part, boundary, index === 0), part.bytes));
+  for (const [index, part] of parts.entries()) pieces.push(partHead(part, boundary, index === 0), part.bytes);
   pieces.push(Buffer.from(`${parts.length === 0 ? '' : '\r\n'}--${boundary}--\r\n`, 'latin1'));
   return { body: Buffer.concat(pieces), contentType: `multipart/form-data; boundary=${boundary}`, boundary };
 }
@@ -96,10 +96,7 @@ export function openBatch(target: BatchTarget, contentType: string): OpenBatch {
     let answered = false;
     request.on('response', (response) => {
       answered = true;
-      let text = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, headers: response.headers }));
-      response.on('error', reject);
+      readRawAnswer(response).then(resolve, reject);
     });
     request.on('error', (err) => {
       if (destroyed) resolve('destroyed');

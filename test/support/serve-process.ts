@@ -33,7 +33,9 @@ export async function startServeProcess(dataDir: string, extraArgs: string[] = [
   let stderr = '';
   let gone = false;
   const listeners = new Set<() => void>();
-  const notify = () => listeners.forEach((listener) => listener());
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     notify();

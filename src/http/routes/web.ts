@@ -57,6 +57,7 @@ export function webRoutes(pageDir = DEFAULT_PAGE_DIR): FastifyPluginAsyncTypebox
         .header('etag', file.etag)
         .type(file.type);
       if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+      if (request.method === 'HEAD') return reply.header('content-length', String(file.body.length)).send();
       return reply.send(file.body);
     };
 

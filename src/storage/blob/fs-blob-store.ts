@@ -8,10 +8,7 @@ import { sha256OfKey } from '../../domain/blob-key.js';
 import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { BlobStat, BlobStore, ByteRange, ListedBlob, StagedBlob } from '../../domain/ports/blob-store.js';
-
-/** Chunks are gathered into writes of about this size: fewer syscalls, and hashing overlaps the disk. */
-const WRITE_BATCH_BYTES = 512 * 1024;
-const MAX_WRITES_IN_FLIGHT = 2;
+import { writeVerified } from './verified-file-writer.js';
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
@@ -108,37 +105,9 @@ export class FsBlobStore implements BlobStore {
 
   private async writeVerified(tmpPath: string, body: AsyncIterable<Buffer>, verifier: BlobVerifier): Promise<void> {
     const handle = await fs.open(tmpPath, 'wx');
-    const inFlight = new Set<Promise<unknown>>();
     try {
-      let position = 0;
-      let batch: Buffer[] = [];
-      let batchBytes = 0;
-      const flush = async (): Promise<void> => {
-        if (batchBytes === 0) return;
-        const write = handle.writev(batch, position);
-        position += batchBytes;
-        batch = [];
-        batchBytes = 0;
-        track(write);
-        while (inFlight.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(inFlight);
-      };
-      const track = (operation: Promise<unknown>): void => {
-        const tracked: Promise<unknown> = operation.finally(() => inFlight.delete(tracked));
-        tracked.catch(() => {}); // handled where it is awaited; this keeps a failed write from being "unhandled" meanwhile
-        inFlight.add(tracked);
-      };
-      for await (const chunk of body) {
-        verifier.update(chunk);
-        batch.push(chunk);
-        batchBytes += chunk.length;
-        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
-      }
-      await flush();
-      await Promise.all(inFlight);
-      verifier.verify();
-      await handle.datasync();
+      await writeVerified(handle, body, verifier);
     } finally {
-      await Promise.allSettled(inFlight);
       await handle.close();
     }
   }

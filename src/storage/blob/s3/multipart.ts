@@ -8,7 +8,7 @@ import {
   ListMultipartUploadsCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { CompletedPart } from '@aws-sdk/client-s3';
+import type { CompletedPart, ListMultipartUploadsCommandOutput } from '@aws-sdk/client-s3';
 import { sha256OfKey } from '../../../domain/blob-key.js';
 import type { BlobVerifier } from '../../../domain/blob-verifier.js';
 import { AppError } from '../../../domain/errors.js';
@@ -59,7 +59,7 @@ export async function abortStaleUploads(bucket: S3Bucket, cutoff: number): Promi
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
   for (;;) {
-    let page;
+    let page: ListMultipartUploadsCommandOutput;
     try {
       page = await bucket.client.send(
         new ListMultipartUploadsCommand({

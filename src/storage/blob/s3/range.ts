@@ -1,7 +1,7 @@
 // Reading an object, whole or one inclusive byte range, with the range held to exactly the bytes asked
 // for: some S3-compatible servers send more (s3rver answers bytes=0-0 with the whole object).
 import { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { AppError } from '../../../domain/errors.js';
 import type { ByteRange } from '../../../domain/ports/blob-store.js';
 import type { S3Bucket } from './bucket.js';
@@ -14,7 +14,7 @@ export async function readObject(bucket: S3Bucket, objectKey: string, range?: By
   ) {
     throw new AppError('range_not_satisfiable');
   }
-  let output;
+  let output: GetObjectCommandOutput;
   try {
     output = await bucket.client.send(
       new GetObjectCommand({ Bucket: bucket.name, Key: objectKey, Range: range && `bytes=${range.start}-${range.end}` }),

@@ -1,0 +1,73 @@
+// `presscloud push` once its flags are parsed: Ctrl-C handling, the push or the dry run, the last line.
+// A module of its own so that src/cli/push.ts (loaded by every command) imports none of the client.
+import { setMaxListeners } from 'node:events';
+import { ProgressDisplay } from '../transfer-common/progress.js';
+import { retryPolicyOf, validUrl } from '../transfer-common/flags.js';
+import { describeDryRun, dryRunPush } from './dry-run.js';
+import { toPushCliError } from './failure.js';
+import { defaultHashCacheDir } from './hash-cache.js';
+import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
+import { pushDirectory } from './push-directory.js';
+import type { PushOptions } from './push-directory.js';
+
+export interface PushFlags {
+  url: string;
+  token: string;
+  concurrency: number;
+  retries: number;
+  stallTimeout: number;
+  sessionTtl?: number;
+  dryRun?: boolean;
+  json?: boolean;
+  /** False with `--no-cache`. */
+  cache: boolean;
+}
+
+export async function runPushCommand(directory: string, flags: PushFlags): Promise<void> {
+  const progress = new ProgressDisplay(process.stderr);
+  const interrupt = new AbortController();
+  // Every file being hashed and every request in flight listens to it: the count is bounded by the concurrency.
+  setMaxListeners(0, interrupt.signal);
+  // A second Ctrl-C does not wait for the session's abort.
+  const onSigint = () => (interrupt.signal.aborted ? process.exit(EXIT_INTERRUPTED) : interrupt.abort(new PushInterrupted()));
+  process.on('SIGINT', onSigint);
+  try {
+    await runPush(directory, flags, progress, interrupt.signal);
+  } catch (err) {
+    // Whatever the live line showed is finished before the last word.
+    progress.end();
+    const interrupted = err instanceof PushInterrupted;
+    const failure = interrupted ? undefined : toPushCliError(err, { url: flags.url, attempts: flags.retries });
+    process.stderr.write(`presscloud: ${interrupted ? err.message : failure?.message}\n`);
+    process.exitCode = failure?.exitCode ?? EXIT_INTERRUPTED;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function runPush(directory: string, flags: PushFlags, progress: ProgressDisplay, signal: AbortSignal): Promise<void> {
+  const options: PushOptions = {
+    directory,
+    url: validUrl(flags.url),
+    token: flags.token,
+    concurrency: flags.concurrency,
+    retryPolicy: retryPolicyOf(flags.retries),
+    stallTimeoutMs: flags.stallTimeout * 1000,
+    sessionTtlSeconds: flags.sessionTtl,
+    progress,
+    hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
+    signal,
+  };
+  if (flags.dryRun) {
+    const report = await dryRunPush(options);
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+    } else {
+      for (const file of report.files) process.stdout.write(`${file.path}\n`);
+      process.stderr.write(`${describeDryRun(report)}\n`);
+    }
+    return;
+  }
+  const summary = await pushDirectory(options);
+  process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
+}
