@@ -162,7 +162,10 @@ export class PressCloudClient {
     parts: readonly BlobPart[],
     options: UploadBlobsOptions = {},
   ): Promise<UploadBlobsResponse> {
-    const multipart = multipartUpload(parts.map((part) => ({ ...part, open: () => openBody(part.body) })), options.onProgress);
+    const multipart = multipartUpload(
+      parts.map((part) => ({ ...part, open: () => openBody(part.body) })),
+      options.onProgress,
+    );
     try {
       return await this.callJson<UploadBlobsResponse>('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/blobs`, {
         signal: options.signal,
@@ -176,11 +179,7 @@ export class PressCloudClient {
     }
   }
 
-  completeUploadSession(
-    uploadSessionId: string,
-    uploadToken: string,
-    options: CallOptions = {},
-  ): Promise<CompleteUploadSessionResponse> {
+  completeUploadSession(uploadSessionId: string, uploadToken: string, options: CallOptions = {}): Promise<CompleteUploadSessionResponse> {
     return this.callJson('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/complete`, {
       ...options,
       uploadToken,
@@ -248,11 +247,7 @@ export class PressCloudClient {
     return this.callJson('GET', 'readyz', options);
   }
 
-  private async callJson<T>(
-    method: Dispatcher.HttpMethod,
-    path: string,
-    init: SendInit & { json?: unknown },
-  ): Promise<T> {
+  private async callJson<T>(method: Dispatcher.HttpMethod, path: string, init: SendInit & { json?: unknown }): Promise<T> {
     const headers = { ...init.headers };
     let body = init.body;
     if (init.json !== undefined) {
