@@ -112,7 +112,8 @@ describe('streaming PUT bodies', () => {
       expect((await fs.stat(blobFile(blob.sha256))).size).toBe(blob.size);
       const growthMiB = (peakRss - before.rss) / 1024 ** 2;
       console.log(
-        `1 GiB PUT: server RSS ${Math.round(before.rss / 1024 ** 2)} MiB before, peak ${Math.round(peakRss / 1024 ** 2)} MiB during (+${growthMiB.toFixed(1)} MiB)`,
+        `1 GiB PUT: server RSS ${Math.round(before.rss / 1024 ** 2)} MiB before, ` +
+          `peak ${Math.round(peakRss / 1024 ** 2)} MiB during (+${growthMiB.toFixed(1)} MiB)`,
       );
       // Flat means bounded by buffers, not by the body: well under a tenth of the 1 GiB sent.
       expect(growthMiB).toBeLessThan(96);

@@ -294,7 +294,8 @@ it(
     };
     console.info(
       `crash harness: ${rounds} of ${ROUNDS} rounds in ${seconds} s (budget ${BUDGET_SECONDS} s); ` +
-        `replay with PRESSCLOUD_CRASH_SEED=${SEED} PRESSCLOUD_CRASH_ROUNDS=${rounds}; ${JSON.stringify({ ...figures, phases, killAfterMs: kills })}`,
+        `replay with PRESSCLOUD_CRASH_SEED=${SEED} PRESSCLOUD_CRASH_ROUNDS=${rounds}; ` +
+        JSON.stringify({ ...figures, phases, killAfterMs: kills }),
     );
     // Each round's interrupted sessions were completed after its restart: at least one manifest a round.
     expect(manifests.size).toBeGreaterThanOrEqual(rounds);
