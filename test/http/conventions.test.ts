@@ -193,7 +193,13 @@ describe('an error answered before the body was read', () => {
       await connection.write(`PUT ${put} HTTP/1.1\r\nHost: x\r\n${BAD_TOKENS}Content-Length: ${declared}\r\n\r\n`);
       // Past the bound, then nothing more: the answer must come without the rest of the body.
       const chunk = Buffer.alloc(512 * 1024);
-      for (let sent = 0; sent <= 5 * 1024 * 1024; sent += chunk.length) await connection.write(chunk);
+      try {
+        for (let sent = 0; sent <= 5 * 1024 * 1024; sent += chunk.length) await connection.write(chunk);
+      } catch (err) {
+        // The server may answer and close while the last of these bytes are still on their way: the write then
+        // fails, and the answer it sent first must still be there to read.
+        expect((err as NodeJS.ErrnoException).code).toMatch(/^(EPIPE|ECONNRESET)$/);
+      }
       const refused = await connection.readAnswer();
       expect([refused.status, refused.headers.connection]).toEqual([401, 'close']);
       expect(await connection.closedByServer()).toBe(true);
