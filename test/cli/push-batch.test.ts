@@ -182,10 +182,10 @@ describe('push in batches', () => {
     const storageFault = { status: 503, error: 'storage_unavailable' };
     const firstBatchFails = (kind: string, index: number): Fault =>
       kind === 'POST batch' && index === 0 ? { kind: 'rewrite-response', rewrite: failParts([3, 7], storageFault) } : { kind: 'pass' };
-    const { summary, log } = await withProxy(
-      firstBatchFails,
-      async (proxy) => ({ ...(await push(root, proxy.url, ['--concurrency', '1'])), log: proxy.log }),
-    );
+    const { summary, log } = await withProxy(firstBatchFails, async (proxy) => ({
+      ...(await push(root, proxy.url, ['--concurrency', '1'])),
+      log: proxy.log,
+    }));
     expect(summary).toMatchObject({ uploadedBlobs: 40, retries: 1 });
     const [first, second] = ofKind(log, 'POST batch').map((entry) => entry.contentLength ?? 0);
     expect(ofKind(log, 'POST batch')).toHaveLength(2);

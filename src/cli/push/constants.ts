@@ -30,4 +30,3 @@ export const ABANDON_TIMEOUT_MS = 5000;
 
 /** A session id no server issues: asking for it checks the URL and the token and nothing else. */
 export const ACCESS_CHECK_SESSION_ID = 'presscloud-push-access-check';
-
