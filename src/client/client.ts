@@ -208,10 +208,10 @@ export class PressCloudClient {
   /** Whether this tenant holds the manifest, asked with HEAD so that no file list travels. */
   async hasManifest(manifestId: string, options: CallOptions = {}): Promise<boolean> {
     const response = await this.send('HEAD', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
+    // apiError reads the (empty) body itself: dumping it first would leave nothing for undici to hand over.
+    if (response.statusCode !== 200 && response.statusCode !== 404) throw await this.apiError(response);
     await response.body.dump();
-    if (response.statusCode === 404) return false;
-    if (response.statusCode !== 200) throw await this.apiError(response);
-    return true;
+    return response.statusCode === 200;
   }
 
   /** Streams a blob's bytes, or one range of them (206). */
@@ -234,10 +234,9 @@ export class PressCloudClient {
   /** The blob's size and type without its bytes; null when this tenant does not hold it. */
   async headBlob(sha256: string, options: CallOptions = {}): Promise<BlobInfo | null> {
     const response = await this.send('HEAD', `v1/blobs/${encodeURIComponent(sha256)}`, options);
+    if (response.statusCode !== 200 && response.statusCode !== 404) throw await this.apiError(response);
     await response.body.dump();
-    if (response.statusCode === 404) return null;
-    if (response.statusCode !== 200) throw await this.apiError(response);
-    return blobInfoOf(response);
+    return response.statusCode === 404 ? null : blobInfoOf(response);
   }
 
   healthz(options: CallOptions = {}): Promise<HealthResponse> {
