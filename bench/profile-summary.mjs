@@ -32,7 +32,10 @@ for (const file of positionals) {
 }
 
 function shorten(url) {
-  return url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/(dist|src)\//, '$1/');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'node_modules/')
+    .replace(/^.*\/(dist|src)\//, '$1/');
 }
 function packageOf(url) {
   if (!url) return '';

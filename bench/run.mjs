@@ -47,8 +47,17 @@ if (opts.help) {
                 under 10% (the machine is shared; each section records what it saw)`);
   process.exit(0);
 }
-const only = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(SECTIONS);
-for (const s of only) if (!SECTIONS[s]) { console.error(`unknown section "${s}" (known: ${Object.keys(SECTIONS).join(', ')})`); process.exit(2); }
+const only = opts.only
+  ? opts.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : Object.keys(SECTIONS);
+for (const s of only)
+  if (!SECTIONS[s]) {
+    console.error(`unknown section "${s}" (known: ${Object.keys(SECTIONS).join(', ')})`);
+    process.exit(2);
+  }
 
 // Everything is bounded: the whole run stops by itself.
 const limitS = Number(opts['time-limit'] ?? (opts.quick ? 300 : 1800));
@@ -58,7 +67,11 @@ const watchdog = setTimeout(() => {
   process.exit(3);
 }, limitS * 1000);
 watchdog.unref();
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAllChildren(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    killAllChildren();
+    process.exit(130);
+  });
 process.on('exit', killAllChildren);
 
 const work = path.join(benchDir, '.work');
@@ -75,7 +88,10 @@ const ctx = {
   work: path.join(work, 'run'),
   dataDir: path.join(work, 'data'),
   log,
-  note: (n) => { notes.push(n); log(`note: ${n}`); },
+  note: (n) => {
+    notes.push(n);
+    log(`note: ${n}`);
+  },
   cleanup: (fn) => cleanups.push(fn),
   presscloudReady: () => (pcReady ??= pcApi.ensureBuilt({ rebuild: opts.build })),
   profArgs: (section) => (opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.join(resultsDir, 'profiles', section)] : []),
@@ -87,7 +103,9 @@ await mkdir(ctx.dataDir, { recursive: true });
 await mkdir(resultsDir, { recursive: true });
 
 const machine = await machineInfo();
-log(`machine: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, disk ${machine.disk.source} (${machine.disk.fstype}), fsync'd write ${machine.disk.fsyncWriteMBps} MB/s`);
+log(
+  `machine: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, disk ${machine.disk.source} (${machine.disk.fstype}), fsync'd write ${machine.disk.fsyncWriteMBps} MB/s`,
+);
 
 const results = {};
 for (const name of only) {
@@ -178,65 +196,272 @@ function buildTable(r) {
     const lim = b.durableLimit;
     const rl = pc / lim?.medianMBps;
     const rt = pc / b.tus?.medianMBps;
-    row('big', `${gib} GiB PUT, MB/s (median of ${b.runs})`, pc, `durable limit (${lim?.by})`, lim?.medianMBps, 'presscloud/limit', rl, '>= 0.65', meets(rl, (x) => x >= 0.65));
-    row('big', `${gib} GiB PUT, MB/s (median of ${b.runs})`, pc, 'tus', b.tus?.medianMBps, 'presscloud/tus', rt, '>= 1.0', meets(rt, (x) => x >= 1.0));
+    row(
+      'big',
+      `${gib} GiB PUT, MB/s (median of ${b.runs})`,
+      pc,
+      `durable limit (${lim?.by})`,
+      lim?.medianMBps,
+      'presscloud/limit',
+      rl,
+      '>= 0.65',
+      meets(rl, (x) => x >= 0.65),
+    );
+    row(
+      'big',
+      `${gib} GiB PUT, MB/s (median of ${b.runs})`,
+      pc,
+      'tus',
+      b.tus?.medianMBps,
+      'presscloud/tus',
+      rt,
+      '>= 1.0',
+      meets(rt, (x) => x >= 1.0),
+    );
     for (const part of ['nginx', 'dd', 'openssl']) {
-      const label = { nginx: 'limit part: nginx PUT (curl)', dd: 'limit part: dd bs=1M conv=fdatasync', openssl: 'limit part: openssl dgst -sha256' }[part];
+      const label = {
+        nginx: 'limit part: nginx PUT (curl)',
+        dd: 'limit part: dd bs=1M conv=fdatasync',
+        openssl: 'limit part: openssl dgst -sha256',
+      }[part];
       row('big', label, pc, part, b[part]?.medianMBps, `presscloud/${part}`, pc / b[part]?.medianMBps, '', null);
     }
-    row('big', 'server CPU s per GiB', b.presscloud?.cpuSecondsPerGiB, 'nginx', b.nginx?.cpuSecondsPerGiB, 'presscloud/nginx', b.presscloud?.cpuSecondsPerGiB / b.nginx?.cpuSecondsPerGiB, '', null);
-    row('big', 'server CPU s per GiB', b.presscloud?.cpuSecondsPerGiB, 'tus', b.tus?.cpuSecondsPerGiB, 'presscloud/tus', b.presscloud?.cpuSecondsPerGiB / b.tus?.cpuSecondsPerGiB, '', null);
-    row('big', 'server peak RSS MB (VmHWM)', b.presscloud?.peakRssMB, 'tus', b.tus?.vmHWMMB?.[0], 'presscloud/tus', b.presscloud?.peakRssMB / b.tus?.vmHWMMB?.[0], '', null);
+    row(
+      'big',
+      'server CPU s per GiB',
+      b.presscloud?.cpuSecondsPerGiB,
+      'nginx',
+      b.nginx?.cpuSecondsPerGiB,
+      'presscloud/nginx',
+      b.presscloud?.cpuSecondsPerGiB / b.nginx?.cpuSecondsPerGiB,
+      '',
+      null,
+    );
+    row(
+      'big',
+      'server CPU s per GiB',
+      b.presscloud?.cpuSecondsPerGiB,
+      'tus',
+      b.tus?.cpuSecondsPerGiB,
+      'presscloud/tus',
+      b.presscloud?.cpuSecondsPerGiB / b.tus?.cpuSecondsPerGiB,
+      '',
+      null,
+    );
+    row(
+      'big',
+      'server peak RSS MB (VmHWM)',
+      b.presscloud?.peakRssMB,
+      'tus',
+      b.tus?.vmHWMMB?.[0],
+      'presscloud/tus',
+      b.presscloud?.peakRssMB / b.tus?.vmHWMMB?.[0],
+      '',
+      null,
+    );
   }
   if (r.small && !r.small.error) {
     const s = r.small;
     const rr = s.presscloud?.reqPerSec / s.nginx?.reqPerSec;
-    row('small', '4 KiB PUT req/s (64 conns)', s.presscloud?.reqPerSec, 'nginx', s.nginx?.reqPerSec, 'presscloud/nginx', rr, '>= 0.5', meets(rr, (x) => x >= 0.5));
-    row('small', '4 KiB PUT p50 ms', s.presscloud?.p50ms, 'nginx', s.nginx?.p50ms, 'presscloud/nginx', s.presscloud?.p50ms / s.nginx?.p50ms, '', null);
-    row('small', '4 KiB PUT p99 ms', s.presscloud?.p99ms, 'nginx', s.nginx?.p99ms, 'presscloud/nginx', s.presscloud?.p99ms / s.nginx?.p99ms, '', null);
+    row(
+      'small',
+      '4 KiB PUT req/s (64 conns)',
+      s.presscloud?.reqPerSec,
+      'nginx',
+      s.nginx?.reqPerSec,
+      'presscloud/nginx',
+      rr,
+      '>= 0.5',
+      meets(rr, (x) => x >= 0.5),
+    );
+    row(
+      'small',
+      '4 KiB PUT p50 ms',
+      s.presscloud?.p50ms,
+      'nginx',
+      s.nginx?.p50ms,
+      'presscloud/nginx',
+      s.presscloud?.p50ms / s.nginx?.p50ms,
+      '',
+      null,
+    );
+    row(
+      'small',
+      '4 KiB PUT p99 ms',
+      s.presscloud?.p99ms,
+      'nginx',
+      s.nginx?.p99ms,
+      'presscloud/nginx',
+      s.presscloud?.p99ms / s.nginx?.p99ms,
+      '',
+      null,
+    );
     row('small', '4 KiB PUT req/s, wrk -t2 -c64 (generator check)', null, 'nginx', s.nginxWrk?.reqPerSec, '', null, '', null);
-    row('small', 'server CPU ms per PUT', s.presscloud?.serverCpuMsPerReq, 'nginx', s.nginx?.serverCpuMsPerReq, 'presscloud/nginx', s.presscloud?.serverCpuMsPerReq / s.nginx?.serverCpuMsPerReq, '', null);
+    row(
+      'small',
+      'server CPU ms per PUT',
+      s.presscloud?.serverCpuMsPerReq,
+      'nginx',
+      s.nginx?.serverCpuMsPerReq,
+      'presscloud/nginx',
+      s.presscloud?.serverCpuMsPerReq / s.nginx?.serverCpuMsPerReq,
+      '',
+      null,
+    );
   }
   if (r.batch && !r.batch.error) {
     const b = r.batch;
     const label = `4 KiB blobs/s: batches of ${b.perBatch}, ${b.batchConnections} in flight`;
-    row('batch', label, b.presscloudBatch?.blobsPerSec, 'nginx PUT', b.nginx?.blobsPerSec, 'batch/nginx', b.presscloudBatch?.blobsPerSec / b.nginx?.blobsPerSec, '', null);
-    row('batch', label, b.presscloudBatch?.blobsPerSec, 'presscloud PUT', b.presscloudPut?.blobsPerSec, 'batch/PUT', b.presscloudBatch?.blobsPerSec / b.presscloudPut?.blobsPerSec, '', null);
-    row('batch', 'server CPU ms per blob', b.presscloudBatch?.serverCpuMsPerBlob, 'presscloud PUT', b.presscloudPut?.serverCpuMsPerBlob, 'batch/PUT', b.presscloudBatch?.serverCpuMsPerBlob / b.presscloudPut?.serverCpuMsPerBlob, '', null);
+    row(
+      'batch',
+      label,
+      b.presscloudBatch?.blobsPerSec,
+      'nginx PUT',
+      b.nginx?.blobsPerSec,
+      'batch/nginx',
+      b.presscloudBatch?.blobsPerSec / b.nginx?.blobsPerSec,
+      '',
+      null,
+    );
+    row(
+      'batch',
+      label,
+      b.presscloudBatch?.blobsPerSec,
+      'presscloud PUT',
+      b.presscloudPut?.blobsPerSec,
+      'batch/PUT',
+      b.presscloudBatch?.blobsPerSec / b.presscloudPut?.blobsPerSec,
+      '',
+      null,
+    );
+    row(
+      'batch',
+      'server CPU ms per blob',
+      b.presscloudBatch?.serverCpuMsPerBlob,
+      'presscloud PUT',
+      b.presscloudPut?.serverCpuMsPerBlob,
+      'batch/PUT',
+      b.presscloudBatch?.serverCpuMsPerBlob / b.presscloudPut?.serverCpuMsPerBlob,
+      '',
+      null,
+    );
   }
   if (r.push && !r.push.error) {
     const p = r.push;
     const label = `${p.files} files, ${(p.totalBytes / 1e6).toFixed(0)} MB, c=${p.concurrency}`;
     const rc = p.rclone?.coldSeconds / p.presscloud?.coldSeconds;
     const rw = p.rclone?.warmSeconds / p.presscloud?.warmSeconds;
-    row('push', `cold push s (${label})`, p.presscloud?.coldSeconds, 'rclone', p.rclone?.coldSeconds, 'rclone/push', rc, '>= 2', meets(rc, (x) => x >= 2));
-    row('push', `cold push s (${label})`, p.presscloud?.coldSeconds, 'nginx PUT floor', p.floor?.coldSeconds, 'floor/push', p.floor?.coldSeconds / p.presscloud?.coldSeconds, '', null);
-    row('push', `warm push s (${label})`, p.presscloud?.warmSeconds, 'rclone', p.rclone?.warmSeconds, 'rclone/push', rw, '>= 10', meets(rw, (x) => x >= 10));
+    row(
+      'push',
+      `cold push s (${label})`,
+      p.presscloud?.coldSeconds,
+      'rclone',
+      p.rclone?.coldSeconds,
+      'rclone/push',
+      rc,
+      '>= 2',
+      meets(rc, (x) => x >= 2),
+    );
+    row(
+      'push',
+      `cold push s (${label})`,
+      p.presscloud?.coldSeconds,
+      'nginx PUT floor',
+      p.floor?.coldSeconds,
+      'floor/push',
+      p.floor?.coldSeconds / p.presscloud?.coldSeconds,
+      '',
+      null,
+    );
+    row(
+      'push',
+      `warm push s (${label})`,
+      p.presscloud?.warmSeconds,
+      'rclone',
+      p.rclone?.warmSeconds,
+      'rclone/push',
+      rw,
+      '>= 10',
+      meets(rw, (x) => x >= 10),
+    );
   }
   if (r.session && !r.session.error) {
     const s = r.session;
-    row('session', `create, ${s.entries} entries, s (median of ${s.runs})`, s.medianSeconds, '', null, '', null, s.entries >= 100_000 ? '< 2 s' : '(quick)', s.entries >= 100_000 ? meets(s.medianSeconds, (x) => x < 2) : null);
+    row(
+      'session',
+      `create, ${s.entries} entries, s (median of ${s.runs})`,
+      s.medianSeconds,
+      '',
+      null,
+      '',
+      null,
+      s.entries >= 100_000 ? '< 2 s' : '(quick)',
+      s.entries >= 100_000 ? meets(s.medianSeconds, (x) => x < 2) : null,
+    );
     row('session', 'create, entries/s', s.entriesPerSec, '', null, '', null, '', null);
   }
   if (r.memory && !r.memory.error) {
     const m = r.memory;
     const full = m.blobBytes >= 2 ** 30;
-    row('memory', `peak RSS MB, ${m.concurrent} x ${(m.blobBytes / 2 ** 20).toFixed(0)} MiB PUTs${m.stoppedOverLimitMB ? ` (killed at the ${m.stoppedOverLimitMB} MB guard)` : ''}`, m.peakRssMB, '', null, '', null, full ? '< 250' : '(quick)', full ? meets(m.peakRssMB, (x) => x < 250) : null);
+    row(
+      'memory',
+      `peak RSS MB, ${m.concurrent} x ${(m.blobBytes / 2 ** 20).toFixed(0)} MiB PUTs${m.stoppedOverLimitMB ? ` (killed at the ${m.stoppedOverLimitMB} MB guard)` : ''}`,
+      m.peakRssMB,
+      '',
+      null,
+      '',
+      null,
+      full ? '< 250' : '(quick)',
+      full ? meets(m.peakRssMB, (x) => x < 250) : null,
+    );
     row('memory', 'aggregate MB/s of those PUTs', m.aggregateMBps, '', null, '', null, '', null);
   }
   if (r.startup && !r.startup.error) {
     const s = r.startup;
-    for (const [key, label] of [['version', '--version'], ['pushHelp', 'push --help']]) {
+    for (const [key, label] of [
+      ['version', '--version'],
+      ['pushHelp', 'push --help'],
+    ]) {
       const ratio = s[key]?.medianMs / s.node?.medianMs;
-      row('startup', `presscloud ${label}, ms (median of ${s.rounds})`, s[key]?.medianMs, 'node -e 0', s.node?.medianMs, 'presscloud/node', ratio, '<= 1.5', meets(ratio, (x) => x <= 1.5));
+      row(
+        'startup',
+        `presscloud ${label}, ms (median of ${s.rounds})`,
+        s[key]?.medianMs,
+        'node -e 0',
+        s.node?.medianMs,
+        'presscloud/node',
+        ratio,
+        '<= 1.5',
+        meets(ratio, (x) => x <= 1.5),
+      );
     }
   }
   if (r.s3 && !r.s3.error) {
     const s = r.s3;
     const rs = s.small?.presscloudReqPerSec / s.small?.directReqPerSec;
     const rb = s.big?.presscloudMBps / s.big?.directMBps;
-    row('s3', `PostgreSQL + s3rver: ${s.smallCount} x 64 KiB PUT req/s, c=${s.concurrency} (median of ${s.rounds})`, s.small?.presscloudReqPerSec, 'SDK PutObject', s.small?.directReqPerSec, 'presscloud/direct', rs, '>= 0.6', meets(rs, (x) => x >= 0.6));
-    row('s3', `PostgreSQL + s3rver: ${(s.bigSize / 2 ** 20).toFixed(0)} MiB PUT MB/s (median of ${s.rounds})`, s.big?.presscloudMBps, 'SDK PutObject', s.big?.directMBps, 'presscloud/direct', rb, '>= 0.6', meets(rb, (x) => x >= 0.6));
+    row(
+      's3',
+      `PostgreSQL + s3rver: ${s.smallCount} x 64 KiB PUT req/s, c=${s.concurrency} (median of ${s.rounds})`,
+      s.small?.presscloudReqPerSec,
+      'SDK PutObject',
+      s.small?.directReqPerSec,
+      'presscloud/direct',
+      rs,
+      '>= 0.6',
+      meets(rs, (x) => x >= 0.6),
+    );
+    row(
+      's3',
+      `PostgreSQL + s3rver: ${(s.bigSize / 2 ** 20).toFixed(0)} MiB PUT MB/s (median of ${s.rounds})`,
+      s.big?.presscloudMBps,
+      'SDK PutObject',
+      s.big?.directMBps,
+      'presscloud/direct',
+      rb,
+      '>= 0.6',
+      meets(rb, (x) => x >= 0.6),
+    );
   }
   for (const [name, res] of Object.entries(r)) {
     if (res.error) row(name, 'FAILED', null, '', null, '', null, '', null);
@@ -255,11 +480,22 @@ function fmt(x) {
 function printTable(rows) {
   const head = ['section', 'metric', 'presscloud', 'baseline', 'value', 'ratio', '', 'target', 'met'];
   const body = rows.map((r) => [
-    r.section, r.metric, fmt(r.presscloud), r.baselineName, fmt(r.baseline), r.ratioName, fmt(r.ratio), r.target,
+    r.section,
+    r.metric,
+    fmt(r.presscloud),
+    r.baselineName,
+    fmt(r.baseline),
+    r.ratioName,
+    fmt(r.ratio),
+    r.target,
     r.met === null ? '' : r.met ? 'yes' : 'NO',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => String(c).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const b of body) console.log(line(b));
   console.log('');
@@ -280,11 +516,17 @@ async function machineInfo() {
   const source = df[0];
   const dev = path.basename(source);
   let rotational = 'unknown';
-  try { rotational = (await (await import('node:fs/promises')).readFile(`/sys/block/${dev}/queue/rotational`, 'utf8')).trim() === '1'; } catch { /* not a whole disk */ }
+  try {
+    rotational = (await (await import('node:fs/promises')).readFile(`/sys/block/${dev}/queue/rotational`, 'utf8')).trim() === '1';
+  } catch {
+    /* not a whole disk */
+  }
   // The disk's fsync'd sequential write speed, for context (same filesystem as the servers).
   const probe = path.join(work, 'ddprobe');
   const mb = opts.quick ? 128 : 512;
-  const dd = await run('dd', ['if=/dev/zero', `of=${probe}`, 'bs=1M', `count=${mb}`, 'conv=fdatasync'], { timeoutMs: 120_000 }).catch(() => null);
+  const dd = await run('dd', ['if=/dev/zero', `of=${probe}`, 'bs=1M', `count=${mb}`, 'conv=fdatasync'], { timeoutMs: 120_000 }).catch(
+    () => null,
+  );
   await rm(probe, { force: true });
   const ddSeconds = Number(/, ([\d.]+) s,/.exec(dd?.stderr ?? '')?.[1]);
   let tusVersion = 'not installed (run bench/setup.sh)';
@@ -310,7 +552,9 @@ async function machineInfo() {
       rclone: (await text('rclone', ['version'])).split('\n')[0],
       curl: (await text('curl', ['--version'])).split('\n')[0].split(' ').slice(0, 2).join(' '),
       tusServer: tusVersion,
-      presscloudCommit: await text('git', ['-C', pcApi.root, 'rev-parse', '--short', 'HEAD']).then((s) => (/^[0-9a-f]+$/.test(s) ? s : 'uncommitted')),
+      presscloudCommit: await text('git', ['-C', pcApi.root, 'rev-parse', '--short', 'HEAD']).then((s) =>
+        /^[0-9a-f]+$/.test(s) ? s : 'uncommitted',
+      ),
     },
   };
 }

@@ -25,7 +25,10 @@ export function embeddedDatabaseExists(config: Pick<Config, 'dataDir'>): boolean
 }
 
 /** Opens and migrates the metadata store. */
-export async function openMetadataStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: BackendOptions = {}): Promise<MetadataStore> {
+export async function openMetadataStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  options: BackendOptions = {},
+): Promise<MetadataStore> {
   const { db, adapter } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
   const store = new SqlMetadataStore(db, adapter);
   try {
@@ -58,5 +61,10 @@ export async function openBackends(config: Config, options: BackendOptions = {})
 }
 
 export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
-  return new UploadService(backends.metadata, backends.blobs, { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles }, metrics);
+  return new UploadService(
+    backends.metadata,
+    backends.blobs,
+    { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles },
+    metrics,
+  );
 }

@@ -28,7 +28,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const service = createService(config, backends, metrics);
   const lifecycle: Lifecycle = { draining: false };
   const authenticator = new Authenticator(backends.metadata);
-  const app = await buildApp({ config, service, authenticator, metadata: backends.metadata, blobs: backends.blobs, metrics, lifecycle, logger: options.logger });
+  const app = await buildApp({
+    config,
+    service,
+    authenticator,
+    metadata: backends.metadata,
+    blobs: backends.blobs,
+    metrics,
+    lifecycle,
+    logger: options.logger,
+  });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

@@ -39,7 +39,9 @@ export async function bigFile(file, { seed, label, size }) {
     const [st, meta] = await Promise.all([stat(file), readFile(side, 'utf8')]);
     const m = JSON.parse(meta);
     if (st.size === size && m.size === size && m.seed === seed && m.label === label) return { file, size, sha256: m.sha256 };
-  } catch { /* generate */ }
+  } catch {
+    /* generate */
+  }
   await rm(side, { force: true });
   await mkdir(path.dirname(file), { recursive: true });
   const ks = keystream(seed, label);
@@ -64,7 +66,8 @@ export async function bigFile(file, { seed, label, size }) {
 export function prng(seed) {
   let a = createHash('sha256').update(String(seed)).digest().readUInt32LE(0);
   return () => {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -86,9 +89,12 @@ export async function siteTree(dir, { seed, files }) {
   for (let i = 0; i < files; i++) {
     const x = r();
     let size;
-    if (x < 0.6) size = logUniform(r, 100, 4096); // small pages, css, js, json
-    else if (x < 0.9) size = logUniform(r, 4096, 24576); // medium
-    else if (x < 0.99) size = logUniform(r, 24576, 65536); // images
+    if (x < 0.6)
+      size = logUniform(r, 100, 4096); // small pages, css, js, json
+    else if (x < 0.9)
+      size = logUniform(r, 4096, 24576); // medium
+    else if (x < 0.99)
+      size = logUniform(r, 24576, 65536); // images
     else size = logUniform(r, 65536, 1 << 20); // a few large files
     const ext = EXTS[Math.floor(r() * EXTS.length)];
     const top = String(i % 20).padStart(2, '0');
@@ -100,7 +106,9 @@ export async function siteTree(dir, { seed, files }) {
   try {
     const m = JSON.parse(await readFile(marker, 'utf8'));
     if (m.seed === seed && m.files === files && m.totalBytes === totalBytes) return { dir, ...summary };
-  } catch { /* generate */ }
+  } catch {
+    /* generate */
+  }
   await rm(marker, { force: true });
   await rm(dir, { recursive: true, force: true });
   const dirs = new Set(entries.map((e) => path.dirname(e.rel)));

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { freePort, run, runOk, startChild, stopChild, waitForHttp } from './proc.mjs';
 
 // The checkout under test: this one, or another given by PRESSCLOUD_ROOT (e.g. a worktree).
-export const root = process.env.PRESSCLOUD_ROOT ? path.resolve(process.env.PRESSCLOUD_ROOT) : fileURLToPath(new URL('../..', import.meta.url));
+export const root = process.env.PRESSCLOUD_ROOT
+  ? path.resolve(process.env.PRESSCLOUD_ROOT)
+  : fileURLToPath(new URL('../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'presscloud.js');
 
 /** With `rebuild`, run `npm run build`; throws if dist/ (the compiled server) is missing. */
@@ -30,9 +32,17 @@ export async function startPresscloud(dataDir, { nodeArgs = [], tenant = 'bench'
   const port = await freePort();
   // A token made before the first start: `token create` prints it alone on stdout.
   let token;
-  const made = await run(process.execPath, [bin, 'token', 'create', '--tenant', tenant, '--scopes', 'upload,read', '--data-dir', dataDir, ...args], { cwd: root, env, timeoutMs: 60_000 });
+  const made = await run(
+    process.execPath,
+    [bin, 'token', 'create', '--tenant', tenant, '--scopes', 'upload,read', '--data-dir', dataDir, ...args],
+    { cwd: root, env, timeoutMs: 60_000 },
+  );
   if (made.code === 0 && made.stdout.trim()) token = made.stdout.trim().split('\n').pop().trim();
-  const child = startChild(process.execPath, [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...args], { cwd: root, env });
+  const child = startChild(
+    process.execPath,
+    [...nodeArgs, bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...args],
+    { cwd: root, env },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, { child, timeoutMs: 30_000, ok: (s) => s === 200 });
   if (!token) {
@@ -40,7 +50,9 @@ export async function startPresscloud(dataDir, { nodeArgs = [], tenant = 'bench'
     token = TOKEN_RE.exec(child.output)?.[1];
     if (!token) {
       await stopChild(child);
-      throw new Error(`no API token: token create said ${made.code}: ${(made.stderr || made.stdout).slice(-500)}; serve said: ${child.output.slice(-500)}`);
+      throw new Error(
+        `no API token: token create said ${made.code}: ${(made.stderr || made.stdout).slice(-500)}; serve said: ${child.output.slice(-500)}`,
+      );
     }
   }
   return { name: 'presscloud', url, token, child, pid: child.pid, stop: () => stopChild(child, 15_000) };
@@ -86,9 +98,12 @@ export function blobHeaders(pc, session) {
 export function curlBlobArgs(pc, session, sha256) {
   const h = blobHeaders(pc, session);
   return [
-    '-H', `Authorization: ${h.authorization}`,
-    '-H', `X-Upload-Token: ${h['x-upload-token']}`,
-    '-H', `Content-Type: ${h['content-type']}`,
+    '-H',
+    `Authorization: ${h.authorization}`,
+    '-H',
+    `X-Upload-Token: ${h['x-upload-token']}`,
+    '-H',
+    `Content-Type: ${h['content-type']}`,
     `${pc.url}${blobPath(session, sha256)}`,
   ];
 }

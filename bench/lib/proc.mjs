@@ -20,12 +20,17 @@ export function startChild(cmd, args, { env, cwd, logStream, onStdout } = {}) {
     if (child.output.length < 1 << 20) child.output += text;
     logStream?.write(text);
   };
-  child.stdout.on('data', (c) => { keep(c); onStdout?.(c.toString()); });
+  child.stdout.on('data', (c) => {
+    keep(c);
+    onStdout?.(c.toString());
+  });
   child.stderr.on('data', keep);
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    children.delete(child);
-    resolve({ code, signal });
-  }));
+  child.exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   return child;
 }
 
@@ -40,7 +45,11 @@ export async function stopChild(child, graceMs = 5000) {
 
 export function killAllChildren() {
   for (const c of children) {
-    try { c.kill('SIGKILL'); } catch { /* gone */ }
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -56,12 +65,23 @@ export function run(cmd, args, { env, cwd, timeoutMs = 600_000, input } = {}) {
     children.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => { if (stdout.length < 4 << 20) stdout += c; });
-    child.stderr.on('data', (c) => { if (stderr.length < 4 << 20) stderr += c; });
+    child.stdout.on('data', (c) => {
+      if (stdout.length < 4 << 20) stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      if (stderr.length < 4 << 20) stderr += c;
+    });
     if (input !== undefined) child.stdin.end(input);
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
-    child.once('error', (err) => { clearTimeout(timer); children.delete(child); reject(err); });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(err);
+    });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);

@@ -43,13 +43,11 @@ export async function batch(ctx) {
       connections: putConnections,
       pids: () => [nginx.child.pid, ...nginx.workerPids()],
       requests: (from, to) =>
-        nginxBlobs
-          .slice(from, to)
-          .map((b) => ({
-            path: `/batch/${b.sha256.slice(0, 2)}/${b.sha256}`,
-            headers: { 'content-type': 'application/octet-stream' },
-            body: b.body,
-          })),
+        nginxBlobs.slice(from, to).map((b) => ({
+          path: `/batch/${b.sha256.slice(0, 2)}/${b.sha256}`,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: b.body,
+        })),
     },
     {
       name: 'presscloudPut',

@@ -44,7 +44,10 @@ export async function big(ctx) {
     name: 'tus',
     pids: () => [tus.child.pid],
     upload: (f) => tusUpload(tus.url, f.file, f.size, { timeoutMs }),
-    after: async () => { await rm(tus.dir, { recursive: true, force: true }); await runOk('mkdir', ['-p', tus.dir]); },
+    after: async () => {
+      await rm(tus.dir, { recursive: true, force: true });
+      await runOk('mkdir', ['-p', tus.dir]);
+    },
     rss: () => [procStatus(tus.child.pid).vmHWMkB / 1024],
   });
 
@@ -78,7 +81,10 @@ export async function big(ctx) {
     await ctx.presscloudReady();
     pc = await pcApi.startPresscloud(path.join(ctx.work, 'big-presscloud'), { nodeArgs: ctx.profArgs('big') });
     ctx.cleanup(() => pc.stop());
-    const session = await pcApi.createSession(pc, files.map((f, r) => ({ path: `big-${r}.bin`, sha256: f.sha256, size: f.size })));
+    const session = await pcApi.createSession(
+      pc,
+      files.map((f, r) => ({ path: `big-${r}.bin`, sha256: f.sha256, size: f.size })),
+    );
     targets.push({
       name: 'presscloud',
       pids: () => [pc.pid],

@@ -23,7 +23,10 @@ export async function memory(ctx) {
   const pc = await pcApi.startPresscloud(dataDir, { nodeArgs: ctx.profArgs('memory') });
   ctx.cleanup(() => pc.stop());
   try {
-    const session = await pcApi.createSession(pc, blobs.map((sha256, k) => ({ path: `big/${k}.bin`, sha256, size })));
+    const session = await pcApi.createSession(
+      pc,
+      blobs.map((sha256, k) => ({ path: `big/${k}.bin`, sha256, size })),
+    );
     const headers = { ...pcApi.blobHeaders(pc, session), 'content-length': String(size) };
     await runOk('sync', [], { timeoutMs: 120_000 });
     out.idleRssMB = procStatus(pc.pid).vmRSSkB / 1024;
@@ -39,9 +42,13 @@ export async function memory(ctx) {
     });
     const cpu0 = cpuSeconds(pc.pid);
     const t0 = process.hrtime.bigint();
-    const results = await Promise.all(blobs.map((sha256, k) =>
-      putStream(`${pc.url}${pcApi.blobPath(session, sha256)}`, headers, prefixes[k], base.file, ctx.quick ? 120_000 : 600_000)
-        .catch((err) => ({ status: 0, body: err.message }))));
+    const results = await Promise.all(
+      blobs.map((sha256, k) =>
+        putStream(`${pc.url}${pcApi.blobPath(session, sha256)}`, headers, prefixes[k], base.file, ctx.quick ? 120_000 : 600_000).catch(
+          (err) => ({ status: 0, body: err.message }),
+        ),
+      ),
+    );
     out.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     out.serverCpuSeconds = cpuSeconds(pc.pid) - cpu0;
     Object.assign(out, sampler.stop());
@@ -53,7 +60,9 @@ export async function memory(ctx) {
     out.aggregateMBps = (count * size) / 1e6 / out.seconds;
     const bad = results.filter((r) => r.status !== 200);
     if (bad.length) throw new Error(`${bad.length} of ${count} PUTs failed: ${bad[0].status} ${bad[0].body.slice(0, 300)}`);
-    ctx.log(`memory: ${count} x ${(size / 2 ** 20).toFixed(0)} MiB in ${out.seconds.toFixed(1)} s, peak RSS ${out.peakRssMB.toFixed(0)} MB`);
+    ctx.log(
+      `memory: ${count} x ${(size / 2 ** 20).toFixed(0)} MiB in ${out.seconds.toFixed(1)} s, peak RSS ${out.peakRssMB.toFixed(0)} MB`,
+    );
   } finally {
     await pc.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -67,7 +76,9 @@ async function hashesOf(base, prefixes) {
   try {
     const c = JSON.parse(await readFile(cache, 'utf8'));
     if (c.base === base.sha256 && c.hashes.length === prefixes.length) return c.hashes;
-  } catch { /* compute */ }
+  } catch {
+    /* compute */
+  }
   const hs = prefixes.map((p) => createHash('sha256').update(p));
   for await (const chunk of createReadStream(base.file, { highWaterMark: 4 << 20 })) for (const h of hs) h.update(chunk);
   const hashes = hs.map((h) => h.digest('hex'));
@@ -80,7 +91,9 @@ function putStream(url, headers, prefix, file, timeoutMs) {
     const req = http.request(url, { method: 'PUT', headers, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
+      res.on('data', (c) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode, body }));
     });
     req.on('timeout', () => req.destroy(new Error(`PUT timed out after ${timeoutMs} ms`)));

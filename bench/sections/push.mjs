@@ -21,12 +21,28 @@ export async function push(ctx) {
   const rcloneConf = path.join(ctx.work, 'rclone.conf');
   await writeFile(rcloneConf, ''); // no config in $HOME: the remote is given by flags
   const rclone = async () => {
-    const r = await runOk('rclone', [
-      'copy', tree.dir, ':webdav:site',
-      '--webdav-url', nginx.url, '--webdav-vendor', 'other',
-      '--transfers', String(concurrency), '--checkers', String(concurrency),
-      '--config', rcloneConf, '--stats', '0', '-q',
-    ], { timeoutMs, env: { RCLONE_CONFIG: rcloneConf, HOME: ctx.work } });
+    const r = await runOk(
+      'rclone',
+      [
+        'copy',
+        tree.dir,
+        ':webdav:site',
+        '--webdav-url',
+        nginx.url,
+        '--webdav-vendor',
+        'other',
+        '--transfers',
+        String(concurrency),
+        '--checkers',
+        String(concurrency),
+        '--config',
+        rcloneConf,
+        '--stats',
+        '0',
+        '-q',
+      ],
+      { timeoutMs, env: { RCLONE_CONFIG: rcloneConf, HOME: ctx.work } },
+    );
     return r.seconds;
   };
 
@@ -36,7 +52,9 @@ export async function push(ctx) {
     const rels = (await readdir(tree.dir, { recursive: true, withFileTypes: true }))
       .filter((d) => d.isFile())
       .map((d) => path.relative(tree.dir, path.join(d.parentPath ?? d.path, d.name)));
-    const reqs = await Promise.all(rels.map(async (rel) => ({ path: `/floor/${rel}`, headers: {}, body: await readFile(path.join(tree.dir, rel)) })));
+    const reqs = await Promise.all(
+      rels.map(async (rel) => ({ path: `/floor/${rel}`, headers: {}, body: await readFile(path.join(tree.dir, rel)) })),
+    );
     const res = await putMany(nginx.url, reqs, { connections: concurrency, timeoutMs });
     if (res.failed) throw new Error(`${res.failed} PUTs failed (${res.firstError})`);
     return res.seconds;

@@ -42,8 +42,12 @@ export async function s3(ctx) {
   const { S3Client, PutObjectCommand } = rootRequire('@aws-sdk/client-s3');
   // The same client settings as presscloud's (src/storage/blob/s3/config.ts).
   const client = new S3Client({
-    endpoint: store.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    endpoint: store.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const put = (Key, Body, ContentLength) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body, ContentLength }));
 
@@ -52,7 +56,10 @@ export async function s3(ctx) {
   const cpu = { presscloud: 0, s3rver: 0 };
   for (let r = 0; r < rounds; r++) {
     const pcBlobs = smallBlobs({ seed: ctx.seed, label: `s3-small-pc-${r}`, count: smallCount, size: smallSize });
-    const session = await pcApi.createSession(pc, pcBlobs.map((b) => ({ path: `s/${b.sha256}`, sha256: b.sha256, size: smallSize })));
+    const session = await pcApi.createSession(
+      pc,
+      pcBlobs.map((b) => ({ path: `s/${b.sha256}`, sha256: b.sha256, size: smallSize })),
+    );
     const headers = pcApi.blobHeaders(pc, session);
     const requests = pcBlobs.map((b) => ({ path: pcApi.blobPath(session, b.sha256), headers, body: b.body }));
     const directBlobs = smallBlobs({ seed: ctx.seed, label: `s3-small-direct-${r}`, count: smallCount, size: smallSize });
@@ -66,16 +73,20 @@ export async function s3(ctx) {
     const runDirect = async () => {
       const t0 = process.hrtime.bigint();
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < directBlobs.length) {
-          const b = directBlobs[next++];
-          await put(`direct/${b.sha256}`, b.body, smallSize);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < directBlobs.length) {
+            const b = directBlobs[next++];
+            await put(`direct/${b.sha256}`, b.body, smallSize);
+          }
+        }),
+      );
       smallDirect.push(smallCount / (Number(process.hrtime.bigint() - t0) / 1e9));
     };
     for (const step of r % 2 ? [runDirect, runPc] : [runPc, runDirect]) await step();
-    ctx.log(`s3: round ${r + 1}/${rounds} ${smallCount} x 64 KiB presscloud ${smallPc.at(-1).toFixed(0)} req/s, direct ${smallDirect.at(-1).toFixed(0)} req/s`);
+    ctx.log(
+      `s3: round ${r + 1}/${rounds} ${smallCount} x 64 KiB presscloud ${smallPc.at(-1).toFixed(0)} req/s, direct ${smallDirect.at(-1).toFixed(0)} req/s`,
+    );
   }
   out.small = { presscloudReqPerSec: median(smallPc), directReqPerSec: median(smallDirect), presscloud: smallPc, direct: smallDirect };
 
@@ -97,7 +108,9 @@ export async function s3(ctx) {
       bigDirect.push(bigSize / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
     };
     for (const step of r % 2 ? [runDirect, runPc] : [runPc, runDirect]) await step();
-    ctx.log(`s3: round ${r + 1}/${rounds} ${(bigSize / 2 ** 20).toFixed(0)} MiB presscloud ${bigPc.at(-1).toFixed(0)} MB/s, direct ${bigDirect.at(-1).toFixed(0)} MB/s`);
+    ctx.log(
+      `s3: round ${r + 1}/${rounds} ${(bigSize / 2 ** 20).toFixed(0)} MiB presscloud ${bigPc.at(-1).toFixed(0)} MB/s, direct ${bigDirect.at(-1).toFixed(0)} MB/s`,
+    );
   }
   out.big = { presscloudMBps: median(bigPc), directMBps: median(bigDirect), presscloud: bigPc, direct: bigDirect };
   out.presscloudCpuMsPerSmallPut = (cpu.presscloud * 1000) / (smallCount * rounds);
@@ -115,7 +128,12 @@ async function startStore(directory) {
   const child = startChild(process.execPath, [script, directory, BUCKET], { cwd: pcApi.root });
   const port = await announcedPort(child);
   const endpoint = `http://127.0.0.1:${port}`;
-  const env = { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
+  const env = {
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+  };
   return { child, endpoint, env, directory };
 }
 
@@ -137,7 +155,11 @@ async function createSchema() {
   const admin = async (sql) => {
     const c = new pg.Client({ connectionString: POSTGRES_URL });
     await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
   };
   await admin(`create schema ${name}`);
   const url = new URL(POSTGRES_URL);

@@ -21,16 +21,34 @@ export async function session(ctx) {
   try {
     for (let r = 0; r < runs; r++) {
       const answer = path.join(ctx.work, 'session-answer.json');
-      const res = await runOk('curl', [
-        '-sS', '-X', 'POST', '--data-binary', `@${file}`, '-H', 'Expect:',
-        '-H', `Authorization: Bearer ${pc.token}`, '-H', 'Content-Type: application/json',
-        '-o', answer, '-w', '%{http_code} %{time_total}', `${pc.url}/v1/upload-sessions`,
-      ], { timeoutMs: 120_000 });
+      const res = await runOk(
+        'curl',
+        [
+          '-sS',
+          '-X',
+          'POST',
+          '--data-binary',
+          `@${file}`,
+          '-H',
+          'Expect:',
+          '-H',
+          `Authorization: Bearer ${pc.token}`,
+          '-H',
+          'Content-Type: application/json',
+          '-o',
+          answer,
+          '-w',
+          '%{http_code} %{time_total}',
+          `${pc.url}/v1/upload-sessions`,
+        ],
+        { timeoutMs: 120_000 },
+      );
       const [status, t] = res.stdout.trim().split(' ');
       const text = await readFile(answer, 'utf8');
       if (status !== '201') throw new Error(`session create answered ${status}: ${text.slice(0, 300)}`);
       const j = JSON.parse(text);
-      if (j.fileCount !== entries || j.missing?.length !== entries) throw new Error(`session has fileCount ${j.fileCount}, ${j.missing?.length} missing; expected ${entries}`);
+      if (j.fileCount !== entries || j.missing?.length !== entries)
+        throw new Error(`session has fileCount ${j.fileCount}, ${j.missing?.length} missing; expected ${entries}`);
       seconds.push(Number(t));
       ctx.log(`session: run ${r + 1}/${runs} ${entries} entries in ${Number(t).toFixed(3)} s`);
     }

@@ -29,11 +29,12 @@ export async function small(ctx) {
       name: 'nginx',
       url: nginx.url,
       pids: () => [nginx.child.pid, ...nginx.workerPids()],
-      requests: (from, to) => blobs.slice(from, to).map((b) => ({
-        path: `/small/${b.sha256.slice(0, 2)}/${b.sha256}`,
-        headers: { 'content-type': 'application/octet-stream' },
-        body: b.body,
-      })),
+      requests: (from, to) =>
+        blobs.slice(from, to).map((b) => ({
+          path: `/small/${b.sha256.slice(0, 2)}/${b.sha256}`,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: b.body,
+        })),
     });
   }
 
@@ -43,8 +44,12 @@ export async function small(ctx) {
     pc = await pcApi.startPresscloud(path.join(ctx.work, 'small-presscloud'), { nodeArgs: ctx.profArgs('small') });
     ctx.cleanup(() => pc.stop());
     const blobs = blobsFor('presscloud');
-    const session = await pcApi.createSession(pc, blobs.map((b, i) => ({ path: `assets/${String(i).padStart(6, '0')}.bin`, sha256: b.sha256, size })));
-    if (session.missing?.length !== blobs.length) throw new Error(`session lists ${session.missing?.length} missing blobs, expected ${blobs.length}`);
+    const session = await pcApi.createSession(
+      pc,
+      blobs.map((b, i) => ({ path: `assets/${String(i).padStart(6, '0')}.bin`, sha256: b.sha256, size })),
+    );
+    if (session.missing?.length !== blobs.length)
+      throw new Error(`session lists ${session.missing?.length} missing blobs, expected ${blobs.length}`);
     const headers = pcApi.blobHeaders(pc, session);
     targets.push({
       name: 'presscloud',
@@ -72,7 +77,9 @@ export async function small(ctx) {
       res.serverCpuSeconds = sum(t.pids().map(cpuSeconds)) - cpu0;
       if (res.failed) throw new Error(`small: ${t.name} had ${res.failed} failures (${res.firstError})`);
       out[t.name].rounds.push(res);
-      ctx.log(`small: round ${r + 1}/${rounds} ${t.name.padEnd(10)} ${res.reqPerSec.toFixed(0)} req/s p50 ${res.p50ms.toFixed(1)} ms p99 ${res.p99ms.toFixed(1)} ms`);
+      ctx.log(
+        `small: round ${r + 1}/${rounds} ${t.name.padEnd(10)} ${res.reqPerSec.toFixed(0)} req/s p50 ${res.p50ms.toFixed(1)} ms p99 ${res.p99ms.toFixed(1)} ms`,
+      );
     }
   }
   for (const t of targets) {
@@ -95,7 +102,9 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 /** wrk against nginx, to show how far the Node generator is from the server's own limit. */
 async function wrkNginx(url, connections, seconds) {
   const script = fileURLToPath(new URL('../lib/wrk-put.lua', import.meta.url));
-  const r = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { timeoutMs: (seconds + 30) * 1000 });
+  const r = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
+    timeoutMs: (seconds + 30) * 1000,
+  });
   if (r.code !== 0) throw new Error(`wrk exited ${r.code}: ${r.stderr.slice(-300)}`);
   const ms = (label) => {
     const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\b`, 'm').exec(r.stdout);

@@ -24,6 +24,8 @@ export async function startup(ctx) {
   }
   const out = { rounds };
   for (const name of Object.keys(commands)) out[name] = { ms: ms[name], medianMs: median(ms[name]) };
-  ctx.log(`startup: node -e 0 ${out.node.medianMs.toFixed(0)} ms, --version ${out.version.medianMs.toFixed(0)} ms, push --help ${out.pushHelp.medianMs.toFixed(0)} ms (medians of ${rounds})`);
+  ctx.log(
+    `startup: node -e 0 ${out.node.medianMs.toFixed(0)} ms, --version ${out.version.medianMs.toFixed(0)} ms, push --help ${out.pushHelp.medianMs.toFixed(0)} ms (medians of ${rounds})`,
+  );
   return out;
 }

@@ -6,7 +6,8 @@ export function gcCommand(): Command {
   const command = new Command('gc')
     .description('Expire stale sessions, purge finished ones past their retention, delete blobs nothing needs; print what was removed')
     .option('--json', 'print the result as JSON');
-  const settings = storeOptions(command, { blobs: true }).add(command, 'gcGraceSeconds', 'grace-seconds')
+  const settings = storeOptions(command, { blobs: true })
+    .add(command, 'gcGraceSeconds', 'grace-seconds')
     .add(command, 'sessionRetentionSeconds');
   return command.action(async (flags: { json?: boolean }) => {
     const config = settings.config(command);

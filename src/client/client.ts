@@ -162,7 +162,10 @@ export class PressCloudClient {
     parts: readonly BlobPart[],
     options: UploadBlobsOptions = {},
   ): Promise<UploadBlobsResponse> {
-    const multipart = multipartUpload(parts.map((part) => ({ ...part, open: () => openBody(part.body) })), options.onProgress);
+    const multipart = multipartUpload(
+      parts.map((part) => ({ ...part, open: () => openBody(part.body) })),
+      options.onProgress,
+    );
     try {
       return await this.callJson<UploadBlobsResponse>('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/blobs`, {
         signal: options.signal,
@@ -176,11 +179,7 @@ export class PressCloudClient {
     }
   }
 
-  completeUploadSession(
-    uploadSessionId: string,
-    uploadToken: string,
-    options: CallOptions = {},
-  ): Promise<CompleteUploadSessionResponse> {
+  completeUploadSession(uploadSessionId: string, uploadToken: string, options: CallOptions = {}): Promise<CompleteUploadSessionResponse> {
     return this.callJson('POST', `v1/upload-sessions/${encodeURIComponent(uploadSessionId)}/complete`, {
       ...options,
       uploadToken,
@@ -208,7 +207,7 @@ export class PressCloudClient {
   /** Whether this tenant holds the manifest, asked with HEAD so that no file list travels. */
   async hasManifest(manifestId: string, options: CallOptions = {}): Promise<boolean> {
     const response = await this.send('HEAD', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
-    // apiError reads the (empty) body itself: dumping it first would leave nothing for undici to hand over.
+    // apiError reads the (empty) body: a dumped body cannot be read again.
     if (response.statusCode !== 200 && response.statusCode !== 404) throw await this.apiError(response);
     await response.body.dump();
     return response.statusCode === 200;
@@ -236,7 +235,7 @@ export class PressCloudClient {
     const response = await this.send('HEAD', `v1/blobs/${encodeURIComponent(sha256)}`, options);
     if (response.statusCode !== 200 && response.statusCode !== 404) throw await this.apiError(response);
     await response.body.dump();
-    return response.statusCode === 404 ? null : blobInfoOf(response);
+    return response.statusCode === 200 ? blobInfoOf(response) : null;
   }
 
   healthz(options: CallOptions = {}): Promise<HealthResponse> {
@@ -248,11 +247,7 @@ export class PressCloudClient {
     return this.callJson('GET', 'readyz', options);
   }
 
-  private async callJson<T>(
-    method: Dispatcher.HttpMethod,
-    path: string,
-    init: SendInit & { json?: unknown },
-  ): Promise<T> {
+  private async callJson<T>(method: Dispatcher.HttpMethod, path: string, init: SendInit & { json?: unknown }): Promise<T> {
     const headers = { ...init.headers };
     let body = init.body;
     if (init.json !== undefined) {

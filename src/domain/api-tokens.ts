@@ -7,6 +7,12 @@ import type { Scope } from './types.js';
 export async function issueApiToken(metadata: ApiTokenStore, tenantName: string, scopes: readonly Scope[]): Promise<string> {
   const tenant = await metadata.ensureTenant(tenantName);
   const token = newToken(API_TOKEN_PREFIX);
-  await metadata.createApiToken({ id: newId('tok_'), tenantId: tenant.id, tokenHash: hashToken(token), scopes, createdAt: new Date().toISOString() });
+  await metadata.createApiToken({
+    id: newId('tok_'),
+    tenantId: tenant.id,
+    tokenHash: hashToken(token),
+    scopes,
+    createdAt: new Date().toISOString(),
+  });
   return token;
 }

@@ -47,10 +47,7 @@ export class BlobVerifier {
 
   private checkSize(): void {
     if (this.received !== this.expected.size) {
-      throw new AppError(
-        'size_mismatch',
-        `The body has ${this.received} bytes; the manifest's size is ${this.expected.size}.`,
-      );
+      throw new AppError('size_mismatch', `The body has ${this.received} bytes; the manifest's size is ${this.expected.size}.`);
     }
   }
 

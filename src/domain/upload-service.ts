@@ -236,7 +236,14 @@ export class UploadService {
     return session.state;
   }
 
-  private putResult(sessionId: string, alreadyPresent: boolean, sha256: string, size: number, mime: string | null, r2Key: string): PutBlobResult {
+  private putResult(
+    sessionId: string,
+    alreadyPresent: boolean,
+    sha256: string,
+    size: number,
+    mime: string | null,
+    r2Key: string,
+  ): PutBlobResult {
     return { uploadSessionId: sessionId, alreadyPresent, blob: mime ? { sha256, size, mime, r2Key } : { sha256, size, r2Key } };
   }
 }
@@ -259,7 +266,12 @@ function completed(uploadSessionId: string, manifest: ManifestRecord): Completed
   return {
     uploadSessionId,
     state: 'completed',
-    manifest: { manifestId: manifest.manifestId, fileCount: manifest.fileCount, totalBytes: manifest.totalBytes, createdAt: manifest.createdAt },
+    manifest: {
+      manifestId: manifest.manifestId,
+      fileCount: manifest.fileCount,
+      totalBytes: manifest.totalBytes,
+      createdAt: manifest.createdAt,
+    },
   };
 }
 

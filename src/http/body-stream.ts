@@ -30,7 +30,8 @@ function nextEvent(request: IncomingMessage, idleMs: number): Promise<void> {
     };
     const onReady = () => settle();
     const onError = (err: Error) => settle(err);
-    const onClose = () => settle(request.readableEnded ? undefined : Object.assign(new Error('the client went away mid-body'), { code: 'ECONNRESET' }));
+    const onClose = () =>
+      settle(request.readableEnded ? undefined : Object.assign(new Error('the client went away mid-body'), { code: 'ECONNRESET' }));
     const timer = setTimeout(() => settle(new AppError('request_timeout', `No body bytes arrived for ${idleMs / 1000} s.`)), idleMs);
     request.on('readable', onReady);
     request.on('end', onReady);

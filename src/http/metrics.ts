@@ -4,7 +4,12 @@ import type { ServiceMetrics } from '../domain/upload-service.js';
 
 export class Metrics implements ServiceMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'presscloud_http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'presscloud_http_requests_total',
+    help: 'HTTP requests answered',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'presscloud_http_request_duration_seconds',
     help: 'Time to answer an HTTP request',
@@ -12,10 +17,26 @@ export class Metrics implements ServiceMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
-  private readonly received = new Counter({ name: 'presscloud_blob_bytes_received_total', help: 'Blob body bytes received', registers: [this.registry] });
-  private readonly stored = new Counter({ name: 'presscloud_blobs_stored_total', help: 'Blobs newly written to the blob store', registers: [this.registry] });
-  private readonly storedBytes = new Counter({ name: 'presscloud_blob_bytes_stored_total', help: 'Bytes of blobs newly written to the blob store', registers: [this.registry] });
-  private readonly dedupe = new Counter({ name: 'presscloud_dedupe_hits_total', help: 'Blob PUTs whose bytes the store already held', registers: [this.registry] });
+  private readonly received = new Counter({
+    name: 'presscloud_blob_bytes_received_total',
+    help: 'Blob body bytes received',
+    registers: [this.registry],
+  });
+  private readonly stored = new Counter({
+    name: 'presscloud_blobs_stored_total',
+    help: 'Blobs newly written to the blob store',
+    registers: [this.registry],
+  });
+  private readonly storedBytes = new Counter({
+    name: 'presscloud_blob_bytes_stored_total',
+    help: 'Bytes of blobs newly written to the blob store',
+    registers: [this.registry],
+  });
+  private readonly dedupe = new Counter({
+    name: 'presscloud_dedupe_hits_total',
+    help: 'Blob PUTs whose bytes the store already held',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'presscloud_' });

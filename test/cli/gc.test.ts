@@ -49,7 +49,13 @@ describe('presscloud gc', () => {
     const run = await runCli(['gc', '--data-dir', server.dataDir, '--grace-seconds', '0', '--json']);
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ expiredSessions: 0, purgedSessions: 0, deletedBlobs: 1, deletedBytes: 4096, orphansDeleted: 0 });
+    expect(JSON.parse(run.stdout)).toEqual({
+      expiredSessions: 0,
+      purgedSessions: 0,
+      deletedBlobs: 1,
+      deletedBytes: 4096,
+      orphansDeleted: 0,
+    });
     expect(await exists(inFlightTemporary)).toBe(true);
     expect((await downloadBlob(server.url, server.token, sha256Of(kept.content))).status).toBe(200);
 

@@ -43,7 +43,13 @@ describe('HashCache', () => {
   it('reuses a hash when the stamp is exactly the same, and misses on any changed field', async () => {
     const cache = await roundTrip('/site/exact', (c) => c.record('index.html', STAMP, SHA_A, LATER));
     expect(cache.lookup('index.html', { ...STAMP })).toBe(SHA_A);
-    for (const changed of [{ size: 101 }, { mtimeMs: STAMP.mtimeMs + 1 }, { ctimeMs: STAMP.ctimeMs + 0.001 }, { ino: 4243 }, { dev: 2050 }]) {
+    for (const changed of [
+      { size: 101 },
+      { mtimeMs: STAMP.mtimeMs + 1 },
+      { ctimeMs: STAMP.ctimeMs + 0.001 },
+      { ino: 4243 },
+      { dev: 2050 },
+    ]) {
       expect(cache.lookup('index.html', { ...STAMP, ...changed }), JSON.stringify(changed)).toBeUndefined();
     }
     expect(cache.lookup('other.html', STAMP)).toBeUndefined();
@@ -73,19 +79,33 @@ describe('HashCache', () => {
 
   it('ignores a corrupt cache file or one written for another directory, and rewrites it', async () => {
     const file = hashCacheFile(cacheDir, '/site/corrupt');
-    for (const garbage of ['{"version":1,"root":"/site/corr', '[1,2,3]', JSON.stringify({ version: 1, root: '/elsewhere', entries: { 'a.html': [100, 1, 2, 3, 4, SHA_A] } })]) {
+    for (const garbage of [
+      '{"version":1,"root":"/site/corr',
+      '[1,2,3]',
+      JSON.stringify({ version: 1, root: '/elsewhere', entries: { 'a.html': [100, 1, 2, 3, 4, SHA_A] } }),
+    ]) {
       await mkdir(cacheDir, { recursive: true });
       await writeFile(file, garbage);
       const cache = await HashCache.load(cacheDir, '/site/corrupt');
       expect(cache.lookup('a.html', { size: 100, mtimeMs: 1, ctimeMs: 2, ino: 3, dev: 4 })).toBeUndefined();
     }
     // A malformed entry is dropped, the well-formed ones survive.
-    await writeFile(file, JSON.stringify({ version: 1, root: '/site/corrupt', entries: { 'bad.html': [100, 1, 2, 3, 4, 'nope'], 'a.html': [100, 1, 2, 3, 4, SHA_A] } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        root: '/site/corrupt',
+        entries: { 'bad.html': [100, 1, 2, 3, 4, 'nope'], 'a.html': [100, 1, 2, 3, 4, SHA_A] },
+      }),
+    );
     const cache = await HashCache.load(cacheDir, '/site/corrupt');
     expect(cache.lookup('bad.html', { size: 100, mtimeMs: 1, ctimeMs: 2, ino: 3, dev: 4 })).toBeUndefined();
     expect(cache.lookup('a.html', { size: 100, mtimeMs: 1, ctimeMs: 2, ino: 3, dev: 4 })).toBe(SHA_A);
     await cache.save();
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ root: '/site/corrupt', entries: { 'a.html': [100, 1, 2, 3, 4, SHA_A] } });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      root: '/site/corrupt',
+      entries: { 'a.html': [100, 1, 2, 3, 4, SHA_A] },
+    });
   });
 
   it('lives in PRESSCLOUD_CACHE_DIR, else XDG_CACHE_HOME/presscloud, else ~/.cache/presscloud', () => {
@@ -179,7 +199,9 @@ describe('presscloud push with the hash cache', () => {
     expect(manifest.files.find((file) => file.path === 'dir-1/page-7.html')?.sha256).toBe(sha256(after));
 
     // --no-cache neither reads the cache (a planted wrong hash is not used) nor writes it.
-    const planted = JSON.parse(await readFile(cacheFile, 'utf8')) as { entries: Record<string, [number, number, number, number, number, string]> };
+    const planted = JSON.parse(await readFile(cacheFile, 'utf8')) as {
+      entries: Record<string, [number, number, number, number, number, string]>;
+    };
     planted.entries['dir-0/page-0.html'][5] = sha256('planted');
     await writeFile(cacheFile, JSON.stringify(planted));
     const plantedText = await readFile(cacheFile, 'utf8');

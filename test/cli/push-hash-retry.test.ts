@@ -37,8 +37,7 @@ describe('hashFiles', () => {
 });
 
 describe('retry policy', () => {
-  const apiError = (status: number, retryAfterMs?: number) =>
-    new PressCloudApiError({ status, code: 'x', message: 'x', retryAfterMs });
+  const apiError = (status: number, retryAfterMs?: number) => new PressCloudApiError({ status, code: 'x', message: 'x', retryAfterMs });
 
   it('retries network errors, 5xx, 408 and 429 only', () => {
     expect(isRetryable(new PressCloudNetworkError('reset'))).toBe(true);

@@ -47,11 +47,7 @@ interface PushJson {
  * A site of `count` files in nested folders; the nonce makes its blobs new to the server. `putSized` makes every
  * file larger than the batch threshold, so each travels as a PUT (push-batch.test.ts covers the batches).
  */
-async function makeSite(
-  name: string,
-  count: number,
-  options: { duplicates?: boolean; bigFileBytes?: number; putSized?: boolean } = {},
-) {
+async function makeSite(name: string, count: number, options: { duplicates?: boolean; bigFileBytes?: number; putSized?: boolean } = {}) {
   const root = path.join(workDir, name);
   const nonce = randomBytes(8).toString('hex');
   const contents = new Map<string, Buffer>();
@@ -59,7 +55,7 @@ async function makeSite(
     const relative = `section-${i % 7}/page-${String(i).padStart(4, '0')}.${['html', 'css', 'js', 'txt'][i % 4]}`;
     // Every tenth file repeats another's content, so blobs are fewer than files.
     const seed = options.duplicates && i % 10 === 9 ? i - 1 : i;
-    const padding = (seed * 37) % 3000 + (options.putSized ? SMALL_BLOB_MAX_BYTES : 0);
+    const padding = ((seed * 37) % 3000) + (options.putSized ? SMALL_BLOB_MAX_BYTES : 0);
     contents.set(relative, Buffer.from(`${nonce} file ${seed}\n${'x'.repeat(padding)}`));
   }
   if (options.bigFileBytes) contents.set('media/big.bin', randomBytes(options.bigFileBytes));
@@ -104,7 +100,9 @@ describe('presscloud push', () => {
     expect(cold.exitCode).toBe(0);
     const first = parseJson(cold.stdout);
     expect(first).toMatchObject({ fileCount: 301, blobCount, uploadedBlobs: blobCount, skippedBlobs: 0 });
-    expect(first.uploadedBytes).toBe([...new Map([...contents.values()].map((c) => [sha256(c), c.length])).values()].reduce((a, b) => a + b, 0));
+    expect(first.uploadedBytes).toBe(
+      [...new Map([...contents.values()].map((c) => [sha256(c), c.length])).values()].reduce((a, b) => a + b, 0),
+    );
     await expectManifestMatches(first.manifestId, contents);
     const big = await client.getBlob(sha256(contents.get('media/big.bin')!));
     const chunks: Buffer[] = [];

@@ -106,7 +106,9 @@ describe('PressCloudClient', () => {
     expect(notInSession).toMatchObject({ status: 404, code: 'blob_not_in_session' });
 
     await client.abortUploadSession(session.uploadSessionId, session.uploadToken);
-    const closed = await client.putBlob(session.uploadSessionId, session.uploadToken, sha256(content), content, { size: 64 }).catch((err: unknown) => err);
+    const closed = await client
+      .putBlob(session.uploadSessionId, session.uploadToken, sha256(content), content, { size: 64 })
+      .catch((err: unknown) => err);
     expect(closed).toMatchObject({ status: 409, code: 'session_not_open' });
   });
 

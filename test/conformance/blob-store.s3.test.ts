@@ -252,12 +252,17 @@ describe('parseS3Url', () => {
     expect(parseS3Url(url)).toEqual(location);
   });
 
-  it.each(['http://bucket/prefix', 's3://', 's3:///prefix', 's3://Bucket_1/x', 's3://bucket/a//b', 's3://bucket/../x', 's3://bucket/p?x=1'])(
-    'refuses %s',
-    (url) => {
-      expect(() => parseS3Url(url)).toThrow();
-    },
-  );
+  it.each([
+    'http://bucket/prefix',
+    's3://',
+    's3:///prefix',
+    's3://Bucket_1/x',
+    's3://bucket/a//b',
+    's3://bucket/../x',
+    's3://bucket/p?x=1',
+  ])('refuses %s', (url) => {
+    expect(() => parseS3Url(url)).toThrow();
+  });
 });
 
 describe('s3ClientConfigFromEnv', () => {

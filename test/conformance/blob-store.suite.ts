@@ -109,7 +109,9 @@ export function describeBlobStore(name: string, make: () => Promise<BlobStoreFix
 
     it('lets concurrent puts of one blob all succeed, leaving exactly one object with its bytes', async () => {
       const blob = testBlob(randomBytes(200_000));
-      const results = await Promise.all(Array.from({ length: 8 }, () => storeBlob(store, blob.key, chunked(blob.bytes, 16_384), blob.expected)));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => storeBlob(store, blob.key, chunked(blob.bytes, 16_384), blob.expected)),
+      );
       expect(results.some((result) => result.created)).toBe(true);
       expect((await listAll(store)).map(({ key, size }) => ({ key, size }))).toEqual([{ key: blob.key, size: blob.bytes.length }]);
       expect((await readAll(await store.read(blob.key))).equals(blob.bytes)).toBe(true);
@@ -162,7 +164,10 @@ export function describeBlobStore(name: string, make: () => Promise<BlobStoreFix
       expect(await storeBlob(store, blob.key, chunked(blob.bytes), blob.expected)).toEqual({ created: true });
     });
 
-    for (const [size, sent] of [[200_000, 100_000], [6 * 1024 * 1024, 3 * 1024 * 1024 + 5]]) {
+    for (const [size, sent] of [
+      [200_000, 100_000],
+      [6 * 1024 * 1024, 3 * 1024 * 1024 + 5],
+    ]) {
       it(`keeps nothing when the body itself fails mid-way (a connection reset, ${size} bytes)`, async () => {
         const blob = testBlob(randomBytes(size));
         async function* failingBody(): AsyncGenerator<Buffer> {

@@ -22,16 +22,28 @@ describe('PostgreSQL migrations', () => {
   it('four stores opening one fresh schema at once all migrate it, and it is created once', async () => {
     const { schema, drop } = await createTestSchema();
     try {
-      const stores = await Promise.all(Array.from({ length: 4 }, () => openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema })));
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema })),
+      );
       try {
         const tenants = await Promise.all(stores.map((store) => store.ensureTenant('shared')));
         expect(new Set(tenants.map((t) => t.id)).size).toBe(1);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }
-      expect(await tablesIn(schema)).toEqual(
-        ['api_tokens', 'blobs', 'collection_epoch', 'kysely_migration', 'kysely_migration_lock', 'manifest_files', 'manifests', 'session_blobs', 'tenant_blobs', 'tenants', 'upload_sessions'],
-      );
+      expect(await tablesIn(schema)).toEqual([
+        'api_tokens',
+        'blobs',
+        'collection_epoch',
+        'kysely_migration',
+        'kysely_migration_lock',
+        'manifest_files',
+        'manifests',
+        'session_blobs',
+        'tenant_blobs',
+        'tenants',
+        'upload_sessions',
+      ]);
       expect(await migrationsRecordedIn(schema)).toEqual(await migrationNames());
     } finally {
       await drop();
@@ -60,7 +72,11 @@ async function migrationNames(): Promise<string[]> {
 }
 
 async function tablesIn(schema: string): Promise<string[]> {
-  return (await query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by table_name', [schema])).map((r) => r.table_name);
+  return (
+    await query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by table_name', [
+      schema,
+    ])
+  ).map((r) => r.table_name);
 }
 
 async function migrationsRecordedIn(schema: string): Promise<string[]> {

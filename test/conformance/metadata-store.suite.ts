@@ -445,9 +445,18 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
       it('lists the tenant’s manifests newest first, ties by manifest id descending, page after page', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');
-        const made = await manifestsAt(a.id, [['m1', 1], ['m2', 5], ['m3', 3], ['m4', 5], ['m5', 5], ['m6', 2]]);
+        const made = await manifestsAt(a.id, [
+          ['m1', 1],
+          ['m2', 5],
+          ['m3', 3],
+          ['m4', 5],
+          ['m5', 5],
+          ['m6', 2],
+        ]);
         await manifestsAt(b.id, [['other', 4]]);
-        const newestFirst = [...made].sort((p, q) => (p.createdAt === q.createdAt ? (p.manifestId < q.manifestId ? 1 : -1) : p.createdAt < q.createdAt ? 1 : -1));
+        const newestFirst = [...made].sort((p, q) =>
+          p.createdAt === q.createdAt ? (p.manifestId < q.manifestId ? 1 : -1) : p.createdAt < q.createdAt ? 1 : -1,
+        );
         expect(await store.listManifests(a.id, { limit: 100 })).toEqual(newestFirst);
 
         const paged = [];
@@ -466,7 +475,11 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
 
       it('a page after a position keeps its place when newer manifests arrive meanwhile', async () => {
         const a = await store.ensureTenant('a');
-        const made = await manifestsAt(a.id, [['old1', 1], ['old2', 2], ['old3', 3]]);
+        const made = await manifestsAt(a.id, [
+          ['old1', 1],
+          ['old2', 2],
+          ['old3', 3],
+        ]);
         const first = await store.listManifests(a.id, { limit: 1 });
         expect(first).toEqual([made[2]]);
         await manifestsAt(a.id, [['newer', 10]]);

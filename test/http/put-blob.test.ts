@@ -35,7 +35,12 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     expect(await first.json()).toEqual({
       uploadSessionId: session.uploadSessionId,
       alreadyPresent: false,
-      blob: { sha256: blob.sha256, size: blob.size, mime: 'text/html', r2Key: `sha256/${blob.sha256.slice(0, 2)}/${blob.sha256.slice(2, 4)}/${blob.sha256}` },
+      blob: {
+        sha256: blob.sha256,
+        size: blob.size,
+        mime: 'text/html',
+        r2Key: `sha256/${blob.sha256.slice(0, 2)}/${blob.sha256.slice(2, 4)}/${blob.sha256}`,
+      },
     });
     expect(sha256Of(await storedBytes(blob.sha256))).toBe(blob.sha256);
 
@@ -69,7 +74,10 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
   });
 
   it('reports mime from the manifest, else the extension, else sniffed bytes, else leaves it out', async () => {
-    const png = makeBlob('noext-png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of png')]));
+    const png = makeBlob(
+      'noext-png',
+      Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of png')]),
+    );
     const declared = makeBlob('data.bin', 'declared type');
     const byExtension = makeBlob('style.css', 'body{}');
     const unknown = makeBlob('README', 'plain words');
@@ -87,7 +95,10 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     const session = await api.createSession([blob]);
     const responses = await Promise.all(Array.from({ length: 12 }, () => api.putBlob(session, blob.sha256, blob.bytes)));
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ alreadyPresent: boolean }>;
-    expect(responses.map((r) => r.status), JSON.stringify(bodies)).toEqual(Array(12).fill(200));
+    expect(
+      responses.map((r) => r.status),
+      JSON.stringify(bodies),
+    ).toEqual(Array(12).fill(200));
     expect(bodies.some((b) => !b.alreadyPresent)).toBe(true);
     expect((await storedFiles()).filter((name) => name === blob.sha256)).toHaveLength(1);
     expect(sha256Of(await storedBytes(blob.sha256))).toBe(blob.sha256);
@@ -100,7 +111,12 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const request = http.request(`${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${blob.sha256}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${server.token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        headers: {
+          authorization: `Bearer ${server.token}`,
+          'x-upload-token': session.uploadToken,
+          'content-type': 'application/octet-stream',
+          'transfer-encoding': 'chunked',
+        },
       });
       request.on('response', (response) => {
         response.resume();
@@ -129,16 +145,26 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
       expect({ status: body.status, error: body.error }).toEqual({ status, error });
     }
 
-    function put(options: { token?: string | null; uploadToken?: string | null; sessionId?: string; sha256?: string; contentType?: string; body?: Buffer }): Promise<Response> {
+    function put(options: {
+      token?: string | null;
+      uploadToken?: string | null;
+      sessionId?: string;
+      sha256?: string;
+      contentType?: string;
+      body?: Buffer;
+    }): Promise<Response> {
       const headers: Record<string, string> = {};
       if (options.token !== null) headers.authorization = options.token ?? `Bearer ${server.token}`;
       if (options.uploadToken !== null) headers['x-upload-token'] = options.uploadToken ?? session.uploadToken;
       headers['content-type'] = options.contentType ?? 'application/octet-stream';
-      return fetch(`${server.url}/v1/upload-sessions/${options.sessionId ?? session.uploadSessionId}/blobs/${options.sha256 ?? blob.sha256}`, {
-        method: 'PUT',
-        headers,
-        body: options.body ?? blob.bytes,
-      });
+      return fetch(
+        `${server.url}/v1/upload-sessions/${options.sessionId ?? session.uploadSessionId}/blobs/${options.sha256 ?? blob.sha256}`,
+        {
+          method: 'PUT',
+          headers,
+          body: options.body ?? blob.bytes,
+        },
+      );
     }
 
     it('401 unauthenticated: Authorization or X-Upload-Token missing, or not a Bearer token', async () => {
@@ -162,34 +188,60 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     });
 
     it('404 session_not_found: no such session for this tenant', async () => {
-      await expectError(await put({ sessionId: 'us_nope', uploadToken: 'wrong', sha256: other.sha256, contentType: 'text/plain' }), 404, 'session_not_found');
+      await expectError(
+        await put({ sessionId: 'us_nope', uploadToken: 'wrong', sha256: other.sha256, contentType: 'text/plain' }),
+        404,
+        'session_not_found',
+      );
       const otherTenant = await server.tokenFor('someone-else');
       await expectError(await put({ token: `Bearer ${otherTenant}` }), 404, 'session_not_found');
     });
 
     it("403 invalid_upload_token: X-Upload-Token is not this session's", async () => {
       const another = await api.createSession([other]);
-      await expectError(await put({ uploadToken: another.uploadToken, sha256: other.sha256, contentType: 'text/plain' }), 403, 'invalid_upload_token');
+      await expectError(
+        await put({ uploadToken: another.uploadToken, sha256: other.sha256, contentType: 'text/plain' }),
+        403,
+        'invalid_upload_token',
+      );
     });
 
     it("410 session_expired: the session's expiresAt has passed", async () => {
       const short = await api.createSession([blob], { expiresInSeconds: 1 });
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await api.abort(short).catch(() => undefined);
-      const response = await put({ sessionId: short.uploadSessionId, uploadToken: short.uploadToken, sha256: other.sha256, contentType: 'text/plain' });
+      const response = await put({
+        sessionId: short.uploadSessionId,
+        uploadToken: short.uploadToken,
+        sha256: other.sha256,
+        contentType: 'text/plain',
+      });
       await expectError(response, 410, 'session_expired');
     });
 
     it('409 session_not_open: the session is completed or aborted', async () => {
       const aborted = await api.createSession([blob]);
       expect((await api.abort(aborted)).status).toBe(204);
-      await expectError(await put({ sessionId: aborted.uploadSessionId, uploadToken: aborted.uploadToken, sha256: other.sha256, contentType: 'text/plain' }), 409, 'session_not_open');
+      await expectError(
+        await put({
+          sessionId: aborted.uploadSessionId,
+          uploadToken: aborted.uploadToken,
+          sha256: other.sha256,
+          contentType: 'text/plain',
+        }),
+        409,
+        'session_not_open',
+      );
 
       const small = makeBlob('done.txt', 'completed session');
       const completed = await api.createSession([small]);
       await api.putBlob(completed, small.sha256, small.bytes);
       expect((await api.complete(completed)).status).toBe(200);
-      await expectError(await put({ sessionId: completed.uploadSessionId, uploadToken: completed.uploadToken, sha256: other.sha256 }), 409, 'session_not_open');
+      await expectError(
+        await put({ sessionId: completed.uploadSessionId, uploadToken: completed.uploadToken, sha256: other.sha256 }),
+        409,
+        'session_not_open',
+      );
     });
 
     it("404 blob_not_in_session: the session's manifest does not name this sha256", async () => {

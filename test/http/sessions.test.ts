@@ -61,17 +61,43 @@ describe('POST /v1/upload-sessions', () => {
     ['a control character', { files: [{ path: 'a\u0001b', sha256: HEX, size: 1 }] }, /control/],
     ['an empty path', { files: [{ path: '', sha256: HEX, size: 1 }] }, /path/],
     ['a path over 1024 bytes', { files: [{ path: 'é'.repeat(513), sha256: HEX, size: 1 }] }, /1024 bytes/],
-    ['a duplicate path', { files: [{ path: 'a', sha256: HEX, size: 1 }, { path: 'a', sha256: HEX, size: 1 }] }, /files\[1\].*more than once/],
+    [
+      'a duplicate path',
+      {
+        files: [
+          { path: 'a', sha256: HEX, size: 1 },
+          { path: 'a', sha256: HEX, size: 1 },
+        ],
+      },
+      /files\[1\].*more than once/,
+    ],
     ['a short sha256', { files: [{ path: 'a', sha256: 'abc', size: 1 }] }, /sha256/],
     ['a negative size', { files: [{ path: 'a', sha256: HEX, size: -1 }] }, /size/],
     ['a fractional size', { files: [{ path: 'a', sha256: HEX, size: 1.5 }] }, /size/],
     ['a size as a string', { files: [{ path: 'a', sha256: HEX, size: '1' }] }, /size/],
-    ['a size over the maximum blob size', { files: [{ path: 'a', sha256: HEX, size: 1001 }] }, /files\[0\]\.size must be an integer from 0 to 1000/],
-    ['one sha256 with two sizes', { files: [{ path: 'a', sha256: HEX, size: 1 }, { path: 'b', sha256: HEX, size: 2 }] }, /files\[1\]\.size.*differs/],
+    [
+      'a size over the maximum blob size',
+      { files: [{ path: 'a', sha256: HEX, size: 1001 }] },
+      /files\[0\]\.size must be an integer from 0 to 1000/,
+    ],
+    [
+      'one sha256 with two sizes',
+      {
+        files: [
+          { path: 'a', sha256: HEX, size: 1 },
+          { path: 'b', sha256: HEX, size: 2 },
+        ],
+      },
+      /files\[1\]\.size.*differs/,
+    ],
     ['a malformed mime', { files: [{ path: 'a', sha256: HEX, size: 1, mime: 'not a type' }] }, /mime/],
     ['expiresInSeconds of 0', { files: [{ path: 'a', sha256: HEX, size: 1 }], expiresInSeconds: 0 }, /expiresInSeconds/],
     ['expiresInSeconds over a week', { files: [{ path: 'a', sha256: HEX, size: 1 }], expiresInSeconds: 604801 }, /expiresInSeconds/],
-    ['more files than the limit', { files: Array.from({ length: 51 }, (_, i) => ({ path: `f${i}`, sha256: HEX, size: 1 })) }, /limit is 50/],
+    [
+      'more files than the limit',
+      { files: Array.from({ length: 51 }, (_, i) => ({ path: `f${i}`, sha256: HEX, size: 1 })) },
+      /limit is 50/,
+    ],
   ];
   it.each(invalid)('answers 400 invalid_request for %s, naming the bad entry', async (_name, body, message) => {
     const response = await api.request('POST', '/v1/upload-sessions', { body });
@@ -138,12 +164,20 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/complete', () => {
     await api.putBlob(session, b.sha256, b.bytes);
     const response = await api.complete(session);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { uploadSessionId: string; state: string; manifest: { manifestId: string; fileCount: number; totalBytes: number; createdAt: string } };
+    const body = (await response.json()) as {
+      uploadSessionId: string;
+      state: string;
+      manifest: { manifestId: string; fileCount: number; totalBytes: number; createdAt: string };
+    };
     const expectedId = manifestIdOf([
       { path: 'docs/a.md', sha256: a.sha256, size: a.size },
       { path: 'index.html', sha256: b.sha256, size: b.size, mime: 'text/html; charset=utf-8' },
     ]);
-    expect(body).toMatchObject({ uploadSessionId: session.uploadSessionId, state: 'completed', manifest: { manifestId: expectedId, fileCount: 2, totalBytes: a.size + b.size } });
+    expect(body).toMatchObject({
+      uploadSessionId: session.uploadSessionId,
+      state: 'completed',
+      manifest: { manifestId: expectedId, fileCount: 2, totalBytes: a.size + b.size },
+    });
 
     const again = await api.complete(session);
     expect(again.status).toBe(200);

@@ -39,7 +39,13 @@ function repeatedBlob(blocks: number, tail: Buffer) {
 }
 
 /** Writes the body with backpressure; `stopAfter` bytes then destroys the socket instead of finishing. */
-function sendBody(url: string, headers: Record<string, string>, blocks: number, tail: Buffer, stopAfter?: number): Promise<{ status: number; body: string } | 'destroyed'> {
+function sendBody(
+  url: string,
+  headers: Record<string, string>,
+  blocks: number,
+  tail: Buffer,
+  stopAfter?: number,
+): Promise<{ status: number; body: string } | 'destroyed'> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: 'PUT', headers });
     request.on('response', (response) => {
@@ -75,37 +81,57 @@ function blobFile(sha256: string): string {
 }
 
 describe('streaming PUT bodies', () => {
-  it('stores 1 GiB with flat server memory', async () => {
-    const tail = randomBytes(17);
-    const blob = repeatedBlob(GiB / BLOCK.length, tail);
-    const session = await api.createSession([{ path: 'huge.bin', ...blob }]);
-    const before = await processMemory(server.child.pid ?? 0);
-    let peakRss = before.rss;
-    const sampler = setInterval(() => {
-      processMemory(server.child.pid ?? 0).then((m) => (peakRss = Math.max(peakRss, m.rss)), () => undefined);
-    }, 50);
-    const result = await sendBody(
-      `${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${blob.sha256}`,
-      { authorization: `Bearer ${api.token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-      GiB / BLOCK.length,
-      tail,
-    );
-    clearInterval(sampler);
-    expect(result).not.toBe('destroyed');
-    expect(result !== 'destroyed' && result.status).toBe(200);
-    expect((await fs.stat(blobFile(blob.sha256))).size).toBe(blob.size);
-    const growthMiB = (peakRss - before.rss) / 1024 ** 2;
-    console.log(`1 GiB PUT: server RSS ${Math.round(before.rss / 1024 ** 2)} MiB before, peak ${Math.round(peakRss / 1024 ** 2)} MiB during (+${growthMiB.toFixed(1)} MiB)`);
-    // Flat means bounded by buffers, not by the body: well under a tenth of the 1 GiB sent.
-    expect(growthMiB).toBeLessThan(96);
-  }, allowFor(15_000)); // 1 GiB through a child process: 15 s idle
+  it(
+    'stores 1 GiB with flat server memory',
+    async () => {
+      const tail = randomBytes(17);
+      const blob = repeatedBlob(GiB / BLOCK.length, tail);
+      const session = await api.createSession([{ path: 'huge.bin', ...blob }]);
+      const before = await processMemory(server.child.pid ?? 0);
+      let peakRss = before.rss;
+      const sampler = setInterval(() => {
+        processMemory(server.child.pid ?? 0).then(
+          (m) => (peakRss = Math.max(peakRss, m.rss)),
+          () => undefined,
+        );
+      }, 50);
+      const result = await sendBody(
+        `${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${blob.sha256}`,
+        {
+          authorization: `Bearer ${api.token}`,
+          'x-upload-token': session.uploadToken,
+          'content-type': 'application/octet-stream',
+          'content-length': String(blob.size),
+        },
+        GiB / BLOCK.length,
+        tail,
+      );
+      clearInterval(sampler);
+      expect(result).not.toBe('destroyed');
+      expect(result !== 'destroyed' && result.status).toBe(200);
+      expect((await fs.stat(blobFile(blob.sha256))).size).toBe(blob.size);
+      const growthMiB = (peakRss - before.rss) / 1024 ** 2;
+      console.log(
+        `1 GiB PUT: server RSS ${Math.round(before.rss / 1024 ** 2)} MiB before, ` +
+          `peak ${Math.round(peakRss / 1024 ** 2)} MiB during (+${growthMiB.toFixed(1)} MiB)`,
+      );
+      // Flat means bounded by buffers, not by the body: well under a tenth of the 1 GiB sent.
+      expect(growthMiB).toBeLessThan(96);
+    },
+    allowFor(15_000),
+  ); // 1 GiB through a child process: 15 s idle
 
   it('keeps nothing from a client that disconnects mid-body, and a retry then succeeds', async () => {
     const tail = randomBytes(5);
     const blob = repeatedBlob(64, tail);
     const session = await api.createSession([{ path: 'cut.bin', ...blob }]);
     const url = `${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${blob.sha256}`;
-    const headers = { authorization: `Bearer ${api.token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
+    const headers = {
+      authorization: `Bearer ${api.token}`,
+      'x-upload-token': session.uploadToken,
+      'content-type': 'application/octet-stream',
+      'content-length': String(blob.size),
+    };
     expect(await sendBody(url, headers, 64, tail, 20 * BLOCK.length)).toBe('destroyed');
 
     // The server notices the reset asynchronously: wait until the temporary is gone (a server that never

@@ -50,7 +50,10 @@ afterEach(async () => {
 async function sqliteStore(): Promise<MetadataStore> {
   const dataDir = await makeTempDir('presscloud-commit-');
   const store = await openMetadataStore({ dataDir, databaseUrl: undefined });
-  cleanups.push(() => fs.rm(dataDir, { recursive: true, force: true }), () => store.close());
+  cleanups.push(
+    () => fs.rm(dataDir, { recursive: true, force: true }),
+    () => store.close(),
+  );
   return store;
 }
 

@@ -41,7 +41,7 @@ const WORKERS = 4;
  */
 const ROUND_ALLOWANCE_MS = allowFor(2_500);
 /** Rounds stop at ROUNDS, or at the first round past MIN_ROUNDS that starts after the budget is spent. */
-const ROUNDS_ALLOWANCE_MS = Math.min(ROUNDS, Math.max(BUDGET_SECONDS * 1000 / ROUND_ALLOWANCE_MS + 1, MIN_ROUNDS)) * ROUND_ALLOWANCE_MS;
+const ROUNDS_ALLOWANCE_MS = Math.min(ROUNDS, Math.max((BUDGET_SECONDS * 1000) / ROUND_ALLOWANCE_MS + 1, MIN_ROUNDS)) * ROUND_ALLOWANCE_MS;
 const TIMEOUT_MS = ROUNDS_ALLOWANCE_MS + ROUND_ALLOWANCE_MS;
 
 /** mulberry32: a tiny seeded generator, so a failing run's kill moments and choices can be replayed. */
@@ -182,7 +182,9 @@ async function checkStore(url: string): Promise<void> {
   const toCheck = unchecked;
   unchecked = [];
   await Promise.all(
-    toCheck.map(async ({ sha256, token }) => expect((await downloadBlob(url, token, sha256)).sha256, `acknowledged blob ${sha256}`).toBe(sha256)),
+    toCheck.map(async ({ sha256, token }) =>
+      expect((await downloadBlob(url, token, sha256)).sha256, `acknowledged blob ${sha256}`).toBe(sha256),
+    ),
   );
 }
 
@@ -226,67 +228,77 @@ const HOW_MANY = Number.isFinite(BUDGET_SECONDS)
   ? `up to ${ROUNDS} SIGKILLs (as many as start within ${BUDGET_SECONDS} s, at least ${MIN_ROUNDS}; seed ${SEED})`
   : `${ROUNDS} SIGKILLs (seed ${SEED})`;
 
-it(`keeps every acknowledged blob and manifest through ${HOW_MANY}`, async () => {
-  const kills: number[] = [];
-  const killMoments = streamOf(-2);
-  const phases = { workMs: 0, restartMs: 0, checkMs: 0, resumeMs: 0 };
-  const timed = async <T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      phases[phase] += Math.round(performance.now() - start);
+it(
+  `keeps every acknowledged blob and manifest through ${HOW_MANY}`,
+  async () => {
+    const kills: number[] = [];
+    const killMoments = streamOf(-2);
+    const phases = { workMs: 0, restartMs: 0, checkMs: 0, resumeMs: 0 };
+    const timed = async <T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
+      const start = performance.now();
+      try {
+        return await work();
+      } finally {
+        phases[phase] += Math.round(performance.now() - start);
+      }
+    };
+    let interrupted = 0;
+    const startedAt = performance.now();
+    // The budget only decides whether to start another round beyond the minimum; it is never a verdict.
+    const budgetLeft = () => performance.now() - startedAt < BUDGET_SECONDS * 1000;
+    server = await startServeProcess(dataDir);
+    let round = 0;
+    for (; round < ROUNDS && (round < MIN_ROUNDS || budgetLeft()); round++) {
+      const sessions: TrackedSession[] = [];
+      const url = server.url;
+      let started!: () => void;
+      const firstSessionOpen = new Promise<void>((resolve) => (started = resolve));
+      const work = Promise.all(Array.from({ length: WORKERS }, (_, worker) => uploadUntilKilled(url, worker, round, sessions, started)));
+      const killAfterMs = between(killMoments, 50, 600);
+      kills.push(killAfterMs);
+      await timed('workMs', async () => {
+        // A worker failing before any session opens must fail the round, not wait forever for the kill.
+        await Promise.race([firstSessionOpen, work]);
+        await new Promise((r) => setTimeout(r, killAfterMs));
+        await server?.kill();
+        await work;
+      });
+
+      const restarted = await timed('restartMs', () => startServeProcess(dataDir));
+      server = restarted;
+      await timed('checkMs', () => checkStore(restarted.url));
+      const open = sessions.filter((s) => s.manifestId === undefined);
+      interrupted += open.length;
+      await timed('resumeMs', async () => {
+        const missing = await Promise.all(open.map((s) => checkInterrupted(restarted.url, s)));
+        await Promise.all(open.map((s, i) => finishInterrupted(restarted.url, s, missing[i])));
+      });
     }
-  };
-  let interrupted = 0;
-  const startedAt = performance.now();
-  // The budget only decides whether to start another round beyond the minimum; it is never a verdict.
-  const budgetLeft = () => performance.now() - startedAt < BUDGET_SECONDS * 1000;
-  server = await startServeProcess(dataDir);
-  let round = 0;
-  for (; round < ROUNDS && (round < MIN_ROUNDS || budgetLeft()); round++) {
-    const sessions: TrackedSession[] = [];
-    const url = server.url;
-    let started!: () => void;
-    const firstSessionOpen = new Promise<void>((resolve) => (started = resolve));
-    const work = Promise.all(Array.from({ length: WORKERS }, (_, worker) => uploadUntilKilled(url, worker, round, sessions, started)));
-    const killAfterMs = between(killMoments, 50, 600);
-    kills.push(killAfterMs);
-    await timed('workMs', async () => {
-      // A worker failing before any session opens must fail the round, not wait forever for the kill.
-      await Promise.race([firstSessionOpen, work]);
-      await new Promise((r) => setTimeout(r, killAfterMs));
-      await server?.kill();
-      await work;
-    });
+    const rounds = round;
 
-    const restarted = await timed('restartMs', () => startServeProcess(dataDir));
-    server = restarted;
-    await timed('checkMs', () => checkStore(restarted.url));
-    const open = sessions.filter((s) => s.manifestId === undefined);
-    interrupted += open.length;
-    await timed('resumeMs', async () => {
-      const missing = await Promise.all(open.map((s) => checkInterrupted(restarted.url, s)));
-      await Promise.all(open.map((s, i) => finishInterrupted(restarted.url, s, missing[i])));
-    });
-  }
-  const rounds = round;
-
-  // Finally, everything ever acknowledged, and every manifest, file by file.
-  for (const [sha256, tenants] of acknowledged) for (const token of tenants) unchecked.push({ sha256, token });
-  await checkStore(server.url);
-  for (const [manifestId, { token, sha256s }] of manifests) {
-    const manifest = await getManifest(server.url, token, manifestId);
-    expect(manifest.status).toBe(200);
-    expect(new Set(manifest.body.files.map((f) => f.sha256))).toEqual(sha256s);
-  }
-  const storedBytes = (await storedBlobFiles(dataDir)).reduce((sum, f) => sum + f.size, 0);
-  const seconds = Math.round((performance.now() - startedAt) / 1000);
-  const figures = { acknowledgedBlobs: acknowledged.size, manifests: manifests.size, interruptedSessionsResumed: interrupted, storedBytes };
-  console.info(
-    `crash harness: ${rounds} of ${ROUNDS} rounds in ${seconds} s (budget ${BUDGET_SECONDS} s); ` +
-      `replay with PRESSCLOUD_CRASH_SEED=${SEED} PRESSCLOUD_CRASH_ROUNDS=${rounds}; ${JSON.stringify({ ...figures, phases, killAfterMs: kills })}`,
-  );
-  // Each round's interrupted sessions were completed after its restart: at least one manifest a round.
-  expect(manifests.size).toBeGreaterThanOrEqual(rounds);
-}, TIMEOUT_MS);
+    // Finally, everything ever acknowledged, and every manifest, file by file.
+    for (const [sha256, tenants] of acknowledged) for (const token of tenants) unchecked.push({ sha256, token });
+    await checkStore(server.url);
+    for (const [manifestId, { token, sha256s }] of manifests) {
+      const manifest = await getManifest(server.url, token, manifestId);
+      expect(manifest.status).toBe(200);
+      expect(new Set(manifest.body.files.map((f) => f.sha256))).toEqual(sha256s);
+    }
+    const storedBytes = (await storedBlobFiles(dataDir)).reduce((sum, f) => sum + f.size, 0);
+    const seconds = Math.round((performance.now() - startedAt) / 1000);
+    const figures = {
+      acknowledgedBlobs: acknowledged.size,
+      manifests: manifests.size,
+      interruptedSessionsResumed: interrupted,
+      storedBytes,
+    };
+    console.info(
+      `crash harness: ${rounds} of ${ROUNDS} rounds in ${seconds} s (budget ${BUDGET_SECONDS} s); ` +
+        `replay with PRESSCLOUD_CRASH_SEED=${SEED} PRESSCLOUD_CRASH_ROUNDS=${rounds}; ` +
+        JSON.stringify({ ...figures, phases, killAfterMs: kills }),
+    );
+    // Each round's interrupted sessions were completed after its restart: at least one manifest a round.
+    expect(manifests.size).toBeGreaterThanOrEqual(rounds);
+  },
+  TIMEOUT_MS,
+);

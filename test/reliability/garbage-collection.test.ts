@@ -106,7 +106,7 @@ describe('collectGarbage', () => {
     expect(await stores(server, sha256Of(inExpiredSession.content))).toBe(false);
   });
 
-  it('purges completed, aborted and expired sessions with their lists once past the retention, keeping manifests and open sessions', async () => {
+  it('purges finished sessions with their lists once past the retention, keeping manifests and open sessions', async () => {
     const server = await serve();
     const { metadata } = server.server.backends;
     const tenant = await metadata.ensureTenant('test');

@@ -132,7 +132,8 @@ it('keeps every blob of every completed manifest readable while collections run 
     const manifest = await getManifest(server.url, token, manifestId);
     expect(manifest.status).toBe(200);
     expect(new Set(manifest.body.files.map((f) => f.sha256))).toEqual(new Set(sha256s));
-    for (const sha256 of sha256s) expect((await downloadBlob(server.url, token, sha256)).sha256, `blob ${sha256} of ${manifestId}`).toBe(sha256);
+    for (const sha256 of sha256s)
+      expect((await downloadBlob(server.url, token, sha256)).sha256, `blob ${sha256} of ${manifestId}`).toBe(sha256);
   }
   for (const stored of await storedBlobFiles(dataDir)) expect(stored.sha256).toBe(stored.name);
   const checkMs = Date.now() - hammerStart - hammerMs;

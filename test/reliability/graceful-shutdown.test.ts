@@ -44,7 +44,12 @@ interface SlowPut {
 function startSlowPut(url: string, token: string, session: OpenSession, content: Buffer, firstPart: number): SlowPut {
   const request = http.request(`${url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256Of(content)}`, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': content.length },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'x-upload-token': session.uploadToken,
+      'content-type': 'application/octet-stream',
+      'content-length': content.length,
+    },
   });
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     request.on('response', (res) => {
@@ -89,46 +94,54 @@ const TEST_TIMEOUT_MS = 60_000;
 /** Longer than the test may run: the drain it waits for must never be cut short by the shutdown timeout. */
 const NEVER_SECONDS = String(TEST_TIMEOUT_MS / 1000 + 60);
 
-it('on SIGTERM stops accepting, answers /readyz 503 on a live connection, finishes the in-flight upload with 200 and exits 0', async () => {
-  const { dataDir, token } = await freshDataDir();
-  const server = await serve(dataDir, ['--shutdown-timeout', NEVER_SECONDS]);
-  const content = randomBytes(1024 * 1024);
-  const session = (await createSession(server.url, token, [{ path: 'slow.bin', content }])).body;
-  const upload = startSlowPut(server.url, token, session, content, 512 * 1024);
-  await bodyArriving(dataDir);
+it(
+  'on SIGTERM stops accepting, answers /readyz 503 on a live connection, finishes the in-flight upload with 200 and exits 0',
+  async () => {
+    const { dataDir, token } = await freshDataDir();
+    const server = await serve(dataDir, ['--shutdown-timeout', NEVER_SECONDS]);
+    const content = randomBytes(1024 * 1024);
+    const session = (await createSession(server.url, token, [{ path: 'slow.bin', content }])).body;
+    const upload = startSlowPut(server.url, token, session, content, 512 * 1024);
+    await bodyArriving(dataDir);
 
-  // A health check already on its way on an open connection when the signal comes: its request line and
-  // a header are sent, the blank line that ends it comes after.
-  const { port } = new URL(server.url);
-  const probe = net.connect(Number(port), '127.0.0.1');
-  await new Promise((resolve) => probe.once('connect', resolve));
-  let probeAnswer = '';
-  probe.setEncoding('utf8').on('data', (chunk: string) => (probeAnswer += chunk));
-  const probeClosed = new Promise((resolve) => probe.once('close', resolve));
-  probe.write('GET /readyz HTTP/1.1\r\nHost: presscloud\r\n');
-  // A barrier, not a pause: the server answers a request sent after those bytes only after its event loop
-  // has read them, and a request it has begun reading is in flight, not an idle connection it may close.
-  expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    // A health check already on its way on an open connection when the signal comes: its request line and
+    // a header are sent, the blank line that ends it comes after.
+    const { port } = new URL(server.url);
+    const probe = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => probe.once('connect', resolve));
+    let probeAnswer = '';
+    probe.setEncoding('utf8').on('data', (chunk: string) => (probeAnswer += chunk));
+    const probeClosed = new Promise((resolve) => probe.once('close', resolve));
+    probe.write('GET /readyz HTTP/1.1\r\nHost: presscloud\r\n');
+    // A barrier, not a pause: the server answers a request sent after those bytes only after its event loop
+    // has read them, and a request it has begun reading is in flight, not an idle connection it may close.
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
-  server.child.kill('SIGTERM');
-  await server.waitForOutput('"msg":"draining"');
-  await refusesConnections(server.url);
+    server.child.kill('SIGTERM');
+    await server.waitForOutput('"msg":"draining"');
+    await refusesConnections(server.url);
 
-  probe.write('\r\n');
-  await probeClosed;
-  const [head, body] = probeAnswer.split('\r\n\r\n');
-  expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
-  expect(JSON.parse(body)).toMatchObject({ error: 'not_ready' });
+    probe.write('\r\n');
+    await probeClosed;
+    const [head, body] = probeAnswer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(JSON.parse(body)).toMatchObject({ error: 'not_ready' });
 
-  upload.finish();
-  const answered = await upload.response;
-  expect(answered.status).toBe(200);
-  expect(JSON.parse(answered.body)).toMatchObject({ alreadyPresent: false, blob: { sha256: sha256Of(content), size: content.length } });
-  expect(await server.exited).toEqual({ code: 0, signal: null });
+    upload.finish();
+    const answered = await upload.response;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.body)).toMatchObject({ alreadyPresent: false, blob: { sha256: sha256Of(content), size: content.length } });
+    expect(await server.exited).toEqual({ code: 0, signal: null });
 
-  const restarted = await serve(dataDir);
-  expect(await downloadBlob(restarted.url, token, sha256Of(content))).toEqual({ status: 200, sha256: sha256Of(content), size: content.length });
-}, TEST_TIMEOUT_MS);
+    const restarted = await serve(dataDir);
+    expect(await downloadBlob(restarted.url, token, sha256Of(content))).toEqual({
+      status: 200,
+      sha256: sha256Of(content),
+      size: content.length,
+    });
+  },
+  TEST_TIMEOUT_MS,
+);
 
 it('past the shutdown timeout cuts a stalled upload, exits 0 and keeps nothing of it', async () => {
   const { dataDir, token } = await freshDataDir();

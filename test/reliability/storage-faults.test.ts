@@ -99,6 +99,10 @@ describe('a broken blob store', () => {
     await fs.mkdir(tmpDir);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect((await putBytes(server.url, server.token, session, content)).status).toBe(200);
-    expect(await downloadBlob(server.url, server.token, sha256Of(content))).toEqual({ status: 200, sha256: sha256Of(content), size: 50_000 });
+    expect(await downloadBlob(server.url, server.token, sha256Of(content))).toEqual({
+      status: 200,
+      sha256: sha256Of(content),
+      size: 50_000,
+    });
   });
 });

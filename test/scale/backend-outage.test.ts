@@ -15,7 +15,10 @@ beforeAll(async () => {
   schema = await createTestSchema();
   s3 = await startS3rver();
   Object.assign(process.env, s3.env);
-  server = await startServer({ databaseSchema: schema.schema, config: { databaseUrl: POSTGRES_URL, blobStore: `s3://${s3.bucket}/outage` } });
+  server = await startServer({
+    databaseSchema: schema.schema,
+    config: { databaseUrl: POSTGRES_URL, blobStore: `s3://${s3.bucket}/outage` },
+  });
   api = new Api(server.url, server.token);
 });
 afterAll(async () => {

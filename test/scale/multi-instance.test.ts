@@ -43,7 +43,9 @@ afterAll(async () => {
 });
 
 function bucketStore() {
-  return createS3BlobStore(`s3://${s3.bucket}/site`, { client: new S3Client({ ...s3ClientConfigFromEnv(s3.env), region: s3.region, credentials: s3.credentials }) });
+  return createS3BlobStore(`s3://${s3.bucket}/site`, {
+    client: new S3Client({ ...s3ClientConfigFromEnv(s3.env), region: s3.region, credentials: s3.credentials }),
+  });
 }
 
 describe('many instances, one PostgreSQL, one bucket', () => {
@@ -86,7 +88,12 @@ describe('many instances, one PostgreSQL, one bucket', () => {
     await new Promise<void>((resolve) => {
       const request = http.request(`${victim.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-upload-token': session.uploadToken,
+          'content-type': 'application/octet-stream',
+          'content-length': String(bytes.length),
+        },
       });
       request.on('error', () => resolve());
       request.on('response', () => resolve());

@@ -21,11 +21,22 @@ afterAll(async () => {
 });
 
 /** A PUT whose body is written in `parts` with `gapMs` between them (then, if `stall`, never finished). */
-function trickle(session: OpenSession, content: Buffer, parts: number, gapMs: number, stall: boolean): Promise<{ status: number; body: string }> {
+function trickle(
+  session: OpenSession,
+  content: Buffer,
+  parts: number,
+  gapMs: number,
+  stall: boolean,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = http.request(`${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${sha256Of(content)}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${server.token}`, 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream', 'content-length': content.length },
+      headers: {
+        authorization: `Bearer ${server.token}`,
+        'x-upload-token': session.uploadToken,
+        'content-type': 'application/octet-stream',
+        'content-length': content.length,
+      },
     });
     request.on('response', (response) => {
       let body = '';
@@ -89,7 +100,9 @@ describe('slow and stalled bodies', () => {
 
 describe('size limits', () => {
   it('answers headers over the limit with 431 and a JSON body', async () => {
-    const answer = parseRawAnswer(await rawExchange(`GET /healthz HTTP/1.1\r\nHost: presscloud\r\nX-Padding: ${'a'.repeat(32 * 1024)}\r\n\r\n`));
+    const answer = parseRawAnswer(
+      await rawExchange(`GET /healthz HTTP/1.1\r\nHost: presscloud\r\nX-Padding: ${'a'.repeat(32 * 1024)}\r\n\r\n`),
+    );
     expect(answer.statusLine).toMatch(/^HTTP\/1\.1 431 /);
     expect(answer.body).toEqual({ error: 'headers_too_large', message: expect.any(String) });
   });
@@ -101,19 +114,35 @@ describe('size limits', () => {
   });
 
   it('answers a JSON body over maxJsonBodyBytes with 413 payload_too_large, with or without Content-Length', async () => {
-    const oversized = Buffer.from(JSON.stringify({ files: [{ path: 'x', sha256: '0'.repeat(64), size: 1, mime: 'a/b' }], padding: 'p'.repeat(MAX_JSON_BODY_BYTES) }));
+    const oversized = Buffer.from(
+      JSON.stringify({ files: [{ path: 'x', sha256: '0'.repeat(64), size: 1, mime: 'a/b' }], padding: 'p'.repeat(MAX_JSON_BODY_BYTES) }),
+    );
     const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
-    const declared = await sendRequest(`${server.url}/v1/upload-sessions`, 'POST', { ...headers, 'content-length': String(oversized.length) }, oversized);
+    const declared = await sendRequest(
+      `${server.url}/v1/upload-sessions`,
+      'POST',
+      { ...headers, 'content-length': String(oversized.length) },
+      oversized,
+    );
     expect(declared.status).toBe(413);
     expect(JSON.parse(declared.text)).toMatchObject({ error: 'payload_too_large' });
-    const chunked = await sendRequest(`${server.url}/v1/upload-sessions`, 'POST', { ...headers, 'transfer-encoding': 'chunked' }, oversized);
+    const chunked = await sendRequest(
+      `${server.url}/v1/upload-sessions`,
+      'POST',
+      { ...headers, 'transfer-encoding': 'chunked' },
+      oversized,
+    );
     expect(chunked.status).toBe(413);
     expect(JSON.parse(chunked.text)).toMatchObject({ error: 'payload_too_large' });
   });
 
   it('accepts a manifest of 100,000 files and refuses 100,001 with a clear 400', async () => {
     const files = (count: number) =>
-      Array.from({ length: count }, (_, i) => ({ path: `site/${Math.floor(i / 1000)}/page-${i}.html`, sha256: sha256Of(`page ${i}`), size: 7 + String(i).length }));
+      Array.from({ length: count }, (_, i) => ({
+        path: `site/${Math.floor(i / 1000)}/page-${i}.html`,
+        sha256: sha256Of(`page ${i}`),
+        size: 7 + String(i).length,
+      }));
     const post = (count: number) =>
       fetch(`${server.url}/v1/upload-sessions`, {
         method: 'POST',

@@ -21,7 +21,25 @@ function pathFollowsTheRules(path: string): boolean {
   return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }
 
-const awkwardPieces = ['', '.', '..', '/', '\\', '\u0000', '\n', '\u007f', '\u0085', '\uD800', '\uDC00', 'é', '😀', ' ', 'a', 'index.html', '%2e%2e'];
+const awkwardPieces = [
+  '',
+  '.',
+  '..',
+  '/',
+  '\\',
+  '\u0000',
+  '\n',
+  '\u007f',
+  '\u0085',
+  '\uD800',
+  '\uDC00',
+  'é',
+  '😀',
+  ' ',
+  'a',
+  'index.html',
+  '%2e%2e',
+];
 const segment = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
@@ -32,7 +50,9 @@ const path = fc.oneof(
   fc.array(segment, { minLength: 1, maxLength: 6 }).map((segments) => segments.join('/')),
   fc.string({ unit: 'binary', maxLength: 40 }),
   // Around the 1024-byte limit, in one-byte and multi-byte characters.
-  fc.tuple(fc.integer({ min: 1015, max: 1030 }), fc.constantFrom('a', 'é', '😀')).map(([length, char]) => char.repeat(Math.ceil(length / Buffer.byteLength(char)))),
+  fc
+    .tuple(fc.integer({ min: 1015, max: 1030 }), fc.constantFrom('a', 'é', '😀'))
+    .map(([length, char]) => char.repeat(Math.ceil(length / Buffer.byteLength(char)))),
 );
 const hex = '0123456789abcdefABCDEF';
 const sha256 = fc.oneof(
@@ -41,8 +61,16 @@ const sha256 = fc.oneof(
   fc.string({ maxLength: 70 }),
   fc.anything(),
 );
-const size = fc.oneof(fc.integer({ min: -5, max: LIMITS.maxBlobSize + 5 }), fc.double(), fc.constantFrom(2 ** 53, -0, '12', null), fc.anything());
-const mime = fc.option(fc.oneof(fc.constantFrom('text/html', 'application/json; charset=utf-8', 'image/png', 'bad', '/x', 'a/b c'), fc.string(), fc.anything()), { nil: undefined });
+const size = fc.oneof(
+  fc.integer({ min: -5, max: LIMITS.maxBlobSize + 5 }),
+  fc.double(),
+  fc.constantFrom(2 ** 53, -0, '12', null),
+  fc.anything(),
+);
+const mime = fc.option(
+  fc.oneof(fc.constantFrom('text/html', 'application/json; charset=utf-8', 'image/png', 'bad', '/x', 'a/b c'), fc.string(), fc.anything()),
+  { nil: undefined },
+);
 const entry = fc.oneof(
   { weight: 8, arbitrary: fc.record({ path, sha256, size, mime }, { requiredKeys: ['path', 'sha256', 'size'] }) },
   { weight: 1, arbitrary: fc.anything() },
@@ -63,8 +91,14 @@ const files = fc.oneof(
   fc.array(plausibleEntry, { minLength: 1, maxLength: LIMITS.maxFiles + 1 }),
   // Several paths sharing one sha256, with the same or another size, as real sites do.
   fc
-    .tuple(fc.array(plausibleEntry, { minLength: 1, maxLength: 8 }), fc.string({ unit: fc.constantFrom(...hex), minLength: 64, maxLength: 64 }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 8, maxLength: 8 }))
-    .map(([entries, shared, sizes]) => entries.map((e, i) => ({ ...e, sha256: i % 2 === 0 ? shared : e.sha256, size: i % 2 === 0 ? sizes[i] : e.size }))),
+    .tuple(
+      fc.array(plausibleEntry, { minLength: 1, maxLength: 8 }),
+      fc.string({ unit: fc.constantFrom(...hex), minLength: 64, maxLength: 64 }),
+      fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 8, maxLength: 8 }),
+    )
+    .map(([entries, shared, sizes]) =>
+      entries.map((e, i) => ({ ...e, sha256: i % 2 === 0 ? shared : e.sha256, size: i % 2 === 0 ? sizes[i] : e.size })),
+    ),
   fc.anything(),
 );
 

@@ -26,7 +26,10 @@ const headerText = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvw
 const pathSha = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'expected' as const }) },
   fc.constant({ kind: 'expected-upper' as const }),
-  fc.record({ kind: fc.constant('literal' as const), value: fc.string({ unit: fc.constantFrom(...hexDigits), minLength: 63, maxLength: 65 }) }),
+  fc.record({
+    kind: fc.constant('literal' as const),
+    value: fc.string({ unit: fc.constantFrom(...hexDigits), minLength: 63, maxLength: 65 }),
+  }),
   fc.record({ kind: fc.constant('literal' as const), value: fc.string({ unit: 'binary', minLength: 1, maxLength: 70 }) }),
 );
 /** What the body holds, relative to the expected content. */
@@ -38,7 +41,10 @@ const bodyShape = fc.oneof(
   fc.record({ kind: fc.constant('random' as const), bytes: fc.uint8Array({ maxLength: 5000 }) }),
 );
 const headers = fc.record({
-  contentType: fc.option(fc.oneof({ weight: 3, arbitrary: fc.constant('application/octet-stream') }, fc.constant('Application/Octet-Stream; x=1'), headerText), { nil: undefined }),
+  contentType: fc.option(
+    fc.oneof({ weight: 3, arbitrary: fc.constant('application/octet-stream') }, fc.constant('Application/Octet-Stream; x=1'), headerText),
+    { nil: undefined },
+  ),
   contentLength: fc.constantFrom('declared', 'chunked'),
   uploadToken: fc.oneof({ weight: 6, arbitrary: fc.constant('right') }, fc.constant('wrong'), fc.constant('absent')),
 });
@@ -64,12 +70,18 @@ it('never answers 5xx, and stores only bytes that hash to their name', async () 
 
       const sha256 = which.kind === 'expected' ? expected : which.kind === 'expected-upper' ? expected.toUpperCase() : which.value;
       const requestHeaders: Record<string, string> = { authorization: `Bearer ${server.token}` };
-      if (sent.uploadToken !== 'absent') requestHeaders['x-upload-token'] = sent.uploadToken === 'right' ? session.uploadToken : `${session.uploadToken}x`;
+      if (sent.uploadToken !== 'absent')
+        requestHeaders['x-upload-token'] = sent.uploadToken === 'right' ? session.uploadToken : `${session.uploadToken}x`;
       if (sent.contentType !== undefined) requestHeaders['content-type'] = sent.contentType;
       if (sent.contentLength === 'declared') requestHeaders['content-length'] = String(body.length);
       else requestHeaders['transfer-encoding'] = 'chunked';
 
-      const answer = await sendRequest(`${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${encodeURIComponent(sha256)}`, 'PUT', requestHeaders, body);
+      const answer = await sendRequest(
+        `${server.url}/v1/upload-sessions/${session.uploadSessionId}/blobs/${encodeURIComponent(sha256)}`,
+        'PUT',
+        requestHeaders,
+        body,
+      );
       expect(answer.status, answer.text).toBeLessThan(500);
       const json = JSON.parse(answer.text) as { error?: string };
       if (answer.status === 200) {

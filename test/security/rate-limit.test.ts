@@ -81,7 +81,8 @@ describe('presscloud serve --rate-limit', () => {
     const server = await startServeProcess(dataDir, ['--rate-limit', '2']);
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${server.url}/v1/manifests/nothing`, { headers: { authorization: `Bearer ${token}` } })).status);
+      for (let i = 0; i < 3; i++)
+        statuses.push((await fetch(`${server.url}/v1/manifests/nothing`, { headers: { authorization: `Bearer ${token}` } })).status);
       expect(statuses).toEqual([404, 404, 429]);
     } finally {
       await server.kill();

@@ -32,7 +32,7 @@ it('a revoked token answers 401 invalid_token from the next request on; revoking
   expect(again.stderr).toBe('presscloud: no live token matches\n');
 });
 
-it('revokes by id, as `token list` shows it, and leaves the tenant\'s other tokens working', async () => {
+it("revokes by id, as `token list` shows it, and leaves the tenant's other tokens working", async () => {
   const first = (await runCli(['token', 'create', '--tenant', 'by-id', '--data-dir', server.dataDir])).stdout.trim();
   const second = (await runCli(['token', 'create', '--tenant', 'by-id', '--data-dir', server.dataDir])).stdout.trim();
   const listed = (await runCli(['token', 'list', '--data-dir', server.dataDir])).stdout;

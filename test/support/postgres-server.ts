@@ -43,8 +43,10 @@ async function answers(url: string): Promise<boolean> {
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return false;
-    throw new Error(`PostgreSQL on 127.0.0.1:5432 answered but refused ${url} (${(err as Error).message}); `
-      + 'set PRESSCLOUD_TEST_DATABASE_URL to a database the tests may use, or PRESSCLOUD_TEST_POSTGRES=embedded');
+    throw new Error(
+      `PostgreSQL on 127.0.0.1:5432 answered but refused ${url} (${(err as Error).message}); ` +
+        'set PRESSCLOUD_TEST_DATABASE_URL to a database the tests may use, or PRESSCLOUD_TEST_POSTGRES=embedded',
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

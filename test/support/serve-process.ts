@@ -25,7 +25,11 @@ export interface ServeProcess {
   kill(): Promise<void>;
 }
 
-export async function startServeProcess(dataDir: string, extraArgs: string[] = [], env: Readonly<Record<string, string>> = {}): Promise<ServeProcess> {
+export async function startServeProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<ServeProcess> {
   // Only what the test passes: a developer's own PRESSCLOUD_* variables must not leak in.
   const args = [BIN, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--gc-interval', '0', ...extraArgs];
   const child = spawnChild(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env } });

@@ -31,7 +31,9 @@ export async function makeTempDir(prefix = 'presscloud-test-'): Promise<string> 
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-export async function startServer(options: { dataDir?: string; config?: Partial<Config>; databaseSchema?: string } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { dataDir?: string; config?: Partial<Config>; databaseSchema?: string } = {},
+): Promise<TestServer> {
   const ownsDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await makeTempDir());
   const cleanups: Array<() => Promise<void>> = [];

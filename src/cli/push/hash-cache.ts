@@ -104,11 +104,7 @@ export class HashCache {
 
 function sameStamp(entry: StoredEntry, stamp: FileStamp): boolean {
   return (
-    entry[0] === stamp.size &&
-    entry[1] === stamp.mtimeMs &&
-    entry[2] === stamp.ctimeMs &&
-    entry[3] === stamp.ino &&
-    entry[4] === stamp.dev
+    entry[0] === stamp.size && entry[1] === stamp.mtimeMs && entry[2] === stamp.ctimeMs && entry[3] === stamp.ino && entry[4] === stamp.dev
   );
 }
 

@@ -71,9 +71,8 @@ export class ProgressDisplay {
     const seconds = (Date.now() - startedAt) / 1000;
     this.clearLine();
     const verb = DONE_VERB[phase];
-    this.stream.write(
-      `${verb} ${counted(doneItems, unit)}${detail ? ` (${detail})` : ''}, ${formatBytes(doneBytes)} in ${seconds.toFixed(1)} s (${formatRate(doneBytes, seconds)})\n`,
-    );
+    const what = `${verb} ${counted(doneItems, unit)}${detail ? ` (${detail})` : ''}`;
+    this.stream.write(`${what}, ${formatBytes(doneBytes)} in ${seconds.toFixed(1)} s (${formatRate(doneBytes, seconds)})\n`);
     this.state = undefined;
   }
 
@@ -83,7 +82,8 @@ export class ProgressDisplay {
     const seconds = (Date.now() - startedAt) / 1000;
     const rate = seconds > 0 ? doneBytes / seconds : 0;
     const eta = rate > 0 ? `ETA ${formatDuration(Math.max(0, totalBytes - doneBytes) / rate)}` : 'ETA --';
-    return `${phase} ${doneItems}/${counted(totalItems, unit)}  ${formatBytes(doneBytes)}/${formatBytes(totalBytes)}  ${formatRate(doneBytes, seconds)}  ${eta}`;
+    const bytes = `${formatBytes(doneBytes)}/${formatBytes(totalBytes)}`;
+    return `${phase} ${doneItems}/${counted(totalItems, unit)}  ${bytes}  ${formatRate(doneBytes, seconds)}  ${eta}`;
   }
 
   private redraw(): void {

@@ -27,7 +27,10 @@ export interface S3BlobStoreOptions {
    * smaller ones go to a staging object that commit() copies.
    */
   readonly multipartThreshold?: number;
-  /** Bytes per part (default 8 MiB, at least 5 MiB), raised when a blob would need over 10,000 parts. Two parts are held in memory per upload. */
+  /**
+   * Bytes per part (default 8 MiB, at least 5 MiB), raised when a blob would need over 10,000 parts.
+   * Two parts are held in memory per upload.
+   */
   readonly partSize?: number;
   /** Staging objects and multipart uploads older than this are a crashed instance's leftovers, removed by init() (default 24 h). */
   readonly staleUploadAgeMs?: number;

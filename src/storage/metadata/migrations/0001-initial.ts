@@ -91,7 +91,16 @@ export const initial: Migration = {
   },
 
   async down(db: Kysely<unknown>): Promise<void> {
-    for (const table of ['manifest_files', 'manifests', 'session_blobs', 'upload_sessions', 'tenant_blobs', 'blobs', 'api_tokens', 'tenants']) {
+    for (const table of [
+      'manifest_files',
+      'manifests',
+      'session_blobs',
+      'upload_sessions',
+      'tenant_blobs',
+      'blobs',
+      'api_tokens',
+      'tenants',
+    ]) {
       await db.schema.dropTable(table).ifExists().execute();
     }
   },
