@@ -1,7 +1,7 @@
 // `presscloud manifests`: the tenant's manifests, newest first, as a table or JSON.
 import { Command, Option } from 'commander';
 import type { ManifestSummary } from '../api/types.js';
-import { PressCloudClient } from '../client/client.js';
+import type { PressCloudClient } from '../client/client.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_STALL_TIMEOUT_SECONDS } from './transfer-common/constants.js';
 import { toCliError } from './transfer-common/failure.js';
 import { integerIn, retryPolicyOf, tokenOption, urlOption, validUrl } from './transfer-common/flags.js';
@@ -40,6 +40,8 @@ export function manifestsCommand(): Command {
 }
 
 async function runManifests(flags: ManifestsFlags): Promise<void> {
+  // Loaded here, not at the top: the HTTP client costs start-up that the other commands should not pay.
+  const { PressCloudClient } = await import('../client/client.js');
   const client = new PressCloudClient({ baseUrl: validUrl(flags.url), token: flags.token, connections: 1 });
   const calls = new RetryingCalls({
     retryPolicy: retryPolicyOf(DEFAULT_ATTEMPTS),
