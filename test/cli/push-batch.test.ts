@@ -2,36 +2,18 @@
 // CLI and server; the fault-injecting proxy cuts batches mid-body, fails, stalls and loses them, and a retry
 // sends only the parts the server does not hold yet.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PressCloudClient } from '../../src/client/client.js';
+import { describe, expect, it } from 'vitest';
 import { BATCH_MAX_BYTES, BATCH_MAX_PARTS, SMALL_BLOB_MAX_BYTES } from '../../src/cli/push/constants.js';
-import { startServer } from '../support/server.js';
 import { sha256Of as sha256Hex } from '../support/api.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
 import type { Fault, FaultProxy, ProxyLogEntry } from './fault-proxy.js';
+import { usePushFixture } from './push-fixture.js';
 import { runCli } from './run-cli.js';
 
-type Server = Awaited<ReturnType<typeof startServer>>;
-
-let server: Server;
-let client: PressCloudClient;
-let workDir: string;
-
-beforeAll(async () => {
-  server = await startServer({});
-  client = new PressCloudClient({ baseUrl: server.url, token: server.token });
-  workDir = await mkdtemp(path.join(tmpdir(), 'presscloud-push-batch-'));
-});
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await rm(workDir, { recursive: true, force: true });
-});
+const env = usePushFixture('presscloud-push-batch-');
 
 interface PushJson {
   manifestId: string;
@@ -49,7 +31,7 @@ async function makeTree(
   size: number,
   prefix = 'part',
 ): Promise<{ root: string; contents: Map<string, Buffer> }> {
-  const root = path.join(workDir, name);
+  const root = path.join(env.workDir, name);
   const contents = new Map<string, Buffer>();
   for (let i = 0; i < count; i++) contents.set(`${prefix}-${i % 5}/file-${i}.bin`, randomBytes(size));
   for (const [relative, content] of contents) {
@@ -66,26 +48,26 @@ interface PushRun {
 }
 
 async function push(root: string, url: string, extra: string[] = []): Promise<PushRun> {
-  const run = await runCli(['push', root, '--url', url, '--token', server.token, '--json', '--no-cache', ...extra]);
+  const run = await runCli(['push', root, '--url', url, '--token', env.server.token, '--json', '--no-cache', ...extra]);
   expect(run.stderr).not.toMatch(/presscloud:/);
   return { exitCode: run.exitCode, summary: JSON.parse(run.stdout) as PushJson, stderr: run.stderr };
 }
 
 async function expectManifestHolds(manifestId: string, contents: Map<string, Buffer>): Promise<void> {
-  const manifest = await client.getManifest(manifestId);
+  const manifest = await env.client.getManifest(manifestId);
   const expected = [...contents].map(([file, content]) => [file, sha256Hex(content), content.length]);
   const actual = manifest.files.map((file) => [file.path, file.sha256, file.size]);
   expect(new Set(actual.map((entry) => JSON.stringify(entry)))).toEqual(new Set(expected.map((entry) => JSON.stringify(entry))));
   // The manifest completed, so the server holds every blob; spot-check the bytes of one of them.
   const [someFile, someContent] = [...contents][contents.size - 1];
-  const download = await client.getBlob(sha256Hex(someContent));
+  const download = await env.client.getBlob(sha256Hex(someContent));
   const chunks: Buffer[] = [];
   for await (const chunk of download.body) chunks.push(chunk as Buffer);
   expect(sha256Hex(Buffer.concat(chunks)), someFile).toBe(sha256Hex(someContent));
 }
 
 async function withProxy<T>(plan: (kind: string, index: number) => Fault, work: (proxy: FaultProxy) => Promise<T>): Promise<T> {
-  const proxy = await startFaultProxy(server.url, ({ method, path: url, index }) => plan(requestKind(method, url), index));
+  const proxy = await startFaultProxy(env.server.url, ({ method, path: url, index }) => plan(requestKind(method, url), index));
   try {
     return await work(proxy);
   } finally {
@@ -95,7 +77,7 @@ async function withProxy<T>(plan: (kind: string, index: number) => Fault, work: 
 
 /** Resolves once the session lists fewer than `total` blobs missing: some parts of a cut batch were committed. */
 async function partsCommitted(uploadSessionId: string, total: number): Promise<void> {
-  while ((await client.getUploadSession(uploadSessionId)).missing.length >= total) await sleep(20);
+  while ((await env.client.getUploadSession(uploadSessionId)).missing.length >= total) await sleep(20);
 }
 
 const ofKind = (log: readonly ProxyLogEntry[], kind: string) => log.filter((entry) => requestKind(entry.method, entry.path) === kind);
@@ -136,7 +118,7 @@ describe('push in batches', () => {
       { kind: 'stall' },
       { kind: 'lose-response' },
     ];
-    // The server commits the parts read before the cut once it sees the cut; the client's question about what is
+    // The env.server commits the parts read before the cut once it sees the cut; the client's question about what is
     // still missing waits until the session shows some of them, so that the first retry surely sends fewer.
     let committedBeforeCut: Promise<unknown> | undefined;
     const plan = (method: string, url: string, index: number): Fault => {
@@ -148,7 +130,7 @@ describe('push in batches', () => {
       const statusQuestion = method === 'GET' && /^\/v1\/upload-sessions\/us_[^/]+$/.test(url);
       return statusQuestion && committedBeforeCut ? { kind: 'hold', until: committedBeforeCut } : { kind: 'pass' };
     };
-    const proxy = await startFaultProxy(server.url, ({ method, path: url, index }) => plan(method, url, index));
+    const proxy = await startFaultProxy(env.server.url, ({ method, path: url, index }) => plan(method, url, index));
     let run: PushRun;
     try {
       run = await push(root, proxy.url, ['--concurrency', '1', '--stall-timeout', '1']);
@@ -173,7 +155,7 @@ describe('push in batches', () => {
 
   it('sends again only the parts answered 5xx, and stops at a part no retry can fix', async () => {
     const { root, contents } = await makeTree('part-failures', 40, 2000);
-    // The server stored every part; the client is told two of them failed with 503 and must send those two again.
+    // The env.server stored every part; the env.client is told two of them failed with 503 and must send those two again.
     const failParts = (indexes: number[], error: { status: number; error: string }) => (body: string) => {
       const answer = JSON.parse(body) as { results: Array<Record<string, unknown>> };
       for (const index of indexes) answer.results[index] = { sha256: answer.results[index].sha256, ...error, message: 'Injected.' };
@@ -199,7 +181,7 @@ describe('push in batches', () => {
     const digestFault = { status: 400, error: 'digest_mismatch' };
     const failed = await withProxy(
       (kind) => (kind === 'POST batch' ? { kind: 'rewrite-response', rewrite: failParts([2], digestFault) } : { kind: 'pass' }),
-      (proxy) => runCli(['push', other.root, '--url', proxy.url, '--token', server.token, '--no-cache']),
+      (proxy) => runCli(['push', other.root, '--url', proxy.url, '--token', env.server.token, '--no-cache']),
     );
     expect(failed.exitCode).toBe(1);
     const thirdPath = [...other.contents.keys()].sort()[2];

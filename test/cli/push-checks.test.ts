@@ -4,40 +4,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { mkdir, mkdtemp, readFile, realpath, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, realpath, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RACY_WINDOW_MS, hashCacheFile } from '../../src/cli/push/hash-cache.js';
-import { PressCloudClient } from '../../src/client/client.js';
-import { startServer } from '../support/server.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
+import { usePushFixture } from './push-fixture.js';
 import { runCli, spawnCli } from './run-cli.js';
 
-type Server = Awaited<ReturnType<typeof startServer>>;
-
-let server: Server;
-let client: PressCloudClient;
-let workDir: string;
-
-beforeAll(async () => {
-  server = await startServer({});
-  client = new PressCloudClient({ baseUrl: server.url, token: server.token });
-  workDir = await mkdtemp(path.join(tmpdir(), 'presscloud-push-checks-'));
-});
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await rm(workDir, { recursive: true, force: true });
-});
+const env = usePushFixture('presscloud-push-checks-');
 
 const sha256 = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
 
 /** `count` small files with content new to the server. */
 async function makeSite(name: string, count: number): Promise<string> {
-  const root = path.join(workDir, name);
+  const root = path.join(env.workDir, name);
   await mkdir(root, { recursive: true });
   const nonce = randomBytes(8).toString('hex');
   for (let i = 0; i < count; i++) await writeFile(path.join(root, `page-${String(i).padStart(2, '0')}.html`), `${nonce} page ${i}`);
@@ -51,7 +33,7 @@ function lastLine(text: string): string {
 describe('push checks the URL and token first', () => {
   it('refuses a wrong token after one request, before hashing anything', async () => {
     const root = await makeSite('wrong-token', 3);
-    const proxy = await startFaultProxy(server.url, () => ({ kind: 'pass' }));
+    const proxy = await startFaultProxy(env.server.url, () => ({ kind: 'pass' }));
     try {
       const run = await runCli(['push', root, '--url', proxy.url, '--token', 'pct_not_a_real_token_at_all']);
       expect(run.exitCode).toBe(2);
@@ -66,15 +48,15 @@ describe('push checks the URL and token first', () => {
 
   it('hints at the server root for --url …/v1, and at http:// for host:port', async () => {
     const root = await makeSite('wrong-url', 1);
-    const withV1 = await runCli(['push', root, '--url', `${server.url}/v1`, '--token', server.token]);
+    const withV1 = await runCli(['push', root, '--url', `${env.server.url}/v1`, '--token', env.server.token]);
     expect(withV1.exitCode).toBe(2);
     expect(withV1.stderr).not.toMatch(/hashing/);
     expect(lastLine(withV1.stderr)).toBe(
-      `presscloud: no PressCloud API at ${server.url}/v1/ (404 not_found); --url is the server's root, without /v1: try ${server.url}/`,
+      `presscloud: no PressCloud API at ${env.server.url}/v1/ (404 not_found); --url is the server's root, without /v1: try ${env.server.url}/`,
     );
-    const hostPort = server.url.replace('http://', '');
+    const hostPort = env.server.url.replace('http://', '');
     for (const bare of [hostPort, hostPort.replace('127.0.0.1', 'localhost')]) {
-      const run = await runCli(['push', root, '--url', bare, '--token', server.token]);
+      const run = await runCli(['push', root, '--url', bare, '--token', env.server.token]);
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toBe(`presscloud: --url must be an http:// or https:// URL, not ${bare} (did you mean http://${bare}?)\n`);
     }
@@ -86,12 +68,12 @@ describe('push and the files it reads', () => {
     const root = await makeSite('changing', 4);
     const changing = path.join(root, 'page-02.html');
     // The file grows once hashing is over: when the session is being created.
-    const proxy = await startFaultProxy(server.url, ({ method, path: url }) => {
+    const proxy = await startFaultProxy(env.server.url, ({ method, path: url }) => {
       if (requestKind(method, url) === 'POST sessions') appendFileSync(changing, ' and more');
       return { kind: 'pass' };
     });
     try {
-      const run = await runCli(['push', root, '--url', proxy.url, '--token', server.token, '--concurrency', '1']);
+      const run = await runCli(['push', root, '--url', proxy.url, '--token', env.server.token, '--concurrency', '1']);
       expect(run.exitCode).toBe(1);
       expect(lastLine(run.stderr)).toBe('presscloud: page-02.html changed while it was being pushed; push again');
       expect(run.stderr).not.toMatch(/retrying upload of page-02\.html/);
@@ -103,13 +85,13 @@ describe('push and the files it reads', () => {
   it('leaves out, with a warning, a name the server would refuse, and pushes the rest', async () => {
     const root = await makeSite('c1-name', 2);
     await writeFile(path.join(root, 'next\u0085line.html'), 'C1 control in the name');
-    const run = await runCli(['push', root, '--url', server.url, '--token', server.token, '--json']);
+    const run = await runCli(['push', root, '--url', env.server.url, '--token', env.server.token, '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).toMatch(
       /warning: skipping "next\u0085line\.html": the API refuses this path: it must not contain control characters/,
     );
     const { manifestId } = JSON.parse(run.stdout) as { manifestId: string };
-    expect((await client.getManifest(manifestId)).files.map((file) => file.path)).toEqual(['page-00.html', 'page-01.html']);
+    expect((await env.client.getManifest(manifestId)).files.map((file) => file.path)).toEqual(['page-00.html', 'page-01.html']);
   });
 });
 
@@ -118,11 +100,11 @@ describe('Ctrl-C', () => {
     const root = await makeSite('interrupt-upload', 3);
     // Every blob upload (a PUT or a batch) hangs, so the push is surely uploading when the signal comes.
     const uploads = new Set(['PUT blob', 'POST batch']);
-    const proxy = await startFaultProxy(server.url, ({ method, path: url }) =>
+    const proxy = await startFaultProxy(env.server.url, ({ method, path: url }) =>
       uploads.has(requestKind(method, url)) ? { kind: 'stall' } : { kind: 'pass' },
     );
     try {
-      const push = spawnCli(['push', root, '--url', proxy.url, '--token', server.token]);
+      const push = spawnCli(['push', root, '--url', proxy.url, '--token', env.server.token]);
       const put = await waitFor(() => proxy.log.find((entry) => uploads.has(requestKind(entry.method, entry.path))));
       push.signal('SIGINT');
       const run = await push.done;
@@ -134,7 +116,7 @@ describe('Ctrl-C', () => {
       // The progress line was finished before the last word.
       expect(run.stderr).toMatch(/\nuploaded 0 blobs, .*\npresscloud: interrupted/);
       const uploadSessionId = put.path.split('/')[3];
-      expect((await client.getUploadSession(uploadSessionId)).state).toBe('aborted');
+      expect((await env.client.getUploadSession(uploadSessionId)).state).toBe('aborted');
     } finally {
       await proxy.close();
     }
@@ -148,9 +130,9 @@ describe('Ctrl-C', () => {
     await truncate(big, 8 * 1024 ** 3);
     // Files touched within the racy window are not cached: let the fresh ones settle first.
     await sleep(RACY_WINDOW_MS + 200);
-    const cacheDir = path.join(workDir, 'interrupt-hash-cache');
+    const cacheDir = path.join(env.workDir, 'interrupt-hash-cache');
 
-    const push = spawnCli(['push', root, '--url', server.url, '--token', server.token], { PRESSCLOUD_CACHE_DIR: cacheDir });
+    const push = spawnCli(['push', root, '--url', env.server.url, '--token', env.server.token], { PRESSCLOUD_CACHE_DIR: cacheDir });
     // Signalled once the big file is 64 MiB in: the 15 small files, started alongside it, are long done.
     await waitFor(() => readOffset(push.pid, big).then((offset) => offset !== undefined && offset >= 64 * 1024 ** 2));
     push.signal('SIGINT');

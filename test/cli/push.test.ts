@@ -1,34 +1,16 @@
 // `presscloud push` end to end: the built CLI as a child process against the real server on a real socket,
 // directly or through a fault-injecting proxy.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PressCloudClient } from '../../src/client/client.js';
+import { describe, expect, it } from 'vitest';
 import { SMALL_BLOB_MAX_BYTES } from '../../src/cli/push/constants.js';
-import { startServer } from '../support/server.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
 import type { Fault } from './fault-proxy.js';
+import { usePushFixture } from './push-fixture.js';
 import { runCli } from './run-cli.js';
 
-type Server = Awaited<ReturnType<typeof startServer>>;
-
-let server: Server;
-let client: PressCloudClient;
-let workDir: string;
-
-beforeAll(async () => {
-  server = await startServer({});
-  client = new PressCloudClient({ baseUrl: server.url, token: server.token });
-  workDir = await mkdtemp(path.join(tmpdir(), 'presscloud-push-'));
-});
-
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-  await rm(workDir, { recursive: true, force: true });
-});
+const env = usePushFixture('presscloud-push-');
 
 interface PushJson {
   manifestId: string;
@@ -48,7 +30,7 @@ interface PushJson {
  * file larger than the batch threshold, so each travels as a PUT (push-batch.test.ts covers the batches).
  */
 async function makeSite(name: string, count: number, options: { duplicates?: boolean; bigFileBytes?: number; putSized?: boolean } = {}) {
-  const root = path.join(workDir, name);
+  const root = path.join(env.workDir, name);
   const nonce = randomBytes(8).toString('hex');
   const contents = new Map<string, Buffer>();
   for (let i = 0; i < count; i++) {
@@ -68,8 +50,8 @@ async function makeSite(name: string, count: number, options: { duplicates?: boo
 
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 
-function pushArgs(root: string, url = server.url, extra: string[] = []): string[] {
-  return ['push', root, '--url', url, '--token', server.token, ...extra];
+function pushArgs(root: string, url = env.server.url, extra: string[] = []): string[] {
+  return ['push', root, '--url', url, '--token', env.server.token, ...extra];
 }
 
 function parseJson(stdout: string): PushJson {
@@ -79,7 +61,7 @@ function parseJson(stdout: string): PushJson {
 }
 
 async function expectManifestMatches(manifestId: string, contents: Map<string, Buffer>): Promise<void> {
-  const manifest = await client.getManifest(manifestId);
+  const manifest = await env.client.getManifest(manifestId);
   expect(manifest.fileCount).toBe(contents.size);
   const expected = [...contents].map(([file, content]) => ({ path: file, sha256: sha256(content), size: content.length }));
   const actual = manifest.files.map(({ path: file, sha256: sha, size }) => ({ path: file, sha256: sha, size }));
@@ -95,7 +77,7 @@ describe('presscloud push', () => {
     const { root, contents } = await makeSite('cold', 300, { duplicates: true, bigFileBytes: 3 << 20 });
     const blobCount = new Set([...contents.values()].map(sha256)).size;
 
-    const cold = await runCli(pushArgs(root, server.url, ['--json']));
+    const cold = await runCli(pushArgs(root, env.server.url, ['--json']));
     expect(cold.stderr).not.toMatch(/presscloud:/);
     expect(cold.exitCode).toBe(0);
     const first = parseJson(cold.stdout);
@@ -104,7 +86,7 @@ describe('presscloud push', () => {
       [...new Map([...contents.values()].map((c) => [sha256(c), c.length])).values()].reduce((a, b) => a + b, 0),
     );
     await expectManifestMatches(first.manifestId, contents);
-    const big = await client.getBlob(sha256(contents.get('media/big.bin')!));
+    const big = await env.client.getBlob(sha256(contents.get('media/big.bin')!));
     const chunks: Buffer[] = [];
     for await (const chunk of big.body) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).equals(contents.get('media/big.bin')!)).toBe(true);
@@ -113,13 +95,13 @@ describe('presscloud push', () => {
     const again = await runCli(pushArgs(root));
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toBe(`${first.manifestId}\n`);
-    const againJson = parseJson((await runCli(pushArgs(root, server.url, ['--json']))).stdout);
+    const againJson = parseJson((await runCli(pushArgs(root, env.server.url, ['--json']))).stdout);
     expect(againJson).toMatchObject({ manifestId: first.manifestId, uploadedBlobs: 0, uploadedBytes: 0, skippedBlobs: blobCount });
 
     const changed = Buffer.from(`changed ${randomBytes(8).toString('hex')}`);
     await writeFile(path.join(root, 'section-3/page-0003.txt'), changed);
     contents.set('section-3/page-0003.txt', changed);
-    const third = parseJson((await runCli(pushArgs(root, server.url, ['--json']))).stdout);
+    const third = parseJson((await runCli(pushArgs(root, env.server.url, ['--json']))).stdout);
     expect(third).toMatchObject({ uploadedBlobs: 1, uploadedBytes: changed.length, fileCount: 301 });
     expect(third.manifestId).not.toBe(first.manifestId);
     await expectManifestMatches(third.manifestId, contents);
@@ -139,7 +121,7 @@ describe('presscloud push', () => {
       },
       'POST complete': { 0: { kind: 'drop' }, 1: { kind: 'lose-response' }, 2: { kind: 'stall' } },
     };
-    const proxy = await startFaultProxy(server.url, ({ method, path: url, index }) => {
+    const proxy = await startFaultProxy(env.server.url, ({ method, path: url, index }) => {
       return plans[requestKind(method, url)]?.[index] ?? { kind: 'pass' };
     });
     try {
@@ -165,7 +147,7 @@ describe('presscloud push', () => {
   it('opens a new session when the current one expires mid-push, sending each blob once', async () => {
     const { root, contents } = await makeSite('expiry', 16, { putSized: true });
     // Every blob PUT waits 400 ms in the proxy, so a one-second session expires a few blobs in.
-    const proxy = await startFaultProxy(server.url, ({ method, path: url }) =>
+    const proxy = await startFaultProxy(env.server.url, ({ method, path: url }) =>
       requestKind(method, url) === 'PUT blob' ? { kind: 'delay', ms: 400 } : { kind: 'pass' },
     );
     try {
@@ -190,23 +172,23 @@ describe('presscloud push', () => {
 
   it('lists what would upload with --dry-run, and aborts the session it opened to ask', async () => {
     const { root, contents } = await makeSite('dry', 5);
-    const dry = await runCli(pushArgs(root, server.url, ['--dry-run']));
+    const dry = await runCli(pushArgs(root, env.server.url, ['--dry-run']));
     expect(dry.exitCode).toBe(0);
     expect(dry.stdout.trim().split('\n').sort()).toEqual([...contents.keys()].sort());
     expect(dry.stderr).toMatch(/dry run: would upload 5 of 5 blobs .* the session was aborted/);
-    const report = JSON.parse((await runCli(pushArgs(root, server.url, ['--dry-run', '--json']))).stdout) as {
+    const report = JSON.parse((await runCli(pushArgs(root, env.server.url, ['--dry-run', '--json']))).stdout) as {
       uploadSessionId: string;
       missingBlobs: number;
     };
     expect(report.missingBlobs).toBe(5);
-    expect((await client.getUploadSession(report.uploadSessionId)).state).toBe('aborted');
-    const real = parseJson((await runCli(pushArgs(root, server.url, ['--json']))).stdout);
+    expect((await env.client.getUploadSession(report.uploadSessionId)).state).toBe('aborted');
+    const real = parseJson((await runCli(pushArgs(root, env.server.url, ['--json']))).stdout);
     expect(real.uploadedBlobs).toBe(5);
   });
 
   it('exits 2 with one line on stderr when the token is refused', async () => {
     const { root } = await makeSite('badtoken', 3);
-    const run = await runCli(['push', root, '--url', server.url, '--token', 'pc_not_a_real_token']);
+    const run = await runCli(['push', root, '--url', env.server.url, '--token', 'pc_not_a_real_token']);
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trim().split('\n');
@@ -216,23 +198,23 @@ describe('presscloud push', () => {
 
   it('takes --url and --token from the environment, and exits 2 on usage mistakes', async () => {
     const { root } = await makeSite('env', 2);
-    const fromEnv = await runCli(['push', root], { PRESSCLOUD_URL: server.url, PRESSCLOUD_TOKEN: server.token });
+    const fromEnv = await runCli(['push', root], { PRESSCLOUD_URL: env.server.url, PRESSCLOUD_TOKEN: env.server.token });
     expect(fromEnv.exitCode).toBe(0);
     expect(fromEnv.stdout).toMatch(/^\S+\n$/);
 
-    const noUrl = await runCli(['push', root, '--token', server.token]);
+    const noUrl = await runCli(['push', root, '--token', env.server.token]);
     expect(noUrl.exitCode).toBe(2);
     expect(noUrl.stderr).toMatch(/--url/);
-    const badConcurrency = await runCli(pushArgs(root, server.url, ['--concurrency', 'many']));
+    const badConcurrency = await runCli(pushArgs(root, env.server.url, ['--concurrency', 'many']));
     expect(badConcurrency.exitCode).toBe(2);
-    const noDir = await runCli(pushArgs(path.join(workDir, 'missing-dir')));
+    const noDir = await runCli(pushArgs(path.join(env.workDir, 'missing-dir')));
     expect(noDir.exitCode).toBe(2);
     expect(noDir.stderr.trim()).toMatch(/^presscloud: .*no such directory$/);
   });
 
   it('fails with exit 1 and one line when the server cannot be reached', async () => {
     const { root } = await makeSite('unreachable', 2);
-    const closed = await startFaultProxy(server.url, () => ({ kind: 'pass' }));
+    const closed = await startFaultProxy(env.server.url, () => ({ kind: 'pass' }));
     const url = closed.url;
     await closed.close();
     const run = await runCli(pushArgs(root, url, ['--retries', '2']));

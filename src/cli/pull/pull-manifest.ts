@@ -7,8 +7,7 @@ import { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { mapWithConcurrency } from '../transfer-common/pool.js';
-import type { ProgressDisplay } from '../transfer-common/progress.js';
-import type { RetryPolicy } from '../transfer-common/retry.js';
+import type { TransferOptions } from '../transfer-common/flags.js';
 import { RetryingCalls } from '../transfer-common/retrying-calls.js';
 import { BlobDownloader, syncFile } from './downloader.js';
 import { checkLocalFiles } from './local-check.js';
@@ -17,15 +16,9 @@ import type { PullFile } from './manifest-files.js';
 import { PathGuard } from './path-guard.js';
 import { sweepStaleTemps } from './temp-files.js';
 
-export interface PullOptions {
+export interface PullOptions extends TransferOptions {
   manifestId: string;
   directory: string;
-  url: string;
-  token: string;
-  concurrency: number;
-  retryPolicy: RetryPolicy;
-  stallTimeoutMs: number;
-  progress: ProgressDisplay;
   /** Ctrl-C: the pull stops, removes its temp files, and rejects with the signal's reason. */
   signal: AbortSignal;
 }

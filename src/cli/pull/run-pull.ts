@@ -4,7 +4,8 @@ import { setMaxListeners } from 'node:events';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { EXIT_INTERRUPTED } from '../push/interrupt.js';
 import { toCliError } from '../transfer-common/failure.js';
-import { retryPolicyOf, validUrl } from '../transfer-common/flags.js';
+import { isSha256 } from '../../domain/blob-key.js';
+import { transferOptionsOf } from '../transfer-common/flags.js';
 import { ProgressDisplay, counted } from '../transfer-common/progress.js';
 import { pullManifest } from './pull-manifest.js';
 import type { PullSummary } from './pull-manifest.js';
@@ -50,16 +51,11 @@ async function runPull(
   progress: ProgressDisplay,
   signal: AbortSignal,
 ): Promise<void> {
-  if (!/^[0-9a-fA-F]{64}$/.test(manifestId)) throw new CliError(`${manifestId} is not a manifest id (64 hex digits)`, EXIT_USAGE);
+  if (!isSha256(manifestId)) throw new CliError(`${manifestId} is not a manifest id (64 hex digits)`, EXIT_USAGE);
   const summary = await pullManifest({
     manifestId: manifestId.toLowerCase(),
+    ...transferOptionsOf(flags, progress),
     directory,
-    url: validUrl(flags.url),
-    token: flags.token,
-    concurrency: flags.concurrency,
-    retryPolicy: retryPolicyOf(flags.retries),
-    stallTimeoutMs: flags.stallTimeout * 1000,
-    progress,
     signal,
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -2,21 +2,14 @@
 // network), then transfer it.
 import { PressCloudClient } from '../../client/client.js';
 import { buildLocalManifest } from './local-manifest.js';
-import type { ProgressDisplay } from '../transfer-common/progress.js';
-import type { RetryPolicy } from '../transfer-common/retry.js';
+import type { TransferOptions } from '../transfer-common/flags.js';
 import { SessionCalls } from './session-calls.js';
 import { alreadyPushed } from './known-manifest.js';
 import { transferManifest } from './transfer.js';
 
-export interface PushOptions {
+export interface PushOptions extends TransferOptions {
   directory: string;
-  url: string;
-  token: string;
-  concurrency: number;
-  retryPolicy: RetryPolicy;
-  stallTimeoutMs: number;
   sessionTtlSeconds: number | undefined;
-  progress: ProgressDisplay;
   /** Where the hash cache lives; undefined disables it (`--no-cache`). */
   hashCacheDir: string | undefined;
   /** Ctrl-C: the push stops where it is, keeps its hashes, aborts its session, and rejects with a PushInterrupted. */

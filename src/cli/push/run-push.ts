@@ -2,7 +2,7 @@
 // A module of its own so that src/cli/push.ts (loaded by every command) imports none of the client.
 import { setMaxListeners } from 'node:events';
 import { ProgressDisplay } from '../transfer-common/progress.js';
-import { retryPolicyOf, validUrl } from '../transfer-common/flags.js';
+import { transferOptionsOf } from '../transfer-common/flags.js';
 import { describeDryRun, dryRunPush } from './dry-run.js';
 import { toPushCliError } from './failure.js';
 import { defaultHashCacheDir } from './hash-cache.js';
@@ -47,14 +47,9 @@ export async function runPushCommand(directory: string, flags: PushFlags): Promi
 
 async function runPush(directory: string, flags: PushFlags, progress: ProgressDisplay, signal: AbortSignal): Promise<void> {
   const options: PushOptions = {
+    ...transferOptionsOf(flags, progress),
     directory,
-    url: validUrl(flags.url),
-    token: flags.token,
-    concurrency: flags.concurrency,
-    retryPolicy: retryPolicyOf(flags.retries),
-    stallTimeoutMs: flags.stallTimeout * 1000,
     sessionTtlSeconds: flags.sessionTtl,
-    progress,
     hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
     signal,
   };

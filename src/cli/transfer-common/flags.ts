@@ -3,7 +3,38 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_STALL_TIMEOUT_SECONDS, MAX_CONCURRENCY, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './constants.js';
+import type { ProgressDisplay } from './progress.js';
 import type { RetryPolicy } from './retry.js';
+
+/** The parsed flags every transfer command shares. */
+export interface TransferFlags {
+  url: string;
+  token: string;
+  concurrency: number;
+  retries: number;
+  stallTimeout: number;
+}
+
+/** What push and pull both need to talk to the server: where, as whom, how many at once, how hard to retry. */
+export interface TransferOptions {
+  url: string;
+  token: string;
+  concurrency: number;
+  retryPolicy: RetryPolicy;
+  stallTimeoutMs: number;
+  progress: ProgressDisplay;
+}
+
+export function transferOptionsOf(flags: TransferFlags, progress: ProgressDisplay): TransferOptions {
+  return {
+    url: validUrl(flags.url),
+    token: flags.token,
+    concurrency: flags.concurrency,
+    retryPolicy: retryPolicyOf(flags.retries),
+    stallTimeoutMs: flags.stallTimeout * 1000,
+    progress,
+  };
+}
 
 export function urlOption(): Option {
   return new Option('--url <url>', "PressCloud server's root URL, e.g. http://127.0.0.1:8080").env('PRESSCLOUD_URL').makeOptionMandatory();
