@@ -58,7 +58,8 @@ export interface OpenedBlob {
   readonly size: number;
   readonly mime: string | null;
   readonly sha256: string;
-  read(range?: ByteRange): Promise<Readable>;
+  /** The bytes (or one range of them): in memory when the database keeps the blob, else a stream from the store. */
+  read(range?: ByteRange): Promise<Readable | Uint8Array>;
 }
 
 /** The metadata roles the upload flow uses. */
@@ -210,9 +211,13 @@ export class UploadService {
     requireScope(principal, 'read');
     if (!isSha256(sha256)) throw new AppError('invalid_sha256');
     const hex = sha256.toLowerCase();
-    const held = await this.metadata.tenantBlob(principal.tenantId, hex);
+    const held = await this.metadata.readTenantBlob(principal.tenantId, hex);
     if (!held) throw new AppError('blob_not_found');
-    return { sha256: hex, size: held.size, mime: held.mime, read: (range) => this.blobs.read(blobKey(hex), range) };
+    const { bytes } = held;
+    const read = bytes
+      ? async (range?: ByteRange) => (range ? bytes.subarray(range.start, range.end + 1) : bytes)
+      : (range?: ByteRange) => this.blobs.read(blobKey(hex), range);
+    return { sha256: hex, size: held.size, mime: held.mime, read };
   }
 
   private async findSession(principal: Principal, sessionId: string): Promise<SessionRecord> {

@@ -3,7 +3,6 @@
 import { Ajv } from 'ajv';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { blobKey } from '../../src/domain/blob-key.js';
 import { Api, makeBlob, sha256Of, type CreatedSession, type RawAnswer, type TestBlob } from '../support/api.js';
 import { serverTmpFiles } from '../support/fs-store.js';
 import { bytesReceived, multipartBody, openBatch, postBatch, type BatchTarget, type TestPart } from '../support/multipart.js';
@@ -36,11 +35,8 @@ function errorOf(answer: RawAnswer): { status: number; error: unknown } {
   return { status: answer.status, error: body.error };
 }
 
-async function storedBytes(sha256: string): Promise<Buffer | null> {
-  if (!(await server.storedBlobs()).includes(sha256)) return null;
-  const chunks: Buffer[] = [];
-  for await (const chunk of await server.server.backends.blobs.read(blobKey(sha256))) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+function storedBytes(sha256: string): Promise<Buffer | null> {
+  return server.storedBytes(sha256);
 }
 
 function r2Key(sha256: string): string {

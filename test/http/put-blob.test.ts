@@ -1,7 +1,6 @@
 // The seed's PUT: every row of API.md's error table, in its order, and the guarantees of a 200.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobKey } from '../../src/domain/blob-key.js';
 import { Api, errorOf, makeBlob, sha256Of, type CreatedSession } from '../support/api.js';
 import { serverTmpFiles } from '../support/fs-store.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -16,9 +15,9 @@ beforeAll(async () => {
 afterAll(async () => server.stop());
 
 async function storedBytes(sha256: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await server.server.backends.blobs.read(blobKey(sha256))) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const bytes = await server.storedBytes(sha256);
+  if (!bytes) throw new Error(`${sha256} is stored nowhere`);
+  return bytes;
 }
 
 function storedFiles(): Promise<string[]> {

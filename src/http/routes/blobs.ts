@@ -201,7 +201,8 @@ async function serveBlob(
   if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${meta.size}`);
   if (!withBody) return reply.send();
   if (length === 0) return reply.send(Buffer.alloc(0));
-  return reply.send(await meta.read(range ?? undefined));
+  const bytes = await meta.read(range ?? undefined);
+  return reply.send(bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes);
 }
 
 function matchesEtag(ifNoneMatch: string | string[] | undefined, etag: string): boolean {

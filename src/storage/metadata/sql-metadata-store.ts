@@ -5,6 +5,7 @@ import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import type {
   BlobCommitResult,
   BlobCommitTicket,
+  BlobPlaces,
   CompleteOutcome,
   HeldBlob,
   ManifestPage,
@@ -13,6 +14,7 @@ import type {
   NewApiToken,
   NewSession,
   PutContext,
+  ReadableBlob,
   RecordedBlob,
   SessionBlobContext,
   SessionCreation,
@@ -37,13 +39,17 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly ledger: SqlBlobLedger;
   private readonly sweeper: SqlGarbageSweeper;
 
-  constructor(db: Kysely<Database>, adapter: DialectAdapter) {
+  readonly inlineBlobMaxBytes: number;
+
+  /** `smallBlobMaxBytes`: blobs up to this size keep their bytes in the database where the dialect can (0: none). */
+  constructor(db: Kysely<Database>, adapter: DialectAdapter, smallBlobMaxBytes: number) {
     this.dialect = adapter.name;
     this.sql = new SqlDatabase(db, adapter);
     this.tokens = new SqlApiTokenStore(this.sql);
     this.sessions = new SqlSessionStore(this.sql);
     this.manifests = new SqlManifestReader(this.sql);
-    this.ledger = new SqlBlobLedger(this.sql);
+    this.ledger = new SqlBlobLedger(this.sql, smallBlobMaxBytes);
+    this.inlineBlobMaxBytes = this.ledger.inlineBlobMaxBytes;
     this.sweeper = new SqlGarbageSweeper(this.sql);
   }
 
@@ -88,6 +94,8 @@ export class SqlMetadataStore implements MetadataStore {
   listManifests = (tenantId: string, page: ManifestPage): Promise<ManifestRecord[]> => this.manifests.listManifests(tenantId, page);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
+  readTenantBlob = (tenantId: string, sha256: string): Promise<ReadableBlob | undefined> => this.ledger.readTenantBlob(tenantId, sha256);
+  blobPlaces = (): Promise<BlobPlaces> => this.ledger.blobPlaces();
   startBlobCommit = (sha256: string): Promise<BlobCommitTicket> => this.ledger.startBlobCommit(sha256);
   recordBlobs = (blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]> => this.ledger.recordBlobs(blobs);
 
@@ -96,7 +104,7 @@ export class SqlMetadataStore implements MetadataStore {
   tombstoneGarbage = (touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> =>
     this.sweeper.tombstoneGarbage(touchedBefore, orphans, now);
   knownBlobs = (sha256s: readonly string[]): Promise<Set<string>> => this.sweeper.knownBlobs(sha256s);
-  forgetBlobs = (sha256s: readonly string[]): Promise<void> => this.sweeper.forgetBlobs(sha256s);
+  forgetBlobs = (sha256s: readonly string[]): Promise<number> => this.sweeper.forgetBlobs(sha256s);
 
   private async migrateToLatest(): Promise<MigrationResultSet> {
     try {

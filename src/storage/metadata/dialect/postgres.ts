@@ -27,6 +27,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export const postgresAdapter: DialectAdapter = {
   name: 'postgres',
+  // Bytes go to the blob store (S3/R2 in a shared deployment), never into rows.
+  keepsBlobBytes: false,
+  // autovacuum reclaims dead rows on its own.
+  reclaimSpace: async () => undefined,
 
   writeTransaction<T>(db: Kysely<Database>, mode: LockMode, work: (tx: Executor) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (tx) => {
