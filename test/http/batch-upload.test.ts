@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, makeBlob, sha256Of, type CreatedSession, type RawAnswer, type TestBlob } from '../support/api.js';
 import { serverTmpFiles } from '../support/fs-store.js';
 import { bytesReceived, multipartBody, openBatch, postBatch, type BatchTarget, type TestPart } from '../support/multipart.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, type TestServer, TEST_BACKEND } from '../support/server.js';
 
 let server: TestServer;
 let api: Api;
@@ -161,6 +161,8 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/blobs', () => {
     }
     expect(transactions).toEqual([100]);
     expect((await server.storedBlobs()).filter((sha) => blobs.some((b) => b.sha256 === sha))).toHaveLength(100);
+    // On the embedded default that one transaction carried the bytes too: no file was written for any of them.
+    expect(server.inlineBlobs().filter((sha) => blobs.some((b) => b.sha256 === sha))).toHaveLength(TEST_BACKEND === 'sqlite-fs' ? 100 : 0);
   });
 
   it('answers 200 with no results for an empty multipart body, with or without its closing boundary', async () => {
