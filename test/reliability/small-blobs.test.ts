@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
 import { collectGarbage } from '../../src/domain/garbage-collector.js';
 import { sqlitePath } from '../../src/storage/metadata/database.js';
 import { Api, downloadBlob, makeBlob } from '../support/api.js';
@@ -16,7 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(dataDir?: string, config: Parameters<typeof startServer>[0]['config'] = {}): Promise<TestServer> {
+async function serve(dataDir?: string, config: Partial<Config> = {}): Promise<TestServer> {
   const server = await startServer({ dataDir, config });
   cleanups.push(() => server.stop());
   return server;
