@@ -38,6 +38,9 @@ export interface DialectAdapter {
 
   /** True when a driver error means the database is unreachable or failing (a 503), not a bug. */
   isUnavailable(err: unknown): boolean;
+
+  /** True when a driver error means the database is out of disk space (a 507): small blobs' bytes land there. */
+  isOutOfSpace(err: unknown): boolean;
 }
 
 export function errorCode(err: unknown): string {

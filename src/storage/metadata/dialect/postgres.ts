@@ -60,6 +60,9 @@ export const postgresAdapter: DialectAdapter = {
     return schema;
   },
 
+  // disk_full
+  isOutOfSpace: (err: unknown) => errorCode(err) === '53100',
+
   isUnavailable(err: unknown): boolean {
     return UNAVAILABLE_CODES.has(errorCode(err)) || saysUnavailable(err);
   },

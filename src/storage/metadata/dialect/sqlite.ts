@@ -35,7 +35,8 @@ export const sqliteAdapter: DialectAdapter = {
         await sql`commit`.execute(conn);
         return result;
       } catch (err) {
-        await sql`rollback`.execute(conn);
+        // SQLite has already rolled back after some errors (SQLITE_FULL at commit): the failure to report is err.
+        await sql`rollback`.execute(conn).catch(() => undefined);
         throw err;
       }
     });
@@ -51,6 +52,8 @@ export const sqliteAdapter: DialectAdapter = {
   jsonItem: (index: number, _type: JsonColumnType) => sql`value->>${sql.lit(index)}`,
 
   migrationSchema: async () => undefined,
+
+  isOutOfSpace: (err: unknown) => errorCode(err) === 'SQLITE_FULL',
 
   isUnavailable(err: unknown): boolean {
     const code = errorCode(err);
