@@ -68,6 +68,8 @@ export function openSqlite(file: string): Kysely<Database> {
   sqlite.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before the 200 that reports it.
   sqlite.pragma('synchronous = FULL');
+  // Small blobs' bytes pass through the WAL: after a burst, a checkpoint truncates it back to this size.
+  sqlite.pragma('journal_size_limit = 67108864');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   connections.set(db, sqlite);
