@@ -1,6 +1,6 @@
 // The seed's PUT: every row of API.md's error table, in its order, and the guarantees of a 200.
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, errorOf, makeBlob, sha256Of, type CreatedSession } from '../support/api.js';
 import { serverTmpFiles } from '../support/fs-store.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -101,7 +101,8 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     expect(bodies.some((b) => !b.alreadyPresent)).toBe(true);
     expect((await storedFiles()).filter((name) => name === blob.sha256)).toHaveLength(1);
     expect(sha256Of(await storedBytes(blob.sha256))).toBe(blob.sha256);
-    expect(await serverTmpFiles(server)).toEqual([]);
+    // Staging copies are removed behind the answers, not before them.
+    await vi.waitFor(async () => expect(await serverTmpFiles(server)).toEqual([]));
   });
 
   it('streams a body sent in chunks without Content-Length', async () => {
