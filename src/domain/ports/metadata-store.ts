@@ -112,6 +112,19 @@ export interface ApiTokenStore extends ApiTokenFinder {
   listApiTokens(): Promise<ApiTokenRecord[]>;
 }
 
+/** A blob PUT's whole read, so the PUT costs one query before its commit, not two. */
+export interface PutContextByToken {
+  /**
+   * The API token with this hash (revoked or not) and, for its tenant, what putContext answers (null where
+   * putContext would); null when no token has this hash.
+   */
+  putContextByToken(
+    tokenHash: string,
+    sessionId: string,
+    sha256: string,
+  ): Promise<{ token: ApiTokenRecord; context: PutContext | null } | null>;
+}
+
 /** Upload sessions, from creation to completion into a manifest or abort. */
 export interface SessionStore {
   /**
@@ -244,6 +257,7 @@ export interface MetadataStore
   extends MetadataLifecycle,
     ApiTokenStore,
     SessionStore,
+    PutContextByToken,
     ManifestReader,
     BlobStatter,
     BlobIngester,

@@ -24,6 +24,7 @@ import { SqlBlobLedger } from './blob-ledger.js';
 import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import { SqlManifestReader } from './manifest-store.js';
+import { SqlPutContextReader } from './put-context-reader.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { SqlSessionStore } from './session-store.js';
@@ -37,6 +38,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly sessions: SqlSessionStore;
   private readonly manifests: SqlManifestReader;
   private readonly ledger: SqlBlobLedger;
+  private readonly putContexts: SqlPutContextReader;
   private readonly sweeper: SqlGarbageSweeper;
 
   readonly inlineBlobMaxBytes: number;
@@ -49,6 +51,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.sessions = new SqlSessionStore(this.sql);
     this.manifests = new SqlManifestReader(this.sql);
     this.ledger = new SqlBlobLedger(this.sql, smallBlobMaxBytes);
+    this.putContexts = new SqlPutContextReader(this.sql);
     this.inlineBlobMaxBytes = this.ledger.inlineBlobMaxBytes;
     this.sweeper = new SqlGarbageSweeper(this.sql);
   }
@@ -80,6 +83,12 @@ export class SqlMetadataStore implements MetadataStore {
   getSession = (tenantId: string, sessionId: string): Promise<SessionRecord | null> => this.sessions.getSession(tenantId, sessionId);
   putContext = (tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> =>
     this.sessions.putContext(tenantId, sessionId, sha256);
+  putContextByToken = (
+    tokenHash: string,
+    sessionId: string,
+    sha256: string,
+  ): Promise<{ token: ApiTokenRecord; context: PutContext | null } | null> =>
+    this.putContexts.putContextByToken(tokenHash, sessionId, sha256);
   sessionBlobs = (tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> =>
     this.sessions.sessionBlobs(tenantId, sessionId, sha256s);
   missingBlobs = (tenantId: string, sessionId: string): Promise<string[]> => this.sessions.missingBlobs(tenantId, sessionId);
