@@ -11,6 +11,8 @@ export interface Config {
   /** s3://bucket/prefix selects the S3 store; absent means files in dataDir. */
   readonly blobStore: string | undefined;
   readonly maxBlobSize: number;
+  /** Blobs up to this size keep their bytes in SQLite with their rows (embedded default only); 0: all files. */
+  readonly smallBlobMaxBytes: number;
   readonly maxManifestFiles: number;
   readonly maxJsonBodyBytes: number;
   readonly maxBatchParts: number;
@@ -91,6 +93,17 @@ export const SETTINGS: readonly Setting[] = [
     default: 5 * 1024 ** 3,
     min: 0,
     description: 'largest blob accepted, in bytes',
+  },
+  {
+    key: 'smallBlobMaxBytes',
+    flag: 'small-blob-max',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_SMALL_BLOB_MAX',
+    kind: 'integer',
+    default: 64 * 1024,
+    min: 0,
+    max: 16 * 1024 ** 2,
+    description: 'blobs up to this size keep their bytes in the SQLite database, not in files; 0 keeps every blob a file',
   },
   {
     key: 'maxManifestFiles',

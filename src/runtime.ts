@@ -1,6 +1,6 @@
 // Opens the two stores the configuration names and the service over them.
 import { existsSync } from 'node:fs';
-import type { Config } from './config.js';
+import { DEFAULT_CONFIG, type Config } from './config.js';
 import { UploadService } from './domain/upload-service.js';
 import type { Metrics } from './http/metrics.js';
 import type { BlobStore } from './domain/ports/blob-store.js';
@@ -26,11 +26,11 @@ export function embeddedDatabaseExists(config: Pick<Config, 'dataDir'>): boolean
 
 /** Opens and migrates the metadata store. */
 export async function openMetadataStore(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'smallBlobMaxBytes'>>,
   options: BackendOptions = {},
 ): Promise<MetadataStore> {
   const { db, adapter } = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
-  const store = new SqlMetadataStore(db, adapter);
+  const store = new SqlMetadataStore(db, adapter, config.smallBlobMaxBytes ?? DEFAULT_CONFIG.smallBlobMaxBytes);
   try {
     await store.migrate();
   } catch (err) {

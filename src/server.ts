@@ -25,6 +25,7 @@ export interface ServerOptions extends BackendOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const backends = await openBackends(config, options);
   const metrics = new Metrics();
+  metrics.reportBlobPlaces(backends.metadata, { database: backends.metadata.dialect, store: backends.blobs.kind });
   const service = createService(config, backends, metrics);
   const lifecycle: Lifecycle = { draining: false };
   const authenticator = new Authenticator(backends.metadata);

@@ -4,6 +4,7 @@
 // presscloud's own single PUT. The figure compared is blobs stored per second.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { smallBlobs } from '../lib/data.mjs';
 import { putMany } from '../lib/loadgen.mjs';
@@ -80,9 +81,10 @@ export async function batch(ctx) {
       res.serverCpuSeconds = sum(t.pids().map(cpuSeconds)) - cpu0;
       if (res.failed) throw new Error(`batch: ${t.name} had ${res.failed} failures (${res.firstError})`);
       res.blobsPerSec = perRound / res.seconds;
+      res.loadAvg1 = loadavg()[0];
       out[t.name].rounds.push(res);
       ctx.log(
-        `batch: round ${r + 1}/${rounds} ${t.name.padEnd(16)} ${res.blobsPerSec.toFixed(0)} blobs/s (${res.count} requests, p50 ${res.p50ms.toFixed(1)} ms)`,
+        `batch: round ${r + 1}/${rounds} ${t.name.padEnd(16)} ${res.blobsPerSec.toFixed(0)} blobs/s (${res.count} requests, p50 ${res.p50ms.toFixed(1)} ms, load ${res.loadAvg1.toFixed(2)})`,
       );
     }
   }
@@ -91,6 +93,7 @@ export async function batch(ctx) {
     o.blobsPerSec = median(o.rounds.map((x) => x.blobsPerSec));
     o.requestP50ms = median(o.rounds.map((x) => x.p50ms));
     o.serverCpuMsPerBlob = (1000 * sum(o.rounds.map((x) => x.serverCpuSeconds))) / (perRound * rounds);
+    o.loadAvg1 = Math.max(...o.rounds.map((x) => x.loadAvg1));
   }
   const status = await (
     await fetch(`${pc.url}/v1/upload-sessions/${batchSession.uploadSessionId}`, { headers: { authorization: `Bearer ${pc.token}` } })

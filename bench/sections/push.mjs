@@ -1,6 +1,7 @@
 // 3. Push: `presscloud push` of a generated tree, cold (empty server) then warm (unchanged tree
 // again), against `rclone copy` of the same tree to nginx WebDAV, cold then warm.
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { siteTree } from '../lib/data.mjs';
 import { startNginx } from '../lib/nginx.mjs';
@@ -95,8 +96,9 @@ export async function push(ctx) {
       const res = await fn();
       const seconds = typeof res === 'number' ? res : res.seconds;
       out[name][`${phase}Seconds`] = seconds;
+      out[name][`${phase}LoadAvg1`] = loadavg()[0];
       if (res.output) out[name][`${phase}Output`] = res.output;
-      ctx.log(`push: ${name.padEnd(10)} ${phase} ${seconds.toFixed(2)} s`);
+      ctx.log(`push: ${name.padEnd(10)} ${phase} ${seconds.toFixed(2)} s (load ${out[name][`${phase}LoadAvg1`].toFixed(2)})`);
     } catch (err) {
       out[name][`${phase}Error`] = err.message;
       ctx.note(`push: ${name} ${phase} failed: ${err.message.split('\n')[0]}`);

@@ -1,6 +1,9 @@
 // 2. Small blobs: 4 KiB PUTs over 64 keep-alive connections, the same undici generator for
-// presscloud (each PUT a distinct blob of one session's manifest) and nginx (distinct paths).
+// presscloud (each PUT a distinct blob of one session's manifest) and nginx (distinct paths); then GETs of
+// the same 4 KiB blobs (presscloud's GET /v1/blobs, nginx serving the files it was sent). Every figure is
+// logged with the 1-minute load average beside it.
 import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { smallBlobs } from '../lib/data.mjs';
 import { putMany } from '../lib/loadgen.mjs';
@@ -29,6 +32,7 @@ export async function small(ctx) {
       name: 'nginx',
       url: nginx.url,
       pids: () => [nginx.child.pid, ...nginx.workerPids()],
+      gets: (from, to) => blobs.slice(from, to).map((b) => ({ method: 'GET', path: `/small/${b.sha256.slice(0, 2)}/${b.sha256}` })),
       requests: (from, to) =>
         blobs.slice(from, to).map((b) => ({
           path: `/small/${b.sha256.slice(0, 2)}/${b.sha256}`,
@@ -55,6 +59,10 @@ export async function small(ctx) {
       name: 'presscloud',
       url: pc.url,
       pids: () => [pc.pid],
+      gets: (from, to) =>
+        blobs
+          .slice(from, to)
+          .map((b) => ({ method: 'GET', path: `/v1/blobs/${b.sha256}`, headers: { authorization: `Bearer ${pc.token}` } })),
       requests: (from, to) => blobs.slice(from, to).map((b) => ({ path: pcApi.blobPath(session, b.sha256), headers, body: b.body })),
     });
   } catch (err) {
@@ -76,9 +84,27 @@ export async function small(ctx) {
       const res = await putMany(t.url, reqs, { connections, timeoutMs });
       res.serverCpuSeconds = sum(t.pids().map(cpuSeconds)) - cpu0;
       if (res.failed) throw new Error(`small: ${t.name} had ${res.failed} failures (${res.firstError})`);
+      res.loadAvg1 = loadavg()[0];
       out[t.name].rounds.push(res);
       ctx.log(
-        `small: round ${r + 1}/${rounds} ${t.name.padEnd(10)} ${res.reqPerSec.toFixed(0)} req/s p50 ${res.p50ms.toFixed(1)} ms p99 ${res.p99ms.toFixed(1)} ms`,
+        `small: round ${r + 1}/${rounds} ${t.name.padEnd(10)} ${res.reqPerSec.toFixed(0)} req/s p50 ${res.p50ms.toFixed(1)} ms p99 ${res.p99ms.toFixed(1)} ms (load ${res.loadAvg1.toFixed(2)})`,
+      );
+    }
+  }
+  // GETs of blobs stored above (each blob read once a round), the targets taking turns first as for the PUTs.
+  for (const t of targets) out[t.name].getRounds = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = targets.map((_, i) => targets[(i + r) % targets.length]);
+    for (const t of order) {
+      const from = warmup + r * perRound;
+      const cpu0 = sum(t.pids().map(cpuSeconds));
+      const res = await putMany(t.url, t.gets(from, from + perRound), { connections, timeoutMs });
+      res.serverCpuSeconds = sum(t.pids().map(cpuSeconds)) - cpu0;
+      if (res.failed) throw new Error(`small: ${t.name} GET had ${res.failed} failures (${res.firstError})`);
+      res.loadAvg1 = loadavg()[0];
+      out[t.name].getRounds.push(res);
+      ctx.log(
+        `small: GET round ${r + 1}/${rounds} ${t.name.padEnd(10)} ${res.reqPerSec.toFixed(0)} req/s p50 ${res.p50ms.toFixed(1)} ms p99 ${res.p99ms.toFixed(1)} ms (load ${res.loadAvg1.toFixed(2)})`,
       );
     }
   }
@@ -88,6 +114,14 @@ export async function small(ctx) {
     o.p50ms = median(o.rounds.map((x) => x.p50ms));
     o.p99ms = median(o.rounds.map((x) => x.p99ms));
     o.serverCpuMsPerReq = (1000 * sum(o.rounds.map((x) => x.serverCpuSeconds))) / (perRound * rounds);
+    o.loadAvg1 = Math.max(...o.rounds.map((x) => x.loadAvg1));
+    o.get = {
+      reqPerSec: median(o.getRounds.map((x) => x.reqPerSec)),
+      p50ms: median(o.getRounds.map((x) => x.p50ms)),
+      p99ms: median(o.getRounds.map((x) => x.p99ms)),
+      serverCpuMsPerReq: (1000 * sum(o.getRounds.map((x) => x.serverCpuSeconds))) / (perRound * rounds),
+      loadAvg1: Math.max(...o.getRounds.map((x) => x.loadAvg1)),
+    };
   }
   out.nginxWrk = await wrkNginx(nginx.url, connections, ctx.quick ? 3 : 5).catch((err) => ({ error: err.message }));
   if (out.nginxWrk.reqPerSec) ctx.log(`small: nginx with wrk (generator check) ${out.nginxWrk.reqPerSec.toFixed(0)} req/s`);

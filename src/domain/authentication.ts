@@ -3,7 +3,7 @@
 import { AppError } from './errors.js';
 import type { ApiTokenFinder } from './ports/metadata-store.js';
 import { API_TOKEN_PREFIX, hashToken } from './tokens.js';
-import type { Scope } from './types.js';
+import type { ApiTokenRecord, Scope } from './types.js';
 
 export interface Principal {
   readonly tokenId: string;
@@ -17,14 +17,33 @@ export class Authenticator {
 
   /** Resolves `Authorization: Bearer …`; unauthenticated when absent or malformed, invalid_token when unknown or revoked. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
+    const found = await this.authenticateWith(authorization, async (tokenHash) => {
+      const token = await this.tokens.findApiTokenByHash(tokenHash);
+      return token ? { token, extra: undefined } : null;
+    });
+    return found.principal;
+  }
+
+  /**
+   * authenticate(), with the token found by `lookup` together with what the operation reads next (one query
+   * instead of two); `extra` is only returned once the token is known to be valid.
+   */
+  async authenticateWith<T>(
+    authorization: string | undefined,
+    lookup: (tokenHash: string) => Promise<{ token: ApiTokenRecord; extra: T } | null>,
+  ): Promise<{ principal: Principal; extra: T }> {
     const match = authorization === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
     if (!match) throw new AppError('unauthenticated', 'Send an API token as "Authorization: Bearer <token>".');
     const token = match[1];
     // Found by the SHA-256 of a 256-bit secret: timing of the indexed lookup reveals nothing usable about
     // the token, so the hash is not compared a second time.
-    const record = token.startsWith(API_TOKEN_PREFIX) ? await this.tokens.findApiTokenByHash(hashToken(token)) : null;
-    if (!record || record.revokedAt !== null) throw new AppError('invalid_token');
-    return { tokenId: record.id, tenantId: record.tenantId, tenantName: record.tenantName, scopes: record.scopes };
+    const found = token.startsWith(API_TOKEN_PREFIX) ? await lookup(hashToken(token)) : null;
+    if (!found || found.token.revokedAt !== null) throw new AppError('invalid_token');
+    const record = found.token;
+    return {
+      principal: { tokenId: record.id, tenantId: record.tenantId, tenantName: record.tenantName, scopes: record.scopes },
+      extra: found.extra,
+    };
   }
 }
 

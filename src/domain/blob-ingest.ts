@@ -1,10 +1,11 @@
-// How one blob of a session is received and stored, shared by the seed's PUT and the batch POST: the bytes
-// are verified as they stream into the store's staging, then committed through the group committer.
+// How one blob of a session is received and stored, shared by the seed's PUT and the batch POST: a small blob
+// is read into memory while hashed and goes into the database with its rows (no file at all); a larger one is
+// verified as it streams into the store's staging. Either way it is committed through the group committer.
 import type { BlobStore } from './ports/blob-store.js';
 import type { BlobIngester } from './ports/metadata-store.js';
 import { blobKey } from './blob-key.js';
 import { BlobCommitter } from './blob-committer.js';
-import { verifyWithoutStoring } from './blob-verifier.js';
+import { readVerified, verifyWithoutStoring } from './blob-verifier.js';
 import { SNIFF_BYTES, sniffMime } from './mime.js';
 import type { SessionBlob } from './types.js';
 
@@ -27,7 +28,10 @@ export interface IngestResult {
   readonly mime: string | null;
 }
 
-/** Bytes read in full and verified, durable in the store's staging but not yet visible at their key. */
+/**
+ * Bytes read in full and verified: in memory (a small blob), or durable in the store's staging; not yet
+ * visible at their key.
+ */
 export interface ReceivedBlob {
   /** Makes the blob visible and recorded, durably; throws storage_unavailable and the store's errors. */
   commit(): Promise<IngestResult>;
@@ -48,7 +52,7 @@ export class BlobIngest {
   private readonly committer: BlobCommitter;
 
   constructor(
-    metadata: BlobIngester,
+    private readonly metadata: BlobIngester,
     private readonly blobs: BlobStore,
     private readonly metrics: IngestMetrics,
     private readonly now: () => Date,
@@ -74,6 +78,8 @@ export class BlobIngest {
       return { commit: () => placed.record(), place: async () => placed, discard: async () => undefined };
     }
 
+    if (blob.size <= this.metadata.inlineBlobMaxBytes) return this.receiveSmall(target, body);
+
     const head: Buffer[] = [];
     const staged = await this.blobs.stage(blobKey(blob.sha256), countBytes(body, this.metrics, head), blob);
     const mime = blob.mime ?? sniffMime(Buffer.concat(head));
@@ -97,14 +103,36 @@ export class BlobIngest {
     return { commit: async () => (await place()).record(), place, discard: () => staged.discard() };
   }
 
+  /** A blob the database keeps: its bytes and rows are made durable by one group commit, nothing touches a file. */
+  private async receiveSmall(target: IngestTarget, body: AsyncIterable<Buffer>): Promise<ReceivedBlob> {
+    const { tenantId, blob } = target;
+    const bytes = await readVerified(countBytes(body, this.metrics), blob);
+    const mime = blob.mime ?? sniffMime(bytes.subarray(0, SNIFF_BYTES));
+    const placed: PlacedBlob = {
+      record: async () => {
+        const record = { tenantId, sha256: blob.sha256, size: blob.size, mime, now: this.now().toISOString(), bytes };
+        const { alreadyPresent } = await this.committer.record(record);
+        if (alreadyPresent) this.metrics.dedupeHit();
+        else this.metrics.blobStored(blob.size);
+        return { alreadyPresent, mime };
+      },
+    };
+    return { commit: () => placed.record(), place: async () => placed, discard: async () => undefined };
+  }
+
   /** receive() then commit(): the seed PUT's whole store step. */
   async store(target: IngestTarget, body: AsyncIterable<Buffer>): Promise<IngestResult> {
     const received = await this.receive(target, body);
+    let result: IngestResult;
     try {
-      return await received.commit();
-    } finally {
+      result = await received.commit();
+    } catch (err) {
       await received.discard();
+      throw err;
     }
+    // The answer waits for nothing after the commit: the staging copy's removal runs behind it (it never throws).
+    void received.discard();
+    return result;
   }
 }
 

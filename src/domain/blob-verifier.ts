@@ -64,3 +64,15 @@ export async function verifyWithoutStoring(body: AsyncIterable<Buffer>, expected
   for await (const chunk of body) verifier.update(chunk);
   verifier.verify();
 }
+
+/** Reads a whole body into memory through a verifier: a small blob, kept with its rows once verified. */
+export async function readVerified(body: AsyncIterable<Buffer>, expected: ExpectedBlob): Promise<Buffer> {
+  const verifier = new BlobVerifier(expected);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) {
+    verifier.update(chunk);
+    chunks.push(chunk);
+  }
+  verifier.verify();
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, expected.size);
+}

@@ -55,8 +55,9 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
       failure ??= err;
     }
   });
-  // Only rows whose bytes are gone are forgotten; the others stay tombstoned for the next run.
-  await metadata.forgetBlobs(deleted);
+  // Only rows whose bytes are gone are forgotten (with the bytes the database kept for them, the small blobs);
+  // the others stay tombstoned for the next run.
+  deletedBytes += await metadata.forgetBlobs(deleted);
   if (failure !== undefined) throw failure;
 
   const orphanSet = new Set(orphans);

@@ -2,7 +2,7 @@
 // Routes parse HTTP; this decides, in the order the contract gives, and talks to the two stores.
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from './ports/blob-store.js';
-import type { BlobIngester, BlobStatter, ManifestReader, SessionStore } from './ports/metadata-store.js';
+import type { BlobIngester, BlobStatter, ManifestReader, PutContext, PutContextByToken, SessionStore } from './ports/metadata-store.js';
 import { requireScope, type Principal } from './authentication.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import { uploadBatch, type IncomingPart } from './batch-upload.js';
@@ -45,6 +45,8 @@ export interface PutBlobInput {
   readonly contentLength: number | undefined;
   /** Ends the upload by throwing when the client goes away or stops sending (see BlobStore.stage). */
   readonly body: AsyncIterable<Buffer>;
+  /** The put context, when read with the API token (putContextLookup); absent: putBlob reads it. */
+  readonly context?: PutContext | null;
 }
 
 export interface PutBlobsInput {
@@ -58,11 +60,12 @@ export interface OpenedBlob {
   readonly size: number;
   readonly mime: string | null;
   readonly sha256: string;
-  read(range?: ByteRange): Promise<Readable>;
+  /** The bytes (or one range of them): in memory when the database keeps the blob, else a stream from the store. */
+  read(range?: ByteRange): Promise<Readable | Uint8Array>;
 }
 
 /** The metadata roles the upload flow uses. */
-export type UploadMetadata = SessionStore & ManifestReader & BlobStatter & BlobIngester;
+export type UploadMetadata = SessionStore & PutContextByToken & ManifestReader & BlobStatter & BlobIngester;
 
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 export const MAX_EXPIRES_IN_SECONDS = 604_800;
@@ -135,7 +138,8 @@ export class UploadService {
     requireScope(principal, 'upload');
     if (!isSha256(input.sha256)) throw new AppError('invalid_sha256');
     const sha256 = input.sha256.toLowerCase();
-    const context = await this.metadata.putContext(principal.tenantId, input.sessionId, sha256);
+    const context =
+      input.context !== undefined ? input.context : await this.metadata.putContext(principal.tenantId, input.sessionId, sha256);
     if (!context) throw new AppError('session_not_found');
     const { session, blob, held } = context;
     this.checkUploadToken(session, input.uploadToken);
@@ -147,6 +151,17 @@ export class UploadService {
     }
     const stored = await this.ingest.store({ tenantId: principal.tenantId, blob, held }, input.body);
     return this.putResult(session.id, stored.alreadyPresent, sha256, blob.size, stored.mime, blobKey(sha256));
+  }
+
+  /**
+   * For authentication of a PUT: finds the API token by its hash and, in the same query, the put context
+   * putBlob needs (hand it over as `context`), so a PUT reads the database once before its commit.
+   */
+  putContextLookup(sessionId: string, sha256: string) {
+    return async (tokenHash: string) => {
+      const found = await this.metadata.putContextByToken(tokenHash, sessionId, sha256.toLowerCase());
+      return found && { token: found.token, extra: found.context };
+    };
   }
 
   /** The batch POST: the PUT's session checks once, in its order, then every part stored as the PUT stores a blob. */
@@ -210,9 +225,13 @@ export class UploadService {
     requireScope(principal, 'read');
     if (!isSha256(sha256)) throw new AppError('invalid_sha256');
     const hex = sha256.toLowerCase();
-    const held = await this.metadata.tenantBlob(principal.tenantId, hex);
+    const held = await this.metadata.readTenantBlob(principal.tenantId, hex);
     if (!held) throw new AppError('blob_not_found');
-    return { sha256: hex, size: held.size, mime: held.mime, read: (range) => this.blobs.read(blobKey(hex), range) };
+    const { bytes } = held;
+    const read = bytes
+      ? async (range?: ByteRange) => (range ? bytes.subarray(range.start, range.end + 1) : bytes)
+      : (range?: ByteRange) => this.blobs.read(blobKey(hex), range);
+    return { sha256: hex, size: held.size, mime: held.mime, read };
   }
 
   private async findSession(principal: Principal, sessionId: string): Promise<SessionRecord> {

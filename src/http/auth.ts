@@ -2,7 +2,7 @@
 // as API.md's table orders them. Each route declares what it needs in its config.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
-import type { Scope } from '../domain/types.js';
+import type { ApiTokenRecord, Scope } from '../domain/types.js';
 import { requireScope, type Authenticator, type Principal } from '../domain/authentication.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -11,6 +11,11 @@ export interface RouteAuth {
   readonly scope?: Scope;
   /** The route also needs X-Upload-Token (its absence is a 401, like a missing Authorization). */
   readonly uploadToken?: boolean;
+  /**
+   * Finds the token by its hash together with what the route reads next, in one query; what it found beside
+   * the token is `request.prefetched`, set only once the token passed.
+   */
+  readonly lookup?: (request: FastifyRequest, tokenHash: string) => Promise<{ token: ApiTokenRecord; extra: unknown } | null>;
 }
 
 declare module 'fastify' {
@@ -19,6 +24,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: Principal;
+    /** What the route's auth lookup read beside the token. */
+    prefetched?: unknown;
   }
 }
 
@@ -45,7 +52,13 @@ export function authHook(authenticator: Authenticator, limiter: RateLimiter) {
     if (auth.uploadToken && typeof request.headers['x-upload-token'] !== 'string') {
       throw new AppError('unauthenticated', 'This operation needs the X-Upload-Token header.');
     }
-    const principal = await authenticator.authenticate(authorization);
+    const { lookup } = auth;
+    let principal: Principal;
+    if (lookup) {
+      const found = await authenticator.authenticateWith(authorization, (tokenHash) => lookup(request, tokenHash));
+      principal = found.principal;
+      request.prefetched = found.extra;
+    } else principal = await authenticator.authenticate(authorization);
     limiter.take(principal.tokenId);
     requireScope(principal, auth.scope);
     request.principal = principal;

@@ -1,5 +1,6 @@
 // Prometheus metrics: one registry per app, so several apps (tests) never share counters.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BlobCensus } from '../domain/ports/metadata-store.js';
 import type { ServiceMetrics } from '../domain/upload-service.js';
 
 export class Metrics implements ServiceMetrics {
@@ -40,6 +41,31 @@ export class Metrics implements ServiceMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'presscloud_' });
+  }
+
+  /**
+   * Live blobs and their bytes by where they are kept, read from the metadata at each scrape: place is the
+   * database's dialect (`sqlite`: small blobs with their rows) or the blob store's kind (`fs`, `s3`).
+   */
+  reportBlobPlaces(census: BlobCensus, places: { readonly database: string; readonly store: string }): void {
+    const labels = (counts: Awaited<ReturnType<BlobCensus['blobPlaces']>>, of: 'blobs' | 'bytes') => [
+      { place: places.database, value: counts.database[of] },
+      { place: places.store, value: counts.store[of] },
+    ];
+    for (const [name, help, of] of [
+      ['presscloud_stored_blobs', 'Live blobs by the place that keeps their bytes', 'blobs'],
+      ['presscloud_stored_blob_bytes', 'Bytes of live blobs by the place that keeps them', 'bytes'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['place'],
+        registers: [this.registry],
+        async collect() {
+          for (const { place, value } of labels(await census.blobPlaces(), of)) this.set({ place }, value);
+        },
+      });
+    }
   }
 
   bytesReceived(bytes: number): void {

@@ -9,6 +9,7 @@ import { PressCloudClient } from '../../src/client/client.js';
 import { HashCache, RACY_WINDOW_MS, defaultHashCacheDir, hashCacheFile } from '../../src/cli/push/hash-cache.js';
 import type { FileStamp } from '../../src/cli/push/hash-cache.js';
 import { hashFiles } from '../../src/cli/push/hash.js';
+import { walkDirectory } from '../../src/cli/push/walk.js';
 import { startServer } from '../support/server.js';
 import { runCli } from './run-cli.js';
 
@@ -114,6 +115,19 @@ describe('HashCache', () => {
     expect(defaultHashCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: 'relative' })).toMatch(/\.cache\/presscloud$/);
   });
 
+  it('stats each file once: the walk stamps it, and a cached file is then never touched again', async () => {
+    const root = path.join(workDir, 'stat-once');
+    await mkdir(path.join(root, 'sub'), { recursive: true });
+    await writeFile(path.join(root, 'sub', 'page.html'), '<p>once</p>');
+    const [walked] = await walkDirectory(root, { warn: () => {} });
+    expect(walked.stamp).toMatchObject({ ino: (await stat(walked.absolutePath)).ino, size: 11 });
+    const planted = sha256('planted');
+    const cache = await roundTrip(await realpath(root), (c) => c.record('sub/page.html', walked.stamp, planted, LATER));
+    // Gone after the walk: a second stat (or a read) would fail; the walk's stamp is all hashFiles needs.
+    await rm(walked.absolutePath);
+    expect((await hashFiles([walked], { concurrency: 1, cache })).map((file) => file.sha256)).toEqual([planted]);
+  });
+
   it('lets hashFiles skip reading a file whose stamp is cached, and hash the others', async () => {
     const root = path.join(workDir, 'through-hashfiles');
     await mkdir(root, { recursive: true });
@@ -121,7 +135,8 @@ describe('HashCache', () => {
       ['cached.txt', 'new.txt'].map(async (name) => {
         const absolutePath = path.join(root, name);
         await writeFile(absolutePath, `content of ${name}`);
-        return { path: name, absolutePath, size: (await stat(absolutePath)).size };
+        const stamp = await stat(absolutePath);
+        return { path: name, absolutePath, size: stamp.size, stamp };
       }),
     );
     // A hash no read of the file could produce: getting it back proves the file was not read.

@@ -1,6 +1,6 @@
 // Hashing with a bound on open files, and the retry policy's classification and backoff.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe('hashFiles', () => {
       contents.map(async (content, i) => {
         const absolutePath = path.join(dir, `f${i}`);
         await writeFile(absolutePath, content);
-        return { path: `f${i}`, absolutePath, size: content.length };
+        return { path: `f${i}`, absolutePath, size: content.length, stamp: await stat(absolutePath) };
       }),
     );
     let bytes = 0;

@@ -5,8 +5,9 @@ import { openMetadataStore } from '../../src/runtime.js';
 import { migrationProvider } from '../../src/storage/metadata/migrations/index.js';
 import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
+import { describeSmallBlobs } from './small-blobs.suite.js';
 
-describeMetadataStore('postgres', async () => {
+async function makePostgresStore() {
   const { schema, drop } = await createTestSchema();
   const store = await openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema });
   return {
@@ -16,7 +17,10 @@ describeMetadataStore('postgres', async () => {
       await drop();
     },
   };
-});
+}
+
+describeMetadataStore('postgres', makePostgresStore);
+describeSmallBlobs('postgres', makePostgresStore, false);
 
 describe('PostgreSQL migrations', () => {
   it('four stores opening one fresh schema at once all migrate it, and it is created once', async () => {
@@ -33,6 +37,8 @@ describe('PostgreSQL migrations', () => {
       }
       expect(await tablesIn(schema)).toEqual([
         'api_tokens',
+        // Created by every dialect's migrations; PostgreSQL keeps no bytes in it (see the small-blob suite).
+        'blob_bytes',
         'blobs',
         'collection_epoch',
         'kysely_migration',

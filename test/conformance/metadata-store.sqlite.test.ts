@@ -3,8 +3,9 @@ import fs from 'node:fs/promises';
 import { openMetadataStore } from '../../src/runtime.js';
 import { makeTempDir } from '../support/server.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
+import { describeSmallBlobs } from './small-blobs.suite.js';
 
-describeMetadataStore('sqlite', async () => {
+async function makeSqliteStore() {
   const dataDir = await makeTempDir('presscloud-metadata-');
   const store = await openMetadataStore({ dataDir, databaseUrl: undefined });
   return {
@@ -14,4 +15,7 @@ describeMetadataStore('sqlite', async () => {
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
-});
+}
+
+describeMetadataStore('sqlite', makeSqliteStore);
+describeSmallBlobs('sqlite', makeSqliteStore, true);

@@ -174,6 +174,32 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
         expect(await store.putContext(a.id, 'us_unknown', x.sha256)).toBeNull();
       });
 
+      it('putContextByToken answers the token and, for its tenant only, what putContext answers, in one read', async () => {
+        const a = await store.ensureTenant('a');
+        const b = await store.ensureTenant('b');
+        const createdAt = at(0);
+        await store.createApiToken({ id: 'tok_a', tenantId: a.id, tokenHash: hex('token a'), scopes: ['upload'], createdAt });
+        await store.createApiToken({ id: 'tok_b', tenantId: b.id, tokenHash: hex('token b'), scopes: ['upload'], createdAt });
+        const [x, y] = descendingBlobs(2);
+        const { id } = await openSession(a.id, [file('page.html', x, 'text/html'), file('data.bin', y)]);
+        await commit(a.id, x, at(0), 'text/html');
+
+        const tokenA = await store.findApiTokenByHash(hex('token a'));
+        for (const sha256 of [x.sha256, y.sha256, hex('not named')]) {
+          expect(await store.putContextByToken(hex('token a'), id, sha256)).toEqual({
+            token: tokenA,
+            context: await store.putContext(a.id, id, sha256),
+          });
+        }
+        // Another tenant's token never sees the session; an unknown token finds nothing.
+        expect(await store.putContextByToken(hex('token b'), id, x.sha256)).toEqual({
+          token: await store.findApiTokenByHash(hex('token b')),
+          context: null,
+        });
+        expect(await store.putContextByToken(hex('token a'), 'us_unknown', x.sha256)).toEqual({ token: tokenA, context: null });
+        expect(await store.putContextByToken(hex('no such token'), id, x.sha256)).toBeNull();
+      });
+
       it('sessionBlobs reads many of a session’s blobs and the tenant’s presence of each at once, per tenant', async () => {
         const a = await store.ensureTenant('a');
         const b = await store.ensureTenant('b');

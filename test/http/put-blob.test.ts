@@ -1,10 +1,9 @@
 // The seed's PUT: every row of API.md's error table, in its order, and the guarantees of a 200.
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobKey } from '../../src/domain/blob-key.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Api, errorOf, makeBlob, sha256Of, type CreatedSession } from '../support/api.js';
 import { serverTmpFiles } from '../support/fs-store.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, TEST_BACKEND, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let api: Api;
@@ -16,9 +15,9 @@ beforeAll(async () => {
 afterAll(async () => server.stop());
 
 async function storedBytes(sha256: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await server.server.backends.blobs.read(blobKey(sha256))) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const bytes = await server.storedBytes(sha256);
+  if (!bytes) throw new Error(`${sha256} is stored nowhere`);
+  return bytes;
 }
 
 function storedFiles(): Promise<string[]> {
@@ -48,6 +47,30 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as { alreadyPresent: boolean }).alreadyPresent).toBe(true);
     expect((await storedFiles()).filter((name) => name === blob.sha256)).toHaveLength(1);
+  });
+
+  it('reads the database once before its commit: the token, the session and the blob in one query', async () => {
+    const blob = makeBlob('one-read.txt', 'read once');
+    const session = await api.createSession([blob]);
+    const metadata = server.server.backends.metadata;
+    const reads: string[] = [];
+    const methods = ['findApiTokenByHash', 'putContext', 'putContextByToken', 'startBlobCommit'] as const;
+    const originals = methods.map((name) => [name, metadata[name]] as const);
+    for (const [name, original] of originals) {
+      Object.assign(metadata, {
+        [name]: (...args: unknown[]) => {
+          reads.push(name);
+          return (original as (...a: unknown[]) => unknown).apply(metadata, args);
+        },
+      });
+    }
+    try {
+      expect((await api.putBlob(session, blob.sha256, blob.bytes)).status).toBe(200);
+    } finally {
+      for (const [name, original] of originals) Object.assign(metadata, { [name]: original });
+    }
+    // A small blob on SQLite needs no startBlobCommit either: its bytes go in with its rows.
+    expect(reads).toEqual(TEST_BACKEND === 'sqlite-fs' ? ['putContextByToken'] : ['putContextByToken', 'startBlobCommit']);
   });
 
   it('accepts an absent Content-Type and an uppercase sha256 in the path', async () => {
@@ -102,7 +125,8 @@ describe('PUT /v1/upload-sessions/{uploadSessionId}/blobs/{sha256}', () => {
     expect(bodies.some((b) => !b.alreadyPresent)).toBe(true);
     expect((await storedFiles()).filter((name) => name === blob.sha256)).toHaveLength(1);
     expect(sha256Of(await storedBytes(blob.sha256))).toBe(blob.sha256);
-    expect(await serverTmpFiles(server)).toEqual([]);
+    // Staging copies are removed behind the answers, not before them.
+    await vi.waitFor(async () => expect(await serverTmpFiles(server)).toEqual([]));
   });
 
   it('streams a body sent in chunks without Content-Length', async () => {

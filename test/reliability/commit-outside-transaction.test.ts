@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 import { issueApiToken } from '../../src/domain/api-tokens.js';
 import { Authenticator } from '../../src/domain/authentication.js';
 import type { MetadataStore } from '../../src/domain/ports/metadata-store.js';
@@ -97,7 +98,8 @@ describe.each([
     const token = await issueApiToken(metadata, 'held', ['upload', 'read']);
     const principal = await authenticator.authenticate(`Bearer ${token}`);
 
-    const bytes = randomBytes(10_000);
+    // Over the small-blob threshold: a smaller blob on SQLite goes into the database with its rows, never to S3.
+    const bytes = randomBytes(DEFAULT_CONFIG.smallBlobMaxBytes + 1);
     const sha256 = sha256Of(bytes);
     const session = await service.createSession(principal, { files: [{ path: 'a.bin', sha256, size: bytes.length }] });
     const put = service.putBlob(principal, {

@@ -24,6 +24,7 @@ import {
   type OpenSession,
 } from '../support/api.js';
 import { storedBlobFiles, tmpFiles, type StoredDigestMemo } from '../support/fs-store.js';
+import { inlineBlobs } from '../support/sqlite-blobs.js';
 
 const roundsAskedFor = process.env.PRESSCLOUD_CRASH_ROUNDS;
 const ROUNDS = Number(roundsAskedFor ?? 20);
@@ -176,7 +177,10 @@ async function checkStore(url: string): Promise<void> {
   expect(await tmpFiles(dataDir), 'temporaries left after restart').toEqual([]);
   const stored = await storedBlobFiles(dataDir, hashes);
   for (const file of stored) expect(file.sha256, `bytes at key ${file.name}`).toBe(file.name);
-  const onDisk = new Set(stored.map((f) => f.name));
+  // Small blobs live in SQLite with their rows: the same two checks, on their bytes there.
+  const inline = inlineBlobs(dataDir);
+  for (const blob of inline) expect(sha256Of(blob.bytes), `bytes kept in SQLite for ${blob.sha256}`).toBe(blob.sha256);
+  const onDisk = new Set([...stored.map((f) => f.name), ...inline.map((blob) => blob.sha256)]);
   for (const sha256 of blobsNamedByMetadata()) expect(onDisk.has(sha256), `metadata names ${sha256}, absent from the store`).toBe(true);
 
   const toCheck = unchecked;
@@ -285,12 +289,15 @@ it(
       expect(new Set(manifest.body.files.map((f) => f.sha256))).toEqual(sha256s);
     }
     const storedBytes = (await storedBlobFiles(dataDir)).reduce((sum, f) => sum + f.size, 0);
+    const inline = inlineBlobs(dataDir);
     const seconds = Math.round((performance.now() - startedAt) / 1000);
     const figures = {
       acknowledgedBlobs: acknowledged.size,
       manifests: manifests.size,
       interruptedSessionsResumed: interrupted,
       storedBytes,
+      blobsInSqlite: inline.length,
+      bytesInSqlite: inline.reduce((sum, blob) => sum + blob.bytes.length, 0),
     };
     console.info(
       `crash harness: ${rounds} of ${ROUNDS} rounds in ${seconds} s (budget ${BUDGET_SECONDS} s); ` +
@@ -299,6 +306,9 @@ it(
     );
     // Each round's interrupted sessions were completed after its restart: at least one manifest a round.
     expect(manifests.size).toBeGreaterThanOrEqual(rounds);
+    // The run covered both places a blob can live: small ones in SQLite, larger ones as files.
+    expect(figures.blobsInSqlite).toBeGreaterThan(0);
+    expect((await storedBlobFiles(dataDir)).length).toBeGreaterThan(0);
   },
   TIMEOUT_MS,
 );

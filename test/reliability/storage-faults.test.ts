@@ -9,6 +9,7 @@ import { blobKey } from '../../src/domain/blob-key.js';
 import { makeTempDir, startServer, type TestServer } from '../support/server.js';
 import { createSession, downloadBlob, putBytes, sessionStatus, sha256Of } from '../support/api.js';
 import { storedBlobFiles, tmpFiles } from '../support/fs-store.js';
+import { inlineBlobs } from '../support/sqlite-blobs.js';
 
 const MOUNT_BYTES = 8 * 1024 * 1024;
 
@@ -67,6 +68,30 @@ describe('a full disk (tmpfs of 8 MiB)', () => {
     expect(await downloadBlob(server.url, server.token, sha256)).toEqual({ status: 200, sha256, size: big.length });
     for (const stored of await storedBlobFiles(dataDir)) expect(stored.sha256).toBe(stored.name);
   });
+
+  it('answers 507 for a small blob, kept in SQLite, when the database cannot grow, and takes it once space is freed', async (context) => {
+    if (!mountPoint || !server) return context.skip('this environment refuses to mount a tmpfs (the test needs root)');
+    const small = randomBytes(60_000);
+    const sha256 = sha256Of(small);
+    const session = (await createSession(server.url, server.token, [{ path: 'small.bin', content: small }])).body;
+
+    // No room at all: the WAL cannot take the commit's pages.
+    const filler = path.join(mountPoint, 'filler');
+    const { bavail, bsize } = await fs.statfs(mountPoint);
+    await fs.writeFile(filler, Buffer.alloc(bavail * bsize)).catch(() => undefined);
+
+    const refused = await putBytes(server.url, server.token, session, small);
+    expect(refused.status).toBe(507);
+    expect(refused.body).toMatchObject({ error: 'insufficient_storage' });
+    await fs.rm(filler);
+    expect(inlineBlobs(server.dataDir).map((blob) => blob.sha256)).not.toContain(sha256);
+    expect((await sessionStatus(server.url, server.token, session.uploadSessionId)).body.missing).toEqual([sha256]);
+
+    const accepted = await putBytes(server.url, server.token, session, small);
+    expect(accepted.status).toBe(200);
+    expect(await downloadBlob(server.url, server.token, sha256)).toEqual({ status: 200, sha256, size: small.length });
+    expect(inlineBlobs(server.dataDir).map((blob) => blob.sha256)).toContain(sha256);
+  });
 });
 
 describe('a broken blob store', () => {
@@ -82,7 +107,8 @@ describe('a broken blob store', () => {
   });
 
   it('answers 503 storage_unavailable and not ready while its temporary directory is gone, and recovers when it is back', async () => {
-    const content = randomBytes(50_000);
+    // Over the small-blob threshold, so it goes to the broken store (a small one would go to SQLite).
+    const content = randomBytes(100_000);
     const session = (await createSession(server.url, server.token, [{ path: 'a.bin', content }])).body;
     const tmpDir = path.join(server.dataDir, 'tmp');
     // Permissions would not stop root; a missing directory stops everyone.
@@ -102,7 +128,7 @@ describe('a broken blob store', () => {
     expect(await downloadBlob(server.url, server.token, sha256Of(content))).toEqual({
       status: 200,
       sha256: sha256Of(content),
-      size: 50_000,
+      size: 100_000,
     });
   });
 });

@@ -10,6 +10,8 @@ import type { Scope } from '../../src/domain/types.js';
 import { startServer as startRunningServer, type RunningServer } from '../../src/server.js';
 import { createTestSchema, POSTGRES_URL } from './postgres.js';
 import { startS3rver } from './s3rver.js';
+import { inlineBlobs } from './sqlite-blobs.js';
+import { blobKey } from '../../src/domain/blob-key.js';
 
 export type TestBackend = 'sqlite-fs' | 'postgres-s3';
 export const TEST_BACKEND: TestBackend = process.env.PRESSCLOUD_TEST_BACKEND === 'postgres-s3' ? 'postgres-s3' : 'sqlite-fs';
@@ -22,8 +24,12 @@ export interface TestServer {
   readonly server: RunningServer;
   /** Another token, for another tenant or with other scopes. */
   tokenFor(tenant: string, scopes?: Scope[]): Promise<string>;
-  /** The sha256s the blob store holds (on any backend). */
+  /** The sha256s stored (on any backend): in the blob store, and the small blobs kept in SQLite. */
   storedBlobs(): Promise<string[]>;
+  /** The sha256s whose bytes SQLite keeps (none on PostgreSQL). */
+  inlineBlobs(): string[];
+  /** A stored blob's bytes, from wherever it lives; null when it is stored nowhere. */
+  storedBytes(sha256: string): Promise<Buffer | null>;
   stop(): Promise<void>;
 }
 
@@ -59,9 +65,19 @@ export async function startServer(
     server,
     tokenFor,
     async storedBlobs() {
-      const shas: string[] = [];
+      const shas: string[] = inlineBlobs(dataDir).map((blob) => blob.sha256);
       for await (const blob of server.backends.blobs.list()) shas.push(blob.key.split('/').pop() ?? '');
       return shas;
+    },
+    inlineBlobs: () => (server.backends.metadata.dialect === 'sqlite' ? inlineBlobs(dataDir).map((blob) => blob.sha256) : []),
+    async storedBytes(sha256) {
+      const inline =
+        server.backends.metadata.dialect === 'sqlite' ? inlineBlobs(dataDir).find((blob) => blob.sha256 === sha256) : undefined;
+      if (inline) return inline.bytes;
+      if ((await server.backends.blobs.stat(blobKey(sha256))) === null) return null;
+      const chunks: Buffer[] = [];
+      for await (const chunk of await server.backends.blobs.read(blobKey(sha256))) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
     },
     async stop() {
       await server.close();

@@ -1,5 +1,4 @@
 // Hashes the walked files in parallel, with a bound on the files open at once.
-import { stat } from 'node:fs/promises';
 import type { HashCache } from './hash-cache.js';
 import { hashFile } from '../transfer-common/hash-file.js';
 import { mapWithConcurrency } from '../transfer-common/pool.js';
@@ -41,8 +40,9 @@ async function hashThroughCache(
   onBytes?: (bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<{ sha256: string; size: number }> {
-  // Stat before reading: if the file changes while being read, its stamp changes too, and the next push re-hashes it.
-  const stamp = await stat(file.absolutePath);
+  // The walk's stat, taken before reading: if the file changes while being read, its stamp changes too, and the
+  // next push re-hashes it.
+  const { stamp } = file;
   const cached = cache.lookup(file.path, stamp);
   if (cached !== undefined) {
     // Counted as done, so the progress line and its ETA cover the whole tree.

@@ -1,7 +1,8 @@
 // Lists the files of a directory to push: relative POSIX paths, `.git` and `.presscloudignore` rules left out,
-// symlinks followed only while they stay inside the directory.
+// symlinks followed only while they stay inside the directory. Each file is stat'ed once, here (the hash cache
+// reuses that stat), and the directory calls run in parallel, a bounded number at a time.
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import ignore from 'ignore';
@@ -9,6 +10,10 @@ import type { Ignore } from 'ignore';
 import { pathProblem } from '../../domain/path-rule.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from './constants.js';
+import type { FileStamp } from './hash-cache.js';
+
+/** Filesystem calls (readdir, stat, realpath) of one walk in flight at once: enough to keep a disk's queue full. */
+const WALK_CONCURRENCY = 32;
 
 export interface WalkedFile {
   /** Relative POSIX path, as it goes into the manifest. */
@@ -16,6 +21,8 @@ export interface WalkedFile {
   /** Where to read it (through the symlink, if any). */
   absolutePath: string;
   size: number;
+  /** The file's stat, taken once by the walk: what the hash cache compares. */
+  stamp: FileStamp;
 }
 
 export interface WalkOptions {
@@ -26,7 +33,7 @@ export async function walkDirectory(root: string, options: WalkOptions): Promise
   const rootReal = await realDirectory(root);
   const rules = await loadIgnoreRules(rootReal);
   const files: WalkedFile[] = [];
-  await visitDirectory(rootReal, '', [rootReal], { rootReal, rules, warn: options.warn, files });
+  await visitDirectory(rootReal, '', [rootReal], { rootReal, rules, warn: options.warn, files, limit: limiter(WALK_CONCURRENCY) });
   // Sorted for a stable manifest order, and so the output of two runs compares line by line.
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -36,6 +43,8 @@ interface WalkContext {
   rules: Ignore;
   warn: (message: string) => void;
   files: WalkedFile[];
+  /** Runs a filesystem call when fewer than WALK_CONCURRENCY are in flight. */
+  limit: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 async function realDirectory(root: string): Promise<string> {
@@ -62,56 +71,79 @@ async function loadIgnoreRules(rootReal: string): Promise<Ignore> {
 /** `ancestors` are the real paths of the directories being visited, to refuse a symlink loop. */
 async function visitDirectory(directory: string, relative: string, ancestors: string[], context: WalkContext): Promise<void> {
   // Names as bytes: a name that is not UTF-8 would otherwise arrive with U+FFFD in it, naming no file at all.
-  const entries = await readdir(directory, { withFileTypes: true, encoding: 'buffer' });
-  for (const entry of entries) {
-    const name = entry.name.toString('utf8');
-    const entryRelative = relative === '' ? name : `${relative}/${name}`;
-    if (!isUtf8(entry.name)) {
-      context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it must be valid UTF-8`);
-      continue;
-    }
-    const entryPath = path.join(directory, name);
-    if (relative === '' && name === IGNORE_FILE) continue;
+  const entries = await context.limit(() => readdir(directory, { withFileTypes: true, encoding: 'buffer' }));
+  await Promise.all(entries.map((entry) => visitEntry(entry, directory, relative, ancestors, context)));
+}
 
-    let stats: Stats;
-    let readPath = entryPath;
-    if (entry.isSymbolicLink()) {
-      // Checked before resolving, so an ignored dangling link raises no warning.
-      if (isIgnored(context.rules, entryRelative, false)) continue;
-      const target = await insideTarget(entryPath, context.rootReal);
-      if (target === undefined) {
-        context.warn(`skipping ${entryRelative}: symlink to a place outside the directory (or broken)`);
-        continue;
-      }
-      stats = await stat(target);
-      readPath = target;
-    } else if (entry.isDirectory() || entry.isFile()) {
-      stats = await stat(entryPath);
-    } else {
-      context.warn(`skipping ${entryRelative}: not a regular file`);
-      continue;
-    }
-
-    if (stats.isDirectory()) {
-      if (ALWAYS_SKIPPED_DIRECTORIES.has(name) || isIgnored(context.rules, entryRelative, true)) continue;
-      if (ancestors.includes(readPath)) {
-        context.warn(`skipping ${entryRelative}: symlink loop`);
-        continue;
-      }
-      await visitDirectory(readPath, entryRelative, [...ancestors, readPath], context);
-    } else if (stats.isFile()) {
-      if (isIgnored(context.rules, entryRelative, false)) continue;
-      // The server's own rule, so the walk refuses exactly what session creation would.
-      const problem = pathProblem(entryRelative);
-      if (problem) {
-        context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it ${problem}`);
-        continue;
-      }
-      context.files.push({ path: entryRelative, absolutePath: readPath, size: stats.size });
-    } else {
-      context.warn(`skipping ${entryRelative}: not a regular file`);
-    }
+async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: string, ancestors: string[], context: WalkContext) {
+  const name = entry.name.toString('utf8');
+  const entryRelative = relative === '' ? name : `${relative}/${name}`;
+  if (!isUtf8(entry.name)) {
+    context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it must be valid UTF-8`);
+    return;
   }
+  const entryPath = path.join(directory, name);
+  if (relative === '' && name === IGNORE_FILE) return;
+
+  // A plain directory needs no stat: the directory entry already says what it is.
+  let stats: Stats | 'directory';
+  let readPath = entryPath;
+  if (entry.isSymbolicLink()) {
+    // Checked before resolving, so an ignored dangling link raises no warning.
+    if (isIgnored(context.rules, entryRelative, false)) return;
+    const target = await context.limit(() => insideTarget(entryPath, context.rootReal));
+    if (target === undefined) {
+      context.warn(`skipping ${entryRelative}: symlink to a place outside the directory (or broken)`);
+      return;
+    }
+    stats = await context.limit(() => stat(target));
+    readPath = target;
+  } else if (entry.isDirectory()) {
+    stats = 'directory';
+  } else if (entry.isFile()) {
+    if (isIgnored(context.rules, entryRelative, false)) return;
+    stats = await context.limit(() => stat(entryPath));
+  } else {
+    context.warn(`skipping ${entryRelative}: not a regular file`);
+    return;
+  }
+
+  if (stats === 'directory' || stats.isDirectory()) {
+    if (ALWAYS_SKIPPED_DIRECTORIES.has(name) || isIgnored(context.rules, entryRelative, true)) return;
+    if (ancestors.includes(readPath)) {
+      context.warn(`skipping ${entryRelative}: symlink loop`);
+      return;
+    }
+    await visitDirectory(readPath, entryRelative, [...ancestors, readPath], context);
+  } else if (stats.isFile()) {
+    if (isIgnored(context.rules, entryRelative, false)) return;
+    // The server's own rule, so the walk refuses exactly what session creation would.
+    const problem = pathProblem(entryRelative);
+    if (problem) {
+      context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it ${problem}`);
+      return;
+    }
+    context.files.push({ path: entryRelative, absolutePath: readPath, size: stats.size, stamp: stats });
+  } else {
+    context.warn(`skipping ${entryRelative}: not a regular file`);
+  }
+}
+
+/** At most `slots` calls in flight; the others wait in order. */
+function limiter(slots: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (call) => {
+    if (running >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await call();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
 
 function isIgnored(rules: Ignore, relative: string, asDirectory: boolean): boolean {

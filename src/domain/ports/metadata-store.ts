@@ -40,6 +40,19 @@ export interface HeldBlob {
   readonly size: number;
 }
 
+/** A held blob with its bytes when the database keeps them (a small blob); null: they are in the blob store. */
+export interface ReadableBlob extends HeldBlob {
+  readonly bytes: Uint8Array | null;
+}
+
+/** How many blobs, and how many bytes of them, live in each place. */
+export interface BlobPlaces {
+  /** Kept in the metadata database with their rows (small blobs on SQLite). */
+  readonly database: { readonly blobs: number; readonly bytes: number };
+  /** In the blob store (files or S3). */
+  readonly store: { readonly blobs: number; readonly bytes: number };
+}
+
 export interface PutContext {
   readonly session: SessionRecord;
   readonly blob: SessionBlob | null;
@@ -99,6 +112,19 @@ export interface ApiTokenStore extends ApiTokenFinder {
   listApiTokens(): Promise<ApiTokenRecord[]>;
 }
 
+/** A blob PUT's whole read, so the PUT costs one query before its commit, not two. */
+export interface PutContextByToken {
+  /**
+   * The API token with this hash (revoked or not) and, for its tenant, what putContext answers (null where
+   * putContext would); null when no token has this hash.
+   */
+  putContextByToken(
+    tokenHash: string,
+    sessionId: string,
+    sha256: string,
+  ): Promise<{ token: ApiTokenRecord; context: PutContext | null } | null>;
+}
+
 /** Upload sessions, from creation to completion into a manifest or abort. */
 export interface SessionStore {
   /**
@@ -143,6 +169,14 @@ export interface ManifestReader {
 export interface BlobStatter {
   /** The tenant's blob (mime and size), or undefined when the tenant does not hold it or it is being collected. */
   tenantBlob(tenantId: string, sha256: string): Promise<HeldBlob | undefined>;
+  /** tenantBlob() with the bytes, in the same read, when the database keeps them. */
+  readTenantBlob(tenantId: string, sha256: string): Promise<ReadableBlob | undefined>;
+}
+
+/** What /metrics reports about where blobs live. */
+export interface BlobCensus {
+  /** Live blobs (not tombstoned) and their bytes, by place. */
+  blobPlaces(): Promise<BlobPlaces>;
 }
 
 /**
@@ -153,9 +187,12 @@ export interface BlobCommitTicket {
   readonly collectionEpoch: number;
 }
 
-export interface RecordedBlob extends BlobRecord {
-  readonly ticket: BlobCommitTicket;
-}
+/**
+ * A verified blob to record: either its bytes went to the blob store first (`ticket` from startBlobCommit),
+ * or it is small and its `bytes` go into the database in the same transaction as its rows.
+ */
+export type RecordedBlob = BlobRecord &
+  ({ readonly ticket: BlobCommitTicket; readonly bytes?: undefined } | { readonly bytes: Uint8Array; readonly ticket?: undefined });
 
 /**
  * Recording verified blobs, in two steps around the bytes so that no transaction ever waits on the blob
@@ -164,6 +201,11 @@ export interface RecordedBlob extends BlobRecord {
  * bytes.
  */
 export interface BlobIngester {
+  /**
+   * Largest blob whose bytes recordBlobs takes with its rows (no startBlobCommit, no blob store); 0 when
+   * this database keeps no bytes. Such a blob is durable, bytes and rows, with its group's one commit.
+   */
+  readonly inlineBlobMaxBytes: number;
   /**
    * Before the bytes go to their key (a read, no transaction): storage_unavailable (retryable) while a
    * collection is deleting the blob, else the ticket recordBlobs checks.
@@ -175,7 +217,9 @@ export interface BlobIngester {
    * storage_unavailable (retryable) and no rows when a collection tombstoned it, or when it has no row and
    * a collection tombstoned anything since its ticket (its bytes may have been deleted and their row
    * forgotten in between). alreadyPresent: the tenant held it before; of several entries for one tenant
-   * and blob, the first that is new to the tenant answers false.
+   * and blob, the first that is new to the tenant answers false. A blob given with `bytes` (at most
+   * inlineBlobMaxBytes) keeps them in the database when it had no row; a live row means its bytes are
+   * already stored (in the database or the blob store) and they are not written again.
    */
   recordBlobs(blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]>;
 }
@@ -202,15 +246,20 @@ export interface GarbageSweeper {
   tombstoneGarbage(touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]>;
   /** Which of these sha256s have a row (live or tombstoned). */
   knownBlobs(sha256s: readonly string[]): Promise<Set<string>>;
-  /** Deletes the tombstoned rows once their bytes are gone. */
-  forgetBlobs(sha256s: readonly string[]): Promise<void>;
+  /**
+   * Deletes the tombstoned rows once their blob-store bytes are gone, with the bytes the database kept for
+   * them, and returns how many such bytes it deleted; then hands freed space back where the dialect can.
+   */
+  forgetBlobs(sha256s: readonly string[]): Promise<number>;
 }
 
 export interface MetadataStore
   extends MetadataLifecycle,
     ApiTokenStore,
     SessionStore,
+    PutContextByToken,
     ManifestReader,
     BlobStatter,
     BlobIngester,
+    BlobCensus,
     GarbageSweeper {}

@@ -6,6 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/authentication.js';
 import type { UploadService } from '../../domain/upload-service.js';
 import type { ByteRange } from '../../domain/ports/blob-store.js';
+import type { PutContext } from '../../domain/ports/metadata-store.js';
 import { principalOf, uploadTokenOf } from '../auth.js';
 import { bodyWithIdleTimeout } from '../body-stream.js';
 import { STYLE_SHA256 } from '../examples.js';
@@ -26,7 +27,18 @@ export function blobRoutes(service: UploadService, options: BlobRouteOptions): F
     app.put(
       '/v1/upload-sessions/:uploadSessionId/blobs/:sha256',
       {
-        config: { auth: { scope: 'upload', uploadToken: true }, openapi: PUT_DOC },
+        config: {
+          auth: {
+            scope: 'upload',
+            uploadToken: true,
+            // The token, the session and the blob's context in one read.
+            lookup: (request, tokenHash) => {
+              const params = request.params as { uploadSessionId: string; sha256: string };
+              return service.putContextLookup(params.uploadSessionId, params.sha256)(tokenHash);
+            },
+          },
+          openapi: PUT_DOC,
+        },
         schema: {
           operationId: 'putBlob',
           summary: 'Upload a single CAS blob for an upload session',
@@ -63,6 +75,7 @@ export function blobRoutes(service: UploadService, options: BlobRouteOptions): F
           contentType: request.headers['content-type'],
           contentLength: Number.isSafeInteger(contentLength) ? contentLength : undefined,
           body: bodyWithIdleTimeout(request.raw, options.bodyTimeoutMs),
+          context: request.prefetched as PutContext | null,
         });
       },
     );
@@ -201,7 +214,8 @@ async function serveBlob(
   if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${meta.size}`);
   if (!withBody) return reply.send();
   if (length === 0) return reply.send(Buffer.alloc(0));
-  return reply.send(await meta.read(range ?? undefined));
+  const bytes = await meta.read(range ?? undefined);
+  return reply.send(bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes);
 }
 
 function matchesEtag(ifNoneMatch: string | string[] | undefined, etag: string): boolean {

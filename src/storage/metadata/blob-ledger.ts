@@ -1,20 +1,32 @@
 // Which blobs are stored and which tenant holds each: the two steps of a blob commit around its bytes,
-// checked against garbage collection's tombstones and epoch.
+// checked against garbage collection's tombstones and epoch; a small blob's bytes recorded with its rows.
+import { sql } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type {
+  BlobCensus,
   BlobCommitResult,
   BlobCommitTicket,
   BlobIngester,
+  BlobPlaces,
   BlobStatter,
   HeldBlob,
+  ReadableBlob,
   RecordedBlob,
 } from '../../domain/ports/metadata-store.js';
 import type { Executor } from './dialect/dialect-adapter.js';
 import { batches } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
-export class SqlBlobLedger implements BlobStatter, BlobIngester {
-  constructor(private readonly sql: SqlDatabase) {}
+export class SqlBlobLedger implements BlobStatter, BlobIngester, BlobCensus {
+  readonly inlineBlobMaxBytes: number;
+
+  /** `smallBlobMaxBytes`: the configured threshold, used only where the dialect keeps blob bytes. */
+  constructor(
+    private readonly sql: SqlDatabase,
+    smallBlobMaxBytes: number,
+  ) {
+    this.inlineBlobMaxBytes = sql.adapter.keepsBlobBytes ? smallBlobMaxBytes : 0;
+  }
 
   tenantBlob(tenantId: string, sha256: string): Promise<HeldBlob | undefined> {
     return this.sql.run(async (db) => {
@@ -26,6 +38,41 @@ export class SqlBlobLedger implements BlobStatter, BlobIngester {
         .where('tenant_blobs.sha256', '=', sha256)
         .where('blobs.deleting_at', 'is', null)
         .executeTakeFirst();
+    });
+  }
+
+  readTenantBlob(tenantId: string, sha256: string): Promise<ReadableBlob | undefined> {
+    return this.sql.run(async (db) => {
+      return db
+        .selectFrom('tenant_blobs')
+        .innerJoin('blobs', 'blobs.sha256', 'tenant_blobs.sha256')
+        .leftJoin('blob_bytes', 'blob_bytes.sha256', 'tenant_blobs.sha256')
+        .select(['tenant_blobs.mime', 'blobs.size', 'blob_bytes.bytes'])
+        .where('tenant_blobs.tenant_id', '=', tenantId)
+        .where('tenant_blobs.sha256', '=', sha256)
+        .where('blobs.deleting_at', 'is', null)
+        .executeTakeFirst();
+    });
+  }
+
+  blobPlaces(): Promise<BlobPlaces> {
+    return this.sql.run(async (db) => {
+      const rows = await db
+        .selectFrom('blobs')
+        .leftJoin('blob_bytes', 'blob_bytes.sha256', 'blobs.sha256')
+        .where('blobs.deleting_at', 'is', null)
+        .select([
+          sql<number>`case when blob_bytes.sha256 is null then 0 else 1 end`.as('inline'),
+          sql<string | number>`count(*)`.as('blobs'),
+          sql<string | number>`coalesce(sum(blobs.size), 0)`.as('bytes'),
+        ])
+        .groupBy(sql`case when blob_bytes.sha256 is null then 0 else 1 end`)
+        .execute();
+      const place = (inline: number) => {
+        const row = rows.find((r) => Number(r.inline) === inline);
+        return { blobs: Number(row?.blobs ?? 0), bytes: Number(row?.bytes ?? 0) };
+      };
+      return { database: place(1), store: place(0) };
     });
   }
 
@@ -50,7 +97,9 @@ export class SqlBlobLedger implements BlobStatter, BlobIngester {
       const accepted: number[] = [];
       blobs.forEach((blob, index) => {
         const deletingAt = tombstones.get(blob.sha256);
-        const mayHaveLostBytes = deletingAt === undefined ? blob.ticket.collectionEpoch !== epoch : deletingAt !== null;
+        // Bytes recorded here cannot have been lost to a collection: only a tombstone refuses them.
+        const mayHaveLostBytes =
+          deletingAt === undefined ? blob.ticket !== undefined && blob.ticket.collectionEpoch !== epoch : deletingAt !== null;
         if (mayHaveLostBytes) results[index] = { error: beingCollected() };
         else accepted.push(index);
       });
@@ -68,6 +117,15 @@ export class SqlBlobLedger implements BlobStatter, BlobIngester {
           .insertInto('blobs')
           .values(batch.map((b) => ({ sha256: b.sha256, size: b.size, created_at: b.now, touched_at: b.now, deleting_at: null })))
           .onConflict((oc) => oc.column('sha256').doUpdateSet({ touched_at: (eb) => eb.ref('excluded.touched_at') }))
+          .execute();
+      }
+      // Bytes only for a blob that had no row: a live row means its bytes are stored already, wherever they are.
+      const newBytes = [...blobRows.values()].filter((b) => b.bytes !== undefined && !tombstones.has(b.sha256));
+      for (const batch of batches(newBytes)) {
+        await tx
+          .insertInto('blob_bytes')
+          .values(batch.map((b) => ({ sha256: b.sha256, bytes: b.bytes as Uint8Array })))
+          .onConflict((oc) => oc.column('sha256').doNothing())
           .execute();
       }
       const newToTenant = new Set<string>();

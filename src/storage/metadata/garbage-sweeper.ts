@@ -93,11 +93,25 @@ export class SqlGarbageSweeper implements GarbageSweeper {
     });
   }
 
-  async forgetBlobs(sha256s: readonly string[]): Promise<void> {
-    await this.sql.write('exclusive', async (tx) => {
+  async forgetBlobs(sha256s: readonly string[]): Promise<number> {
+    const freed = await this.sql.write('exclusive', async (tx) => {
+      let bytes = 0;
       for (const batch of batches(sha256s)) {
+        const tombstoned = tx.selectFrom('blobs').select('sha256').where('sha256', 'in', batch).where('deleting_at', 'is not', null);
+        const kept = await tx
+          .selectFrom('blob_bytes')
+          .innerJoin('blobs', 'blobs.sha256', 'blob_bytes.sha256')
+          .select(sql<string | number>`coalesce(sum(blobs.size), 0)`.as('bytes'))
+          .where('blob_bytes.sha256', 'in', tombstoned)
+          .executeTakeFirst();
+        bytes += Number(kept?.bytes ?? 0);
+        await tx.deleteFrom('blob_bytes').where('sha256', 'in', tombstoned).execute();
         await tx.deleteFrom('blobs').where('sha256', 'in', batch).where('deleting_at', 'is not', null).execute();
       }
+      return bytes;
     });
+    // Deleted small blobs leave free pages; without this the database file would never shrink.
+    if (freed > 0) await this.sql.run((db) => this.sql.adapter.reclaimSpace(db));
+    return freed;
   }
 }

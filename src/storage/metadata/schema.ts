@@ -29,6 +29,12 @@ export interface BlobsTable {
   deleting_at: string | null;
 }
 
+/** A small blob's bytes, written in the transaction that records its blobs row (SQLite only). */
+export interface BlobBytesTable {
+  sha256: string;
+  bytes: Uint8Array;
+}
+
 export interface TenantBlobsTable {
   tenant_id: string;
   sha256: string;
@@ -88,6 +94,7 @@ export interface Database {
   tenants: TenantsTable;
   api_tokens: ApiTokensTable;
   blobs: BlobsTable;
+  blob_bytes: BlobBytesTable;
   tenant_blobs: TenantBlobsTable;
   upload_sessions: UploadSessionsTable;
   session_blobs: SessionBlobsTable;

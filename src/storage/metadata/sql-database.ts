@@ -29,9 +29,11 @@ export class SqlDatabase {
     }
   }
 
-  /** The one place driver errors become API errors: unreachable or failing means 503. */
+  /** The one place driver errors become API errors: out of space means 507, unreachable or failing 503. */
   private databaseError(err: unknown): unknown {
-    if (err instanceof AppError || !this.adapter.isUnavailable(err)) return err;
+    if (err instanceof AppError) return err;
+    if (this.adapter.isOutOfSpace(err)) return new AppError('insufficient_storage', undefined, { cause: err });
+    if (!this.adapter.isUnavailable(err)) return err;
     return new AppError('storage_unavailable', 'The metadata database is unavailable; retry later.', { cause: err });
   }
 }

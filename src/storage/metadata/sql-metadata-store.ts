@@ -5,6 +5,7 @@ import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import type {
   BlobCommitResult,
   BlobCommitTicket,
+  BlobPlaces,
   CompleteOutcome,
   HeldBlob,
   ManifestPage,
@@ -13,6 +14,7 @@ import type {
   NewApiToken,
   NewSession,
   PutContext,
+  ReadableBlob,
   RecordedBlob,
   SessionBlobContext,
   SessionCreation,
@@ -22,6 +24,7 @@ import { SqlBlobLedger } from './blob-ledger.js';
 import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import { SqlManifestReader } from './manifest-store.js';
+import { SqlPutContextReader } from './put-context-reader.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { SqlSessionStore } from './session-store.js';
@@ -35,15 +38,21 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly sessions: SqlSessionStore;
   private readonly manifests: SqlManifestReader;
   private readonly ledger: SqlBlobLedger;
+  private readonly putContexts: SqlPutContextReader;
   private readonly sweeper: SqlGarbageSweeper;
 
-  constructor(db: Kysely<Database>, adapter: DialectAdapter) {
+  readonly inlineBlobMaxBytes: number;
+
+  /** `smallBlobMaxBytes`: blobs up to this size keep their bytes in the database where the dialect can (0: none). */
+  constructor(db: Kysely<Database>, adapter: DialectAdapter, smallBlobMaxBytes: number) {
     this.dialect = adapter.name;
     this.sql = new SqlDatabase(db, adapter);
     this.tokens = new SqlApiTokenStore(this.sql);
     this.sessions = new SqlSessionStore(this.sql);
     this.manifests = new SqlManifestReader(this.sql);
-    this.ledger = new SqlBlobLedger(this.sql);
+    this.ledger = new SqlBlobLedger(this.sql, smallBlobMaxBytes);
+    this.putContexts = new SqlPutContextReader(this.sql);
+    this.inlineBlobMaxBytes = this.ledger.inlineBlobMaxBytes;
     this.sweeper = new SqlGarbageSweeper(this.sql);
   }
 
@@ -74,6 +83,12 @@ export class SqlMetadataStore implements MetadataStore {
   getSession = (tenantId: string, sessionId: string): Promise<SessionRecord | null> => this.sessions.getSession(tenantId, sessionId);
   putContext = (tenantId: string, sessionId: string, sha256: string): Promise<PutContext | null> =>
     this.sessions.putContext(tenantId, sessionId, sha256);
+  putContextByToken = (
+    tokenHash: string,
+    sessionId: string,
+    sha256: string,
+  ): Promise<{ token: ApiTokenRecord; context: PutContext | null } | null> =>
+    this.putContexts.putContextByToken(tokenHash, sessionId, sha256);
   sessionBlobs = (tenantId: string, sessionId: string, sha256s: readonly string[]): Promise<Map<string, SessionBlobContext>> =>
     this.sessions.sessionBlobs(tenantId, sessionId, sha256s);
   missingBlobs = (tenantId: string, sessionId: string): Promise<string[]> => this.sessions.missingBlobs(tenantId, sessionId);
@@ -88,6 +103,8 @@ export class SqlMetadataStore implements MetadataStore {
   listManifests = (tenantId: string, page: ManifestPage): Promise<ManifestRecord[]> => this.manifests.listManifests(tenantId, page);
 
   tenantBlob = (tenantId: string, sha256: string): Promise<HeldBlob | undefined> => this.ledger.tenantBlob(tenantId, sha256);
+  readTenantBlob = (tenantId: string, sha256: string): Promise<ReadableBlob | undefined> => this.ledger.readTenantBlob(tenantId, sha256);
+  blobPlaces = (): Promise<BlobPlaces> => this.ledger.blobPlaces();
   startBlobCommit = (sha256: string): Promise<BlobCommitTicket> => this.ledger.startBlobCommit(sha256);
   recordBlobs = (blobs: readonly RecordedBlob[]): Promise<BlobCommitResult[]> => this.ledger.recordBlobs(blobs);
 
@@ -96,7 +113,7 @@ export class SqlMetadataStore implements MetadataStore {
   tombstoneGarbage = (touchedBefore: string, orphans: readonly string[], now: string): Promise<string[]> =>
     this.sweeper.tombstoneGarbage(touchedBefore, orphans, now);
   knownBlobs = (sha256s: readonly string[]): Promise<Set<string>> => this.sweeper.knownBlobs(sha256s);
-  forgetBlobs = (sha256s: readonly string[]): Promise<void> => this.sweeper.forgetBlobs(sha256s);
+  forgetBlobs = (sha256s: readonly string[]): Promise<number> => this.sweeper.forgetBlobs(sha256s);
 
   private async migrateToLatest(): Promise<MigrationResultSet> {
     try {

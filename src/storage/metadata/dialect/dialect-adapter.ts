@@ -13,6 +13,15 @@ export type JsonColumnType = 'text' | 'integer' | 'bigint';
 export interface DialectAdapter {
   readonly name: 'sqlite' | 'postgres';
 
+  /**
+   * Whether small blobs' bytes are kept in the database with their rows (blob_bytes): one durable commit
+   * then makes a group of blobs durable. False where a separate blob store is the better place for bytes.
+   */
+  readonly keepsBlobBytes: boolean;
+
+  /** Returns the pages freed by deletes to the filesystem (SQLite's incremental vacuum); a no-op where the server does it. */
+  reclaimSpace(db: Kysely<Database>): Promise<void>;
+
   /** Runs `work` in one write transaction holding the collection lock in `mode`; commits, or rolls back on a throw. */
   writeTransaction<T>(db: Kysely<Database>, mode: LockMode, work: (tx: Executor) => Promise<T>): Promise<T>;
 
@@ -29,6 +38,9 @@ export interface DialectAdapter {
 
   /** True when a driver error means the database is unreachable or failing (a 503), not a bug. */
   isUnavailable(err: unknown): boolean;
+
+  /** True when a driver error means the database is out of disk space (a 507): small blobs' bytes land there. */
+  isOutOfSpace(err: unknown): boolean;
 }
 
 export function errorCode(err: unknown): string {

@@ -27,6 +27,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export const postgresAdapter: DialectAdapter = {
   name: 'postgres',
+  // Bytes go to the blob store (S3/R2 in a shared deployment), never into rows.
+  keepsBlobBytes: false,
+  // autovacuum reclaims dead rows on its own.
+  reclaimSpace: async () => undefined,
 
   writeTransaction<T>(db: Kysely<Database>, mode: LockMode, work: (tx: Executor) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (tx) => {
@@ -55,6 +59,9 @@ export const postgresAdapter: DialectAdapter = {
     if (!schema) throw new Error('no schema of the PostgreSQL search_path exists; create it first');
     return schema;
   },
+
+  // disk_full
+  isOutOfSpace: (err: unknown) => errorCode(err) === '53100',
 
   isUnavailable(err: unknown): boolean {
     return UNAVAILABLE_CODES.has(errorCode(err)) || saysUnavailable(err);
