@@ -10,6 +10,10 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** s3://bucket/prefix selects the S3 store; absent means files in dataDir. */
   readonly blobStore: string | undefined;
+  /** Blobs up to this size reach S3 in one verified PutObject; larger ones by multipart upload. */
+  readonly s3SinglePutMaxBytes: number;
+  /** Threads hashing blobs written to the data directory; 0 hashes them on the event loop. */
+  readonly hashWorkers: number;
   readonly maxBlobSize: number;
   readonly maxManifestFiles: number;
   readonly maxJsonBodyBytes: number;
@@ -81,6 +85,28 @@ export const SETTINGS: readonly Setting[] = [
     env: 'PRESSCLOUD_BLOB_STORE',
     kind: 'optional-string',
     description: 's3://bucket/prefix to keep blobs in S3/R2/MinIO instead of the data directory',
+  },
+  {
+    key: 's3SinglePutMaxBytes',
+    flag: 's3-single-put-max',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_S3_SINGLE_PUT_MAX',
+    kind: 'integer',
+    default: 8 * 1024 ** 2,
+    min: 0,
+    max: 5 * 1024 ** 3,
+    description: 'blobs up to this size go to S3 in one PUT, held in memory until verified; larger ones by multipart upload',
+  },
+  {
+    key: 'hashWorkers',
+    flag: 'hash-workers',
+    placeholder: '<n>',
+    env: 'PRESSCLOUD_HASH_WORKERS',
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 64,
+    description: 'threads hashing blobs written to the data directory; 0 hashes them inline (for A/B measurements)',
   },
   {
     key: 'maxBlobSize',
