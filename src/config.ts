@@ -106,7 +106,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 0,
     min: 0,
     max: 64,
-    description: 'threads hashing blobs written to the data directory; 0 hashes them inline (for A/B measurements)',
+    description: 'threads hashing blobs written to the data directory; 0 hashes them inline, the default; others are for A/B measurements',
   },
   {
     key: 'maxBlobSize',
