@@ -200,11 +200,51 @@ function buildTable(r) {
       const p = b.paired?.[name];
       const v = b[name]?.medianMBps;
       const what = `${gib} GiB PUT ${name}, paired median of ${b.runs} (${loads(p?.loadAvg)})`;
-      row('big', what, v, 'naive durable node', b.naive?.medianMBps, `${name}/naive`, p?.medianVsNaive, '>= 1.5', meets(p?.medianVsNaive, (x) => x >= 1.5));
-      row('big', what, v, `durable limit (${lim?.by})`, lim?.medianMBps, `${name}/limit`, p?.medianVsLimit, '>= 0.65', meets(p?.medianVsLimit, (x) => x >= 0.65));
-      row('big', what, v, 'tus', b.tus?.medianMBps, `${name}/tus`, p?.medianVsTus, '>= 1.0', meets(p?.medianVsTus, (x) => x >= 1.0));
+      row(
+        'big',
+        what,
+        v,
+        'naive durable node',
+        b.naive?.medianMBps,
+        `${name}/naive`,
+        p?.medianVsNaive,
+        '>= 1.5',
+        meets(p?.medianVsNaive, (x) => x >= 1.5),
+      );
+      row(
+        'big',
+        what,
+        v,
+        `durable limit (${lim?.by})`,
+        lim?.medianMBps,
+        `${name}/limit`,
+        p?.medianVsLimit,
+        '>= 0.65',
+        meets(p?.medianVsLimit, (x) => x >= 0.65),
+      );
+      row(
+        'big',
+        what,
+        v,
+        'tus',
+        b.tus?.medianMBps,
+        `${name}/tus`,
+        p?.medianVsTus,
+        '>= 1.0',
+        meets(p?.medianVsTus, (x) => x >= 1.0),
+      );
       const c = b.concurrent?.[name];
-      row('big', `${name}: peak RSS MB, 16 concurrent PUTs (load ${c?.loadAvg?.toFixed(1) ?? '?'})`, c?.peakRssMB, '', null, '', null, '< 250', meets(c?.peakRssMB, (x) => x < 250));
+      row(
+        'big',
+        `${name}: peak RSS MB, 16 concurrent PUTs (load ${c?.loadAvg?.toFixed(1) ?? '?'})`,
+        c?.peakRssMB,
+        '',
+        null,
+        '',
+        null,
+        '< 250',
+        meets(c?.peakRssMB, (x) => x < 250),
+      );
     }
     for (const part of ['nginx', 'dd', 'openssl']) {
       const label = {

@@ -77,7 +77,8 @@ export async function big(ctx) {
     pids: () => [naive.pid],
     upload: async (f, r) => {
       const res = await curlPut(f.file, [`http://127.0.0.1:${naivePort}/run-${r}.bin`], { timeoutMs });
-      if (res.status !== 200 || !res.body.includes(f.sha256)) throw new Error(`naive PUT answered ${res.status}: ${res.body.slice(0, 300)}`);
+      if (res.status !== 200 || !res.body.includes(f.sha256))
+        throw new Error(`naive PUT answered ${res.status}: ${res.body.slice(0, 300)}`);
       return res.seconds;
     },
     after: async () => rm(naiveDir, { recursive: true, force: true }).then(() => runOk('mkdir', ['-p', naiveDir])),

@@ -120,7 +120,11 @@ describe('S3BlobStore on moto', () => {
   });
 
   for (const [what, body, code] of [
-    ['its last byte changed', (bytes: Buffer) => Buffer.concat([bytes.subarray(0, -1), Buffer.from([bytes[bytes.length - 1] ^ 1])]), 'digest_mismatch'],
+    [
+      'its last byte changed',
+      (bytes: Buffer) => Buffer.concat([bytes.subarray(0, -1), Buffer.from([bytes[bytes.length - 1] ^ 1])]),
+      'digest_mismatch',
+    ],
     ['a byte too many, in the middle of the third part', (bytes: Buffer) => Buffer.concat([bytes, Buffer.from([0])]), 'size_mismatch'],
     ['one byte short', (bytes: Buffer) => bytes.subarray(0, -1), 'size_mismatch'],
   ] as const) {

@@ -50,7 +50,11 @@ export async function startMoto(bucket = 'presscloud-test'): Promise<RunningMoto
   const credentials = { accessKeyId: 'moto', secretAccessKey: 'moto' };
   try {
     await waitFor(/Running on http:\/\/127\.0\.0\.1/);
-    const client = new S3Client({ ...s3ClientConfigFromEnv({ AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: region }), credentials, logger: QUIET_SDK_LOGGER });
+    const client = new S3Client({
+      ...s3ClientConfigFromEnv({ AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: region }),
+      credentials,
+      logger: QUIET_SDK_LOGGER,
+    });
     try {
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
     } finally {

@@ -78,7 +78,10 @@ export function parseS3Url(url: string): S3Location {
  * and sends that SHA-256 itself where it has it (a single PUT); the SDK's default would add a CRC32 pass in
  * JavaScript over every part.
  */
-export const CHECKSUMS_WHEN_REQUIRED = { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } as const;
+export const CHECKSUMS_WHEN_REQUIRED = {
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+} as const;
 
 /** Client settings from the SDK's own variables; credentials are left to the SDK's default chain. */
 export function s3ClientConfigFromEnv(env: Readonly<Record<string, string | undefined>>): S3ClientConfig {

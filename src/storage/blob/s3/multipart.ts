@@ -71,7 +71,12 @@ export async function abortStaleUploads(bucket: S3Bucket, cutoff: number): Promi
     let page: ListMultipartUploadsCommandOutput;
     try {
       page = await bucket.client.send(
-        new ListMultipartUploadsCommand({ Bucket: bucket.name, Prefix: bucket.keyPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        new ListMultipartUploadsCommand({
+          Bucket: bucket.name,
+          Prefix: bucket.keyPrefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
       );
     } catch (err) {
       if (isS3Error(err, S3_UNSUPPORTED_ERROR_CODES)) return aborted;
@@ -98,7 +103,12 @@ interface Upload {
 }
 
 /** Copies the body into part buffers and sends each full one, at most `partsInFlight` at once. */
-async function uploadParts(upload: Upload, body: AsyncIterable<Buffer>, verifier: BlobVerifier, limits: S3Limits): Promise<CompletedPart[]> {
+async function uploadParts(
+  upload: Upload,
+  body: AsyncIterable<Buffer>,
+  verifier: BlobVerifier,
+  limits: S3Limits,
+): Promise<CompletedPart[]> {
   // A failed part must also end the wait on a slow body (and on the buffer budget).
   const work = new AbortController();
   const partSize = Math.max(limits.partSize, Math.ceil(verifier.expected.size / MAX_PARTS / MiB) * MiB);
