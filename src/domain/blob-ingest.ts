@@ -27,7 +27,7 @@ export interface IngestResult {
   readonly mime: string | null;
 }
 
-/** Bytes read in full and verified, durable in the store's staging but not yet visible at their key. */
+/** Bytes read in full and verified, held in the store's staging (a file, memory, a multipart upload) but not yet visible at their key. */
 export interface ReceivedBlob {
   /** Makes the blob visible and recorded, durably; throws storage_unavailable and the store's errors. */
   commit(): Promise<IngestResult>;

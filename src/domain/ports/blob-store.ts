@@ -40,7 +40,7 @@ export interface BlobStore {
   /** A short name for logs and /readyz (`fs`, `s3`). */
   readonly kind: string;
 
-  /** Prepares the store (directories, bucket check) and removes temporaries left by a crash. */
+  /** Prepares the store (directories, bucket check) and removes the temporaries a crash left that it can tell from uploads in progress (the rest: sweepTemporaries). */
   init(): Promise<void>;
 
   /**
