@@ -44,7 +44,7 @@ export class S3Bucket {
   /**
    * Whether a write with If-None-Match: * fails on an existing object here (S3, R2, MinIO do; s3rver ignores the
    * header and overwrites). Learnt once, by writing a probe object twice; where it holds, a write needs no HEAD
-   * before it. A probe that fails for any reason counts as "no": a HEAD first is always correct.
+   * before it. A probe that cannot be made counts as "no" until asked again: a HEAD first is always correct.
    */
   writesAreConditional(): Promise<boolean> {
     this.conditional ??= this.probeConditionalWrites();
@@ -60,9 +60,12 @@ export class S3Bucket {
         await put();
         return false;
       } catch (err) {
-        return isS3Error(err, S3_ALREADY_EXISTS_ERROR_CODES);
+        if (isS3Error(err, S3_ALREADY_EXISTS_ERROR_CODES)) return true;
+        throw err;
       }
     } catch {
+      // The store could not be asked (an outage, a permission): HEAD first for now, and ask again next time.
+      this.conditional = undefined;
       return false;
     } finally {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.name, Key: probeKey })).catch(() => undefined);
