@@ -14,6 +14,8 @@ export interface Config {
   readonly s3SinglePutMaxBytes: number;
   /** Threads hashing blobs written to the data directory; 0 hashes them on the event loop. */
   readonly hashWorkers: number;
+  /** Bytes written between background fdatasyncs of a blob file being received; 0 turns them off. */
+  readonly fsSyncEveryBytes: number;
   readonly maxBlobSize: number;
   readonly maxManifestFiles: number;
   readonly maxJsonBodyBytes: number;
@@ -107,6 +109,16 @@ export const SETTINGS: readonly Setting[] = [
     min: 0,
     max: 64,
     description: 'threads hashing blobs written to the data directory; 0 hashes them inline, the default; others are for A/B measurements',
+  },
+  {
+    key: 'fsSyncEveryBytes',
+    flag: 'fs-sync-every',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_FS_SYNC_EVERY',
+    kind: 'integer',
+    default: 64 * 1024 ** 2,
+    min: 0,
+    description: 'bytes of a blob file written between background fdatasyncs while it is received; 0 leaves it all to the final one',
   },
   {
     key: 'maxBlobSize',

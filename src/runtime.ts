@@ -41,13 +41,13 @@ export async function openMetadataStore(
 }
 
 export async function openBlobStore(
-  config: Pick<Config, 'blobStore' | 'dataDir'> & Partial<Pick<Config, 's3SinglePutMaxBytes' | 'hashWorkers'>>,
+  config: Pick<Config, 'blobStore' | 'dataDir'> & Partial<Pick<Config, 's3SinglePutMaxBytes' | 'hashWorkers' | 'fsSyncEveryBytes'>>,
 ): Promise<BlobStore> {
   if (config.blobStore) {
     const { createS3BlobStore } = await import('./storage/blob/s3/s3-blob-store.js');
     return createS3BlobStore(config.blobStore, { singlePutMaxBytes: config.s3SinglePutMaxBytes });
   }
-  return new FsBlobStore(config.dataDir, { hashWorkers: config.hashWorkers });
+  return new FsBlobStore(config.dataDir, { hashWorkers: config.hashWorkers, backgroundSyncBytes: config.fsSyncEveryBytes });
 }
 
 export async function openBackends(config: Config, options: BackendOptions = {}): Promise<Backends> {

@@ -4,8 +4,9 @@
 // `dd bs=1M conv=fdatasync` of the file on the same filesystem and `openssl dgst -sha256` of it (one core).
 // A server that hashes and fsyncs can at best match the slowest of nginx, dd and openssl. Ratios are paired
 // per rep (the disk's fdatasync rate drifts), then the median taken; each figure carries os.loadavg().
-// A/B of the hashing design in the same run: PRESSCLOUD_BENCH_HASH_WORKERS=0,2 runs one presscloud per
-// value of PRESSCLOUD_HASH_WORKERS (0, the default, hashes inline); each also gets the 16 x 1 GiB RSS run.
+// A/B in the same run: PRESSCLOUD_BENCH_HASH_WORKERS=0,2 runs one presscloud per value of
+// PRESSCLOUD_HASH_WORKERS (0, the default, hashes inline); PRESSCLOUD_BENCH_VARIANTS any other settings
+// (see benchVariants). Each variant also gets the 16 x 1 GiB peak-RSS run.
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -21,17 +22,38 @@ import { memory } from './memory.mjs';
 
 const NAIVE_SERVER = fileURLToPath(new URL('../naive-durable-server.mjs', import.meta.url));
 
-/** The hashing designs to compare: values of PRESSCLOUD_HASH_WORKERS, each run as its own presscloud. */
-function hashVariants() {
+/**
+ * The presscloud designs to compare in one run, each its own server with its own environment:
+ * PRESSCLOUD_BENCH_VARIANTS="inline:;workers2:PRESSCLOUD_HASH_WORKERS=2;nosync:PRESSCLOUD_FS_SYNC_EVERY=0"
+ * (name:VAR=value,VAR=value;…), or the short form PRESSCLOUD_BENCH_HASH_WORKERS=0,2 (one per worker count).
+ */
+function benchVariants() {
+  const spec = process.env.PRESSCLOUD_BENCH_VARIANTS;
+  if (spec) {
+    return spec.split(';').map((part) => {
+      const [name, settings = ''] = part.split(':');
+      const env = Object.fromEntries(
+        settings
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('=')),
+      );
+      if (!/^[\w-]+$/.test(name)) throw new Error(`PRESSCLOUD_BENCH_VARIANTS: "${name}" is not a name`);
+      return { name: name === 'presscloud' ? name : `presscloud-${name}`, env };
+    });
+  }
   const values = (process.env.PRESSCLOUD_BENCH_HASH_WORKERS ?? '0').split(',').map((v) => Number(v.trim()));
   if (values.some((v) => !Number.isSafeInteger(v) || v < 0)) throw new Error('PRESSCLOUD_BENCH_HASH_WORKERS: a list of integers, e.g. 0,2');
-  return values.map((workers) => ({ workers, name: workers === 0 ? 'presscloud' : `presscloud-workers${workers}` }));
+  return values.map((workers) => ({
+    name: workers === 0 ? 'presscloud' : `presscloud-workers${workers}`,
+    env: { PRESSCLOUD_HASH_WORKERS: String(workers) },
+  }));
 }
 
 export async function big(ctx) {
   const size = ctx.quick ? 128 << 20 : 1 << 30;
   const runs = ctx.quick ? 2 : 5;
-  const variants = hashVariants();
+  const variants = benchVariants();
   const timeoutMs = 180_000;
   const files = [];
   for (let r = 0; r < runs; r++) {
@@ -116,7 +138,7 @@ export async function big(ctx) {
       await ctx.presscloudReady();
       const pc = await pcApi.startPresscloud(path.join(ctx.work, `big-${variant.name}`), {
         nodeArgs: ctx.profArgs(`big-${variant.name}`),
-        env: { PRESSCLOUD_HASH_WORKERS: String(variant.workers) },
+        env: variant.env,
       });
       servers.push(pc);
       ctx.cleanup(() => pc.stop());
@@ -192,10 +214,8 @@ export async function big(ctx) {
   for (const { name } of variants) await rm(path.join(ctx.work, `big-${name}`), { recursive: true, force: true });
   // Peak RSS with 16 concurrent PUTs of 1 GiB (64 MiB when quick), per hashing design.
   out.concurrent = {};
-  for (const { name, workers } of variants) {
-    out.concurrent[name] = await memory(ctx, { env: { PRESSCLOUD_HASH_WORKERS: String(workers) }, label: `big-16x-${name}` }).catch(
-      (err) => ({ error: err.message }),
-    );
+  for (const { name, env } of variants) {
+    out.concurrent[name] = await memory(ctx, { env, label: `big-16x-${name}` }).catch((err) => ({ error: err.message }));
   }
   return out;
 }

@@ -14,3 +14,9 @@ describeBlobStore('fs (hash workers)', async () => {
   const dir = await makeTempDir('presscloud-fs-store-');
   return { store: new FsBlobStore(dir, { hashWorkers: 2 }), cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
 });
+
+// Background fdatasyncs every MiB, so the bodies of a few MiB here start several while they are received.
+describeBlobStore('fs (background syncs every MiB)', async () => {
+  const dir = await makeTempDir('presscloud-fs-store-');
+  return { store: new FsBlobStore(dir, { backgroundSyncBytes: 1024 * 1024 }), cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+});

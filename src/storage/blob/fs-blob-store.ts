@@ -16,6 +16,8 @@ const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
 export interface FsBlobStoreOptions {
   /** Threads hashing large blobs (verified-file-writer.ts); 0, the default, hashes inline on the event loop. */
   readonly hashWorkers?: number;
+  /** Bytes written between background fdatasyncs of an upload's file (verified-file-writer.ts); 0 turns them off. */
+  readonly backgroundSyncBytes?: number;
 }
 
 export class FsBlobStore implements BlobStore {
@@ -23,11 +25,13 @@ export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly tmpDir: string;
   private readonly hashPool: HashWorkerPool | undefined;
+  private readonly backgroundSyncBytes: number | undefined;
 
   constructor(dataDir: string, options: FsBlobStoreOptions = {}) {
     this.blobsDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
     this.hashPool = options.hashWorkers ? new HashWorkerPool(options.hashWorkers) : undefined;
+    this.backgroundSyncBytes = options.backgroundSyncBytes;
   }
 
   async init(): Promise<void> {
@@ -116,7 +120,7 @@ export class FsBlobStore implements BlobStore {
   private async writeVerified(tmpPath: string, body: AsyncIterable<Buffer>, verifier: BlobVerifier): Promise<void> {
     const handle = await fs.open(tmpPath, 'wx');
     try {
-      await writeVerified(handle, body, verifier, this.hashPool);
+      await writeVerified(handle, body, verifier, { hashPool: this.hashPool, backgroundSyncBytes: this.backgroundSyncBytes });
     } finally {
       await handle.close();
     }

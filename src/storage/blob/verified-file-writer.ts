@@ -13,7 +13,7 @@ const WRITE_BATCH_BYTES = 512 * 1024;
  */
 const MAX_WRITES_IN_FLIGHT = 8;
 /** After this many bytes written since the last one, a background fdatasync starts (if none is running). */
-const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
 /**
  * Background syncs running in the whole process: each holds one of libuv's four pool threads for as long as
  * the flush takes, and the writes of every upload need those threads too.
@@ -21,13 +21,20 @@ const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
 const MAX_BACKGROUND_SYNCS = 1;
 let backgroundSyncs = 0;
 
+export interface VerifiedWriteOptions {
+  /** Hash on these worker threads instead of inline (the A/B alternative). */
+  readonly hashPool?: HashWorkerPool;
+  /** Bytes written between background fdatasyncs; 0 leaves all the flushing to the final one. */
+  readonly backgroundSyncBytes?: number;
+}
+
 export async function writeVerified(
   handle: FileHandle,
   body: AsyncIterable<Buffer>,
   verifier: BlobVerifier,
-  hashPool?: HashWorkerPool,
+  { hashPool, backgroundSyncBytes = DEFAULT_BACKGROUND_SYNC_BYTES }: VerifiedWriteOptions = {},
 ): Promise<void> {
-  const file = new FileWrites(handle);
+  const file = new FileWrites(handle, backgroundSyncBytes);
   try {
     if (hashPool === undefined) await writeHashingInline(file, body, verifier);
     else await writeHashingOnWorkers(file, body, verifier, hashPool);
@@ -38,7 +45,7 @@ export async function writeVerified(
 }
 
 /**
- * The writes of one file, each at its own position, with a background fdatasync every BACKGROUND_SYNC_BYTES.
+ * The writes of one file, each at its own position, with a background fdatasync every `syncEvery` bytes.
  * The first failure is kept and thrown by every later wait: a write that fails while nobody is waiting on it
  * must still fail the upload (the file would have a hole where its bytes belong).
  */
@@ -49,7 +56,10 @@ class FileWrites {
   private unsynced = 0;
   private sync: Promise<unknown> | undefined;
 
-  constructor(private readonly handle: FileHandle) {}
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly syncEvery: number,
+  ) {}
 
   get queued(): number {
     return this.running.size;
@@ -95,7 +105,8 @@ class FileWrites {
   }
 
   private maybeStartSync(): void {
-    if (this.unsynced < BACKGROUND_SYNC_BYTES || this.sync !== undefined || backgroundSyncs >= MAX_BACKGROUND_SYNCS) return;
+    if (this.syncEvery === 0 || this.unsynced < this.syncEvery || this.sync !== undefined || backgroundSyncs >= MAX_BACKGROUND_SYNCS)
+      return;
     this.unsynced = 0;
     backgroundSyncs += 1;
     this.sync = this.handle
