@@ -206,30 +206,58 @@ function buildTable(r) {
     const pc = b.presscloud?.medianMBps;
     const gib = (b.sizeBytes / 2 ** 30).toFixed(b.sizeBytes >= 2 ** 30 ? 0 : 3);
     const lim = b.durableLimit;
-    const rl = pc / lim?.medianMBps;
-    const rt = pc / b.tus?.medianMBps;
-    row(
-      'big',
-      `${gib} GiB PUT, MB/s (median of ${b.runs})`,
-      pc,
-      `durable limit (${lim?.by})`,
-      lim?.medianMBps,
-      'presscloud/limit',
-      rl,
-      '>= 0.65',
-      meets(rl, (x) => x >= 0.65),
-    );
-    row(
-      'big',
-      `${gib} GiB PUT, MB/s (median of ${b.runs})`,
-      pc,
-      'tus',
-      b.tus?.medianMBps,
-      'presscloud/tus',
-      rt,
-      '>= 1.0',
-      meets(rt, (x) => x >= 1.0),
-    );
+    const loads = (xs) => (xs?.length ? `load ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}` : 'load ?');
+    // Paired per rep, then the median; one set of rows per hashing design (PRESSCLOUD_BENCH_HASH_WORKERS).
+    for (const name of b.variants ?? ['presscloud']) {
+      const p = b.paired?.[name];
+      const v = b[name]?.medianMBps;
+      const what = `${gib} GiB PUT ${name}, paired median of ${b.runs} (${loads(p?.loadAvg)})`;
+      row(
+        'big',
+        what,
+        v,
+        'naive durable node',
+        b.naive?.medianMBps,
+        `${name}/naive`,
+        p?.medianVsNaive,
+        '>= 1.5',
+        meets(p?.medianVsNaive, (x) => x >= 1.5),
+      );
+      row(
+        'big',
+        what,
+        v,
+        `durable limit (${lim?.by})`,
+        lim?.medianMBps,
+        `${name}/limit`,
+        p?.medianVsLimit,
+        '>= 0.65',
+        meets(p?.medianVsLimit, (x) => x >= 0.65),
+      );
+      row(
+        'big',
+        what,
+        v,
+        'tus',
+        b.tus?.medianMBps,
+        `${name}/tus`,
+        p?.medianVsTus,
+        '>= 1.0',
+        meets(p?.medianVsTus, (x) => x >= 1.0),
+      );
+      const c = b.concurrent?.[name];
+      row(
+        'big',
+        `${name}: peak RSS MB, 16 concurrent PUTs (load ${c?.loadAvg?.toFixed(1) ?? '?'})`,
+        c?.peakRssMB,
+        '',
+        null,
+        '',
+        null,
+        '< 250',
+        meets(c?.peakRssMB, (x) => x < 250),
+      );
+    }
     for (const part of ['nginx', 'dd', 'openssl']) {
       const label = {
         nginx: 'limit part: nginx PUT (curl)',
@@ -468,11 +496,13 @@ function buildTable(r) {
   }
   if (r.s3 && !r.s3.error) {
     const s = r.s3;
-    const rs = s.small?.presscloudReqPerSec / s.small?.directReqPerSec;
-    const rb = s.big?.presscloudMBps / s.big?.directMBps;
+    // Paired per round where the section recorded it (its rounds alternate which goes first).
+    const rs = s.small?.pairedMedian ?? s.small?.presscloudReqPerSec / s.small?.directReqPerSec;
+    const rb = s.big?.pairedMedian ?? s.big?.presscloudMBps / s.big?.directMBps;
+    const load = (xs) => (xs?.length ? `, load ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}` : '');
     row(
       's3',
-      `PostgreSQL + s3rver: ${s.smallCount} x 64 KiB PUT req/s, c=${s.concurrency} (median of ${s.rounds})`,
+      `PostgreSQL + s3rver: ${s.smallCount} x 64 KiB PUT req/s, c=${s.concurrency} (median of ${s.rounds}${load(s.small?.loadAvg)})`,
       s.small?.presscloudReqPerSec,
       'SDK PutObject',
       s.small?.directReqPerSec,
@@ -483,7 +513,7 @@ function buildTable(r) {
     );
     row(
       's3',
-      `PostgreSQL + s3rver: ${(s.bigSize / 2 ** 20).toFixed(0)} MiB PUT MB/s (median of ${s.rounds})`,
+      `PostgreSQL + s3rver: ${(s.bigSize / 2 ** 20).toFixed(0)} MiB PUT MB/s (median of ${s.rounds}${load(s.big?.loadAvg)})`,
       s.big?.presscloudMBps,
       'SDK PutObject',
       s.big?.directMBps,

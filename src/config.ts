@@ -10,6 +10,12 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** s3://bucket/prefix selects the S3 store; absent means files in dataDir. */
   readonly blobStore: string | undefined;
+  /** Blobs up to this size reach S3 in one verified PutObject; larger ones by multipart upload. */
+  readonly s3SinglePutMaxBytes: number;
+  /** Threads hashing blobs written to the data directory; 0 hashes them on the event loop. */
+  readonly hashWorkers: number;
+  /** Bytes written between background fdatasyncs of a blob file being received; 0 turns them off. */
+  readonly fsSyncEveryBytes: number;
   readonly maxBlobSize: number;
   /** Blobs up to this size keep their bytes in SQLite with their rows (embedded default only); 0: all files. */
   readonly smallBlobMaxBytes: number;
@@ -83,6 +89,38 @@ export const SETTINGS: readonly Setting[] = [
     env: 'PRESSCLOUD_BLOB_STORE',
     kind: 'optional-string',
     description: 's3://bucket/prefix to keep blobs in S3/R2/MinIO instead of the data directory',
+  },
+  {
+    key: 's3SinglePutMaxBytes',
+    flag: 's3-single-put-max',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_S3_SINGLE_PUT_MAX',
+    kind: 'integer',
+    default: 8 * 1024 ** 2,
+    min: 0,
+    max: 5 * 1024 ** 3,
+    description: 'blobs up to this size go to S3 in one PUT, held in memory until verified; larger ones by multipart upload',
+  },
+  {
+    key: 'hashWorkers',
+    flag: 'hash-workers',
+    placeholder: '<n>',
+    env: 'PRESSCLOUD_HASH_WORKERS',
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 64,
+    description: 'threads hashing blobs written to the data directory; 0 hashes them inline, the default; others are for A/B measurements',
+  },
+  {
+    key: 'fsSyncEveryBytes',
+    flag: 'fs-sync-every',
+    placeholder: '<bytes>',
+    env: 'PRESSCLOUD_FS_SYNC_EVERY',
+    kind: 'integer',
+    default: 64 * 1024 ** 2,
+    min: 0,
+    description: 'bytes of a blob file written between background fdatasyncs while it is received; 0 leaves it all to the final one',
   },
   {
     key: 'maxBlobSize',

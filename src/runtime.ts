@@ -40,12 +40,14 @@ export async function openMetadataStore(
   return store;
 }
 
-export async function openBlobStore(config: Pick<Config, 'blobStore' | 'dataDir'>): Promise<BlobStore> {
+export async function openBlobStore(
+  config: Pick<Config, 'blobStore' | 'dataDir'> & Partial<Pick<Config, 's3SinglePutMaxBytes' | 'hashWorkers' | 'fsSyncEveryBytes'>>,
+): Promise<BlobStore> {
   if (config.blobStore) {
     const { createS3BlobStore } = await import('./storage/blob/s3/s3-blob-store.js');
-    return createS3BlobStore(config.blobStore);
+    return createS3BlobStore(config.blobStore, { singlePutMaxBytes: config.s3SinglePutMaxBytes });
   }
-  return new FsBlobStore(config.dataDir);
+  return new FsBlobStore(config.dataDir, { hashWorkers: config.hashWorkers, backgroundSyncBytes: config.fsSyncEveryBytes });
 }
 
 export async function openBackends(config: Config, options: BackendOptions = {}): Promise<Backends> {

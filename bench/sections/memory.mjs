@@ -4,12 +4,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { bigFile } from '../lib/data.mjs';
 import { cpuSeconds, procStatus, runOk, sampleRss } from '../lib/proc.mjs';
 import * as pcApi from '../lib/presscloud.mjs';
 
-export async function memory(ctx) {
+/** `env` starts presscloud with other settings (the big section's A/B of the hashing design passes PRESSCLOUD_HASH_WORKERS). */
+export async function memory(ctx, { env = {}, label = 'memory' } = {}) {
   const count = 16;
   const baseSize = ctx.quick ? 64 << 20 : 1 << 30;
   const base = await bigFile(path.join(ctx.dataDir, `big-${baseSize}-0.bin`), { seed: ctx.seed, label: 'big-0', size: baseSize });
@@ -19,8 +21,8 @@ export async function memory(ctx) {
   const out = { concurrent: count, blobBytes: size };
 
   await ctx.presscloudReady();
-  const dataDir = path.join(ctx.work, 'memory-presscloud');
-  const pc = await pcApi.startPresscloud(dataDir, { nodeArgs: ctx.profArgs('memory') });
+  const dataDir = path.join(ctx.work, `${label}-presscloud`);
+  const pc = await pcApi.startPresscloud(dataDir, { nodeArgs: ctx.profArgs(label), env });
   ctx.cleanup(() => pc.stop());
   try {
     const session = await pcApi.createSession(
@@ -50,6 +52,7 @@ export async function memory(ctx) {
       ),
     );
     out.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    out.loadAvg = loadavg()[0];
     out.serverCpuSeconds = cpuSeconds(pc.pid) - cpu0;
     Object.assign(out, sampler.stop());
     if (out.stoppedOverLimitMB) {
@@ -61,7 +64,7 @@ export async function memory(ctx) {
     const bad = results.filter((r) => r.status !== 200);
     if (bad.length) throw new Error(`${bad.length} of ${count} PUTs failed: ${bad[0].status} ${bad[0].body.slice(0, 300)}`);
     ctx.log(
-      `memory: ${count} x ${(size / 2 ** 20).toFixed(0)} MiB in ${out.seconds.toFixed(1)} s, peak RSS ${out.peakRssMB.toFixed(0)} MB`,
+      `${label}: ${count} x ${(size / 2 ** 20).toFixed(0)} MiB in ${out.seconds.toFixed(1)} s, peak RSS ${out.peakRssMB.toFixed(0)} MB (load ${out.loadAvg.toFixed(2)})`,
     );
   } finally {
     await pc.stop();

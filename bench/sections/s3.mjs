@@ -1,9 +1,11 @@
 // 7. The scale-out path: presscloud on PostgreSQL (127.0.0.1:5432, database test, a schema of its own) with
 // blobs in s3rver, against PutObject of the same bytes straight into the same s3rver with the AWS SDK.
-// 64 KiB blobs at concurrency 16 (req/s) and 128 MiB blobs one at a time (MB/s), rounds alternating.
+// 64 KiB blobs at concurrency 16 (req/s) and 128 MiB blobs one at a time (MB/s), rounds alternating; the
+// ratio is taken per round (the same minute of the machine), then its median, with os.loadavg() beside each.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,7 @@ export async function s3(ctx) {
   const smallCount = ctx.quick ? 100 : 300;
   const concurrency = 16;
   const bigSize = ctx.quick ? 32 << 20 : 128 << 20;
-  const rounds = 3;
+  const rounds = ctx.quick ? 2 : 5;
   const out = { smallSize, smallCount, concurrency, bigSize, rounds };
 
   const store = await startStore(path.join(ctx.work, 's3-s3rver'));
@@ -53,6 +55,7 @@ export async function s3(ctx) {
 
   const smallPc = [];
   const smallDirect = [];
+  const smallLoad = [];
   const cpu = { presscloud: 0, s3rver: 0 };
   for (let r = 0; r < rounds; r++) {
     const pcBlobs = smallBlobs({ seed: ctx.seed, label: `s3-small-pc-${r}`, count: smallCount, size: smallSize });
@@ -84,14 +87,23 @@ export async function s3(ctx) {
       smallDirect.push(smallCount / (Number(process.hrtime.bigint() - t0) / 1e9));
     };
     for (const step of r % 2 ? [runDirect, runPc] : [runPc, runDirect]) await step();
+    smallLoad.push(loadavg()[0]);
     ctx.log(
-      `s3: round ${r + 1}/${rounds} ${smallCount} x 64 KiB presscloud ${smallPc.at(-1).toFixed(0)} req/s, direct ${smallDirect.at(-1).toFixed(0)} req/s`,
+      `s3: round ${r + 1}/${rounds} ${smallCount} x 64 KiB presscloud ${smallPc.at(-1).toFixed(0)} req/s, direct ${smallDirect.at(-1).toFixed(0)} req/s, ratio ${(smallPc.at(-1) / smallDirect.at(-1)).toFixed(2)} (load ${smallLoad.at(-1).toFixed(2)})`,
     );
   }
-  out.small = { presscloudReqPerSec: median(smallPc), directReqPerSec: median(smallDirect), presscloud: smallPc, direct: smallDirect };
+  out.small = {
+    presscloudReqPerSec: median(smallPc),
+    directReqPerSec: median(smallDirect),
+    presscloud: smallPc,
+    direct: smallDirect,
+    pairedMedian: median(smallPc.map((v, r) => v / smallDirect[r])),
+    loadAvg: smallLoad,
+  };
 
   const bigPc = [];
   const bigDirect = [];
+  const bigLoad = [];
   await mkdir(ctx.dataDir, { recursive: true });
   for (let r = 0; r < rounds; r++) {
     const f = await bigFile(path.join(ctx.dataDir, `s3-big-${bigSize}-${r}.bin`), { seed: ctx.seed, label: `s3-big-${r}`, size: bigSize });
@@ -108,11 +120,19 @@ export async function s3(ctx) {
       bigDirect.push(bigSize / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
     };
     for (const step of r % 2 ? [runDirect, runPc] : [runPc, runDirect]) await step();
+    bigLoad.push(loadavg()[0]);
     ctx.log(
-      `s3: round ${r + 1}/${rounds} ${(bigSize / 2 ** 20).toFixed(0)} MiB presscloud ${bigPc.at(-1).toFixed(0)} MB/s, direct ${bigDirect.at(-1).toFixed(0)} MB/s`,
+      `s3: round ${r + 1}/${rounds} ${(bigSize / 2 ** 20).toFixed(0)} MiB presscloud ${bigPc.at(-1).toFixed(0)} MB/s, direct ${bigDirect.at(-1).toFixed(0)} MB/s, ratio ${(bigPc.at(-1) / bigDirect.at(-1)).toFixed(2)} (load ${bigLoad.at(-1).toFixed(2)})`,
     );
   }
-  out.big = { presscloudMBps: median(bigPc), directMBps: median(bigDirect), presscloud: bigPc, direct: bigDirect };
+  out.big = {
+    presscloudMBps: median(bigPc),
+    directMBps: median(bigDirect),
+    presscloud: bigPc,
+    direct: bigDirect,
+    pairedMedian: median(bigPc.map((v, r) => v / bigDirect[r])),
+    loadAvg: bigLoad,
+  };
   out.presscloudCpuMsPerSmallPut = (cpu.presscloud * 1000) / (smallCount * rounds);
   client.destroy();
   await pc.stop();

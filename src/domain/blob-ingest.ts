@@ -29,8 +29,8 @@ export interface IngestResult {
 }
 
 /**
- * Bytes read in full and verified: in memory (a small blob), or durable in the store's staging; not yet
- * visible at their key.
+ * Bytes read in full and verified: in memory (a small blob), or held in the store's staging (a file, memory,
+ * a multipart upload); not yet visible at their key.
  */
 export interface ReceivedBlob {
   /** Makes the blob visible and recorded, durably; throws storage_unavailable and the store's errors. */

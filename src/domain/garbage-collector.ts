@@ -25,6 +25,8 @@ export interface GarbageCollectionResult {
   deletedBytes: number;
   /** Of deletedBlobs, those that were objects in the store without any row (left by a crash). */
   orphansDeleted: number;
+  /** Unfinished uploads a crash left in the blob store (S3 multipart uploads), aborted. */
+  abortedUploads: number;
 }
 
 /** knownBlobs is asked in batches of this many, so listing a big store keeps memory flat. */
@@ -38,6 +40,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
 
   const expiredSessions = await metadata.expireSessions(now);
   const purgedSessions = await metadata.purgeSessions(new Date(input.now.getTime() - input.sessionRetentionSeconds * 1000).toISOString());
+  const abortedUploads = (await blobs.sweepTemporaries?.(input.now)) ?? 0;
   const orphans = await findOrphans(metadata, blobs, cutoff);
   const doomed = await metadata.tombstoneGarbage(cutoff.toISOString(), orphans, now);
 
@@ -67,6 +70,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
     deletedBlobs: deleted.length,
     deletedBytes,
     orphansDeleted: deleted.filter((sha256) => orphanSet.has(sha256)).length,
+    abortedUploads,
   };
 }
 

@@ -55,6 +55,7 @@ describe('presscloud gc', () => {
       deletedBlobs: 1,
       deletedBytes: 4096,
       orphansDeleted: 0,
+      abortedUploads: 0,
     });
     expect(await exists(inFlightTemporary)).toBe(true);
     expect((await downloadBlob(server.url, server.token, sha256Of(kept.content))).status).toBe(200);

@@ -117,8 +117,8 @@ export function describeBlobStore(name: string, make: () => Promise<BlobStoreFix
       expect((await readAll(await store.read(blob.key))).equals(blob.bytes)).toBe(true);
     });
 
-    // Two sizes: a small body, and one past the size from which a store may verify off the event loop
-    // (the fs store hashes blobs of 4 MiB and more on a worker thread).
+    // Two sizes: a small body, and one of several write batches (fs) or past one multipart part (S3), so a
+    // mismatch found mid-way, after bytes already went out, is covered too.
     for (const size of [150_000, 5 * 1024 * 1024 + 7]) {
       describe(`refuses a body that does not match, keeping nothing (${size} bytes)`, () => {
         const blob = testBlob(randomBytes(size));

@@ -1,4 +1,4 @@
-// No network call inside a database transaction: while a blob's S3 commit (its CopyObject) is held up,
+// No network call inside a database transaction: while a blob's S3 commit (its one PutObject) is held up,
 // the same metadata store still authenticates and still lets a collection take its exclusive lock. On
 // SQLite a transaction holds the only connection, so a commit inside one would stall every query.
 import { randomBytes } from 'node:crypto';
@@ -18,15 +18,20 @@ import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
 import { type RunningS3rver, startS3rver } from '../support/s3rver.js';
 import { makeTempDir } from '../support/server.js';
 
-/** Holds every CopyObject the client sends until release(); `reached` resolves at the first. */
-function copyGate() {
+/** Once armed, holds every PutObject (a small blob's commit) until release(); `reached` resolves at the first. */
+function commitGate() {
   let reach!: () => void;
   let open!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
   const opened = new Promise<void>((resolve) => (open = resolve));
   let released = false;
+  let armed = false;
   return {
     reached,
+    /** After init(), whose probe of If-None-Match also writes. */
+    arm() {
+      armed = true;
+    },
     get released() {
       return released;
     },
@@ -35,7 +40,7 @@ function copyGate() {
       open();
     },
     async hold(commandName: string | undefined) {
-      if (commandName !== 'CopyObjectCommand') return;
+      if (!armed || commandName !== 'PutObjectCommand') return;
       reach();
       await opened;
     },
@@ -65,7 +70,7 @@ async function postgresStore(): Promise<MetadataStore> {
   return store;
 }
 
-function gatedS3Store(s3rver: RunningS3rver, gate: ReturnType<typeof copyGate>): S3BlobStore {
+function gatedS3Store(s3rver: RunningS3rver, gate: ReturnType<typeof commitGate>): S3BlobStore {
   const client = new S3Client({
     ...s3ClientConfigFromEnv({ AWS_ENDPOINT_URL_S3: s3rver.endpoint, AWS_REGION: s3rver.region }),
     credentials: s3rver.credentials,
@@ -76,7 +81,7 @@ function gatedS3Store(s3rver: RunningS3rver, gate: ReturnType<typeof copyGate>):
       await gate.hold(context.commandName);
       return next(args);
     },
-    { step: 'initialize', name: 'holdCopies' },
+    { step: 'initialize', name: 'holdCommits' },
   );
   cleanups.push(async () => client.destroy());
   return new S3BlobStore({ bucket: s3rver.bucket, prefix: `commit-${randomBytes(4).toString('hex')}` }, { client });
@@ -89,10 +94,11 @@ describe.each([
   it('keeps the database answering: authentication, and the exclusive lock a collection takes', async () => {
     const s3rver = await startS3rver();
     cleanups.push(() => s3rver.stop());
-    const gate = copyGate();
+    const gate = commitGate();
     const metadata = await openStore();
     const blobs = gatedS3Store(s3rver, gate);
     await blobs.init();
+    gate.arm();
     const service = new UploadService(metadata, blobs, { maxBlobSize: 1024 ** 2, maxManifestFiles: 10 }, NO_METRICS);
     const authenticator = new Authenticator(metadata);
     const token = await issueApiToken(metadata, 'held', ['upload', 'read']);

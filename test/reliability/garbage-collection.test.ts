@@ -71,7 +71,14 @@ describe('collectGarbage', () => {
     expect(await stores(server, sha256)).toBe(true);
 
     const result = await gcAt(server, { graceSeconds: 60, now: new Date(Date.now() + 120_000) });
-    expect(result).toEqual({ expiredSessions: 0, purgedSessions: 0, deletedBlobs: 1, deletedBytes: 5000, orphansDeleted: 0 });
+    expect(result).toEqual({
+      expiredSessions: 0,
+      purgedSessions: 0,
+      deletedBlobs: 1,
+      deletedBytes: 5000,
+      orphansDeleted: 0,
+      abortedUploads: 0,
+    });
     expect(await stores(server, sha256)).toBe(false);
     expect((await downloadBlob(server.url, server.token, sha256)).status).toBe(404);
 
@@ -161,6 +168,7 @@ describe('collectGarbage', () => {
       deletedBlobs: 0,
       deletedBytes: 0,
       orphansDeleted: 0,
+      abortedUploads: 0,
     });
     expect(await stores(server, sha256)).toBe(true);
 
@@ -171,6 +179,7 @@ describe('collectGarbage', () => {
       deletedBlobs: 1,
       deletedBytes: 3000,
       orphansDeleted: 1,
+      abortedUploads: 0,
     });
     expect(await stores(server, sha256)).toBe(false);
   });

@@ -20,7 +20,7 @@ export interface ByteRange {
   readonly end: number;
 }
 
-/** Verified bytes waiting in a temporary place, not yet visible at their key. */
+/** Verified bytes waiting in a temporary place (a file, memory, an unfinished multipart upload), not yet visible at their key. */
 export interface StagedBlob {
   /**
    * Makes the bytes visible at the key they were staged for, durably. An existing object at the key is
@@ -40,12 +40,12 @@ export interface BlobStore {
   /** A short name for logs and /readyz (`fs`, `s3`). */
   readonly kind: string;
 
-  /** Prepares the store (directories, bucket check) and removes temporaries left by a crash. */
+  /** Prepares the store (directories, bucket check) and removes the temporaries a crash left that it can tell from uploads in progress (the rest: sweepTemporaries). */
   init(): Promise<void>;
 
   /**
-   * Streams `body` to a temporary place for `key`, verifying size and sha256 as it arrives, and makes it
-   * durable there; nothing is visible at `key` before commit(). Throws (keeping nothing) on a mismatch,
+   * Streams `body` to a temporary place for `key`, verifying size and sha256 as it arrives; nothing is visible
+   * at `key` before commit(), and only commit() makes the bytes durable there. Throws (keeping nothing) on a mismatch,
    * a store failure, or when `body` throws: that is how an upload ends early (the client went away, its
    * body went idle), so a body must throw rather than stall forever.
    */
@@ -62,6 +62,13 @@ export interface BlobStore {
 
   /** Every committed object (never temporaries), for garbage collection. */
   list(): AsyncIterable<ListedBlob>;
+
+  /**
+   * For garbage collection: removes temporaries a crashed instance left outside any key (an S3 store's
+   * unfinished multipart uploads) once older than the store's own stale age, and returns how many. Never
+   * touches an upload still running elsewhere. Stores that clear their temporaries in init() have none.
+   */
+  sweepTemporaries?(now: Date): Promise<number>;
 
   /** Resolves when the backend is reachable and writable enough to serve; throws otherwise. */
   checkReady(): Promise<void>;

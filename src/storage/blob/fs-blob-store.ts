@@ -8,18 +8,30 @@ import { sha256OfKey } from '../../domain/blob-key.js';
 import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { BlobStat, BlobStore, ByteRange, ListedBlob, StagedBlob } from '../../domain/ports/blob-store.js';
+import { HashWorkerPool } from './hash-workers.js';
 import { writeVerified } from './verified-file-writer.js';
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+export interface FsBlobStoreOptions {
+  /** Threads hashing large blobs (verified-file-writer.ts); 0, the default, hashes inline on the event loop. */
+  readonly hashWorkers?: number;
+  /** Bytes written between background fdatasyncs of an upload's file (verified-file-writer.ts); 0 turns them off. */
+  readonly backgroundSyncBytes?: number;
+}
 
 export class FsBlobStore implements BlobStore {
   readonly kind = 'fs';
   private readonly blobsDir: string;
   private readonly tmpDir: string;
+  private readonly hashPool: HashWorkerPool | undefined;
+  private readonly backgroundSyncBytes: number | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: FsBlobStoreOptions = {}) {
     this.blobsDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
+    this.hashPool = options.hashWorkers ? new HashWorkerPool(options.hashWorkers) : undefined;
+    this.backgroundSyncBytes = options.backgroundSyncBytes;
   }
 
   async init(): Promise<void> {
@@ -95,7 +107,9 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.hashPool?.close();
+  }
 
   /** For tests and the crash harness: where a key lives on disk. */
   pathOf(key: string): string {
@@ -106,7 +120,7 @@ export class FsBlobStore implements BlobStore {
   private async writeVerified(tmpPath: string, body: AsyncIterable<Buffer>, verifier: BlobVerifier): Promise<void> {
     const handle = await fs.open(tmpPath, 'wx');
     try {
-      await writeVerified(handle, body, verifier);
+      await writeVerified(handle, body, verifier, { hashPool: this.hashPool, backgroundSyncBytes: this.backgroundSyncBytes });
     } finally {
       await handle.close();
     }

@@ -1,6 +1,5 @@
-// SHA-256 on worker threads for large blobs, so hashing overlaps reading the socket and writing the file
-// instead of taking turns with them on the event loop. Buffers are transferred there and back, never copied.
-import { availableParallelism } from 'node:os';
+// The optional worker-thread hashing design (PRESSCLOUD_HASH_WORKERS > 0), kept so it can be A/B'd against the
+// inline default. Batches live in shared memory: a worker hashes a batch while the file write reads the same bytes.
 import { Worker } from 'node:worker_threads';
 
 // Inline (eval) so that the same code runs from dist/ and from the TypeScript sources under test.
@@ -13,7 +12,7 @@ parentPort.on('message', (m) => {
     let hash = hashes.get(m.id);
     if (!hash) hashes.set(m.id, (hash = createHash('sha256')));
     hash.update(new Uint8Array(m.buffer, 0, m.length));
-    parentPort.postMessage({ op: 'updated', id: m.id, buffer: m.buffer }, [m.buffer]);
+    parentPort.postMessage({ op: 'updated', id: m.id });
   } else if (m.op === 'digest') {
     const hash = hashes.get(m.id) ?? createHash('sha256');
     hashes.delete(m.id);
@@ -24,81 +23,133 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Reply = { op: 'updated'; id: number; buffer: ArrayBuffer } | { op: 'digest'; id: number; hex: string };
+type Reply = { op: 'updated'; id: number } | { op: 'digest'; id: number; hex: string };
 
 interface Waiter {
   resolve(reply: Reply): void;
   reject(err: unknown): void;
 }
 
-/** One worker; replies come back in the order of the requests, so a FIFO per stream pairs them. */
+/** One thread; replies come back in the order of the requests, so a FIFO per stream pairs them. */
 class HashWorker {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, Waiter[]>();
-  private failure: unknown;
+  failure: unknown;
+  streams = 0;
 
-  constructor() {
+  constructor(onFailure: (failed: HashWorker) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     this.worker.unref(); // an idle hashing thread must not keep a finished process alive
     this.worker.on('message', (reply: Reply) => this.waiting.get(reply.id)?.shift()?.resolve(reply));
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`the hashing thread exited with code ${code}`)));
+    const fail = (err: unknown) => {
+      if (this.failure !== undefined) return;
+      this.failure = err;
+      for (const queue of this.waiting.values()) for (const waiter of queue) waiter.reject(err);
+      this.waiting.clear();
+      onFailure(this);
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the hashing thread exited with code ${code}`)));
   }
 
-  request(id: number, message: object, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  request(id: number, message: object): Promise<Reply> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise<Reply>((resolve, reject) => {
       const queue = this.waiting.get(id) ?? [];
       queue.push({ resolve, reject });
       this.waiting.set(id, queue);
-      this.worker.postMessage(message, transfer);
+      this.worker.postMessage(message);
     });
   }
 
   forget(id: number): void {
     this.waiting.delete(id);
+    this.streams -= 1;
     if (this.failure === undefined) this.worker.postMessage({ op: 'drop', id });
   }
 
-  private fail(err: unknown): void {
-    this.failure = err;
-    for (const queue of this.waiting.values()) for (const waiter of queue) waiter.reject(err);
-    this.waiting.clear();
+  terminate(): Promise<number> {
+    this.failure ??= new Error('the hashing pool was closed');
+    return this.worker.terminate();
   }
 }
 
-let workers: HashWorker[] | undefined;
-let nextStream = 0;
+/**
+ * A fixed number of hashing threads, started on first use and ended by close(). A thread that fails fails
+ * only the streams it was hashing; it is replaced at once, so later uploads are unaffected.
+ */
+export class HashWorkerPool {
+  private workers: HashWorker[] = [];
+  private nextStream = 0;
+  private closed = false;
 
-/** A running SHA-256 on a worker thread: update() lends the buffer and gets it back once hashed. */
-export class OffloadedHash {
-  private readonly id = ++nextStream;
-  private readonly worker: HashWorker;
-
-  constructor() {
-    // Created on first use: servers that never see a large blob start no threads.
-    workers ??= Array.from({ length: Math.max(1, Math.min(2, availableParallelism())) }, () => new HashWorker());
-    this.worker = workers[this.id % workers.length] as HashWorker;
+  constructor(readonly size: number) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`A hashing pool needs at least one thread, not ${size}.`);
   }
 
-  /** Hashes `buffer[0, length)`; the buffer is unusable (detached) until the returned promise gives it back. */
-  async update(buffer: Buffer, length: number): Promise<Buffer> {
-    const arrayBuffer = buffer.buffer as ArrayBuffer;
-    const reply = await this.worker.request(this.id, { op: 'update', id: this.id, buffer: arrayBuffer, length }, [arrayBuffer]);
-    if (reply.op !== 'updated') throw new Error('the hashing thread answered out of turn');
-    return Buffer.from(reply.buffer);
+  /** A new running SHA-256, pinned to the least busy thread so its batches are hashed in order. */
+  stream(): SharedHash {
+    if (this.closed) throw new Error('the hashing pool is closed');
+    if (this.workers.length === 0) this.workers = Array.from({ length: this.size }, () => this.startWorker());
+    const worker = this.workers.reduce((least, candidate) => (candidate.streams < least.streams ? candidate : least));
+    worker.streams += 1;
+    return new SharedHash(worker, ++this.nextStream);
   }
 
-  /** Lowercase hex; the hash is gone afterwards. */
+  /** Threads currently running (0 before first use and after close). */
+  get running(): number {
+    return this.workers.filter((worker) => worker.failure === undefined).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private startWorker(): HashWorker {
+    return new HashWorker((failed) => {
+      const at = this.workers.indexOf(failed);
+      if (at !== -1 && !this.closed) this.workers[at] = this.startWorker();
+    });
+  }
+}
+
+/** A running SHA-256 on a worker thread over batches in shared memory, which stay readable while hashed. */
+export class SharedHash {
+  private done = false;
+
+  constructor(
+    private readonly worker: HashWorker,
+    private readonly id: number,
+  ) {}
+
+  /** Hashes `batch[0, length)`; `batch` must be backed by a SharedArrayBuffer and left unchanged until this resolves. */
+  async update(batch: Buffer, length: number): Promise<void> {
+    if (!(batch.buffer instanceof SharedArrayBuffer) || batch.byteOffset !== 0) {
+      throw new TypeError('a batch hashed on a worker must start a SharedArrayBuffer');
+    }
+    await this.worker.request(this.id, { op: 'update', id: this.id, buffer: batch.buffer, length });
+  }
+
+  /** Lowercase hex; the stream is finished afterwards. */
   async digest(): Promise<string> {
     const reply = await this.worker.request(this.id, { op: 'digest', id: this.id });
     if (reply.op !== 'digest') throw new Error('the hashing thread answered out of turn');
-    this.worker.forget(this.id);
+    this.release();
     return reply.hex;
   }
 
-  /** Frees the worker's state for a stream given up before digest(). */
-  discard(): void {
+  /** Frees the thread's state for a stream given up before digest(); repeatable. */
+  release(): void {
+    if (this.done) return;
+    this.done = true;
     this.worker.forget(this.id);
   }
+}
+
+/** A batch buffer the worker can read without a copy or a transfer. */
+export function sharedBatch(size: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(size));
 }

@@ -4,7 +4,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
 export const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-/** S3's limits: a PUT or CopyObject carries at most 5 GiB; a multipart upload has at most 10,000 parts of 5 MiB to 5 GiB. */
+/** S3's limits: a PUT carries at most 5 GiB; a multipart upload has at most 10,000 parts of 5 MiB to 5 GiB. */
 const MAX_SINGLE_OBJECT = 5 * GiB;
 const MIN_PART_SIZE = 5 * MiB;
 const MAX_PART_SIZE = 5 * GiB;
@@ -23,29 +23,37 @@ export interface S3BlobStoreOptions {
   /** A configured client, left open by close(); without one the store builds its own from the SDK's variables. */
   readonly client?: S3Client;
   /**
-   * Blobs larger than this go up as a multipart upload that commit() completes (default 64 MiB, at most 5 GiB);
-   * smaller ones go to a staging object that commit() copies.
+   * Blobs up to this size are received into memory, verified, then sent in one PutObject (default 8 MiB, at most
+   * 5 GiB); larger ones go up as a multipart upload to their final key, completed once verified.
    */
-  readonly multipartThreshold?: number;
-  /**
-   * Bytes per part (default 8 MiB, at least 5 MiB), raised when a blob would need over 10,000 parts.
-   * Two parts are held in memory per upload.
-   */
+  readonly singlePutMaxBytes?: number;
+  /** Bytes per part (default 8 MiB, at least 5 MiB), raised when a blob would need over 10,000 parts. */
   readonly partSize?: number;
-  /** Staging objects and multipart uploads older than this are a crashed instance's leftovers, removed by init() (default 24 h). */
+  /** Parts of one upload being sent at once (default 4). */
+  readonly partsInFlight?: number;
+  /**
+   * Part buffers the whole store may hold, filling or being sent, across all uploads (default 128 MiB): what
+   * bounds memory under many concurrent large uploads. An upload waits for a buffer rather than allocate past it.
+   */
+  readonly partBufferBytes?: number;
+  /** Multipart uploads older than this are a crashed instance's leftovers, aborted by garbage collection (default 24 h). */
   readonly staleUploadAgeMs?: number;
 }
 
 export interface S3Limits {
-  readonly multipartThreshold: number;
+  readonly singlePutMaxBytes: number;
   readonly partSize: number;
+  readonly partsInFlight: number;
+  readonly partBufferBytes: number;
   readonly staleUploadAgeMs: number;
 }
 
 export function limitsOf(options: S3BlobStoreOptions): S3Limits {
   return {
-    multipartThreshold: checkedSize('multipartThreshold', options.multipartThreshold ?? 64 * MiB, 0, MAX_SINGLE_OBJECT),
+    singlePutMaxBytes: checkedSize('singlePutMaxBytes', options.singlePutMaxBytes ?? 8 * MiB, 0, MAX_SINGLE_OBJECT),
     partSize: checkedSize('partSize', options.partSize ?? 8 * MiB, MIN_PART_SIZE, MAX_PART_SIZE),
+    partsInFlight: checkedSize('partsInFlight', options.partsInFlight ?? 4, 1, 64),
+    partBufferBytes: checkedSize('partBufferBytes', options.partBufferBytes ?? 128 * MiB, MIN_PART_SIZE, Number.MAX_SAFE_INTEGER),
     staleUploadAgeMs: checkedSize('staleUploadAgeMs', options.staleUploadAgeMs ?? 24 * 3600 * 1000, 0, Number.MAX_SAFE_INTEGER),
   };
 }
@@ -65,6 +73,16 @@ export function parseS3Url(url: string): S3Location {
   return { bucket, prefix };
 }
 
+/**
+ * The client's checksum settings wherever it talks: the store hashes every byte once, for its own verification,
+ * and sends that SHA-256 itself where it has it (a single PUT); the SDK's default would add a CRC32 pass in
+ * JavaScript over every part.
+ */
+export const CHECKSUMS_WHEN_REQUIRED = {
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+} as const;
+
 /** Client settings from the SDK's own variables; credentials are left to the SDK's default chain. */
 export function s3ClientConfigFromEnv(env: Readonly<Record<string, string | undefined>>): S3ClientConfig {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
@@ -75,8 +93,7 @@ export function s3ClientConfigFromEnv(env: Readonly<Record<string, string | unde
     forcePathStyle: true,
     region: env.AWS_REGION || 'auto',
     // Not every S3-compatible store takes the SDK's default CRC32 trailers; our uploads send SHA-256 themselves.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...CHECKSUMS_WHEN_REQUIRED,
   };
 }
 

@@ -1,6 +1,6 @@
-// Large blobs: a multipart upload whose parts are checksummed one by one; nothing is visible at the key
-// until commit() completes the upload, which happens only once the whole body is verified.
-import { createHash } from 'node:crypto';
+// Large blobs: a multipart upload straight to the final key, its parts sent while the body still arrives
+// (a few at a time, in buffers from the store's budget). Nothing is visible at the key until commit()
+// completes the upload, which happens only once the whole body is verified; any failure aborts it.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -15,47 +15,56 @@ import { AppError } from '../../../domain/errors.js';
 import type { StagedBlob } from '../../../domain/ports/blob-store.js';
 import { meteredChunks } from './body.js';
 import { CONTENT_TYPE, type S3Bucket } from './bucket.js';
-import { MAX_PARTS, MiB } from './config.js';
+import { MAX_PARTS, MiB, type S3Limits } from './config.js';
 import { attempt, isS3Error, S3_UNSUPPORTED_ERROR_CODES, toStoreError } from './errors.js';
+import type { PartBuffers } from './part-buffers.js';
 
 export async function stageMultipart(
   bucket: S3Bucket,
   objectKey: string,
   body: AsyncIterable<Buffer>,
   verifier: BlobVerifier,
-  partSize: number,
+  limits: S3Limits,
+  buffers: PartBuffers,
 ): Promise<StagedBlob> {
-  const created = await attempt(
-    bucket.client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: objectKey, ContentType: CONTENT_TYPE, ChecksumAlgorithm: 'SHA256' }),
-    ),
-  );
-  const uploadId = created.UploadId;
-  if (uploadId === undefined) throw new AppError('storage_unavailable', 'The blob store started a multipart upload without an id.');
+  // Started now, awaited by the first part: the upload is being created while that part fills.
+  const created = attempt(
+    bucket.client.send(new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: objectKey, ContentType: CONTENT_TYPE })),
+  ).then(({ UploadId }) => {
+    if (UploadId === undefined) throw new AppError('storage_unavailable', 'The blob store started a multipart upload without an id.');
+    return UploadId;
+  });
+  created.catch(() => undefined);
   let parts: CompletedPart[];
   try {
-    parts = await uploadParts(bucket, objectKey, uploadId, body, verifier, partSize);
+    parts = await uploadParts({ bucket, objectKey, created, buffers }, body, verifier, limits);
     verifier.verify();
   } catch (err) {
-    await abortUploadQuietly(bucket, objectKey, uploadId);
+    await created.then((uploadId) => abortUploadQuietly(bucket, objectKey, uploadId)).catch(() => undefined);
     throw err;
   }
+  const uploadId = await created;
   let completed = false;
   return {
     commit: () =>
       bucket.oneCommitAtATime(objectKey, async () => {
-        if ((await bucket.head(objectKey)) !== null) return { created: false };
+        if (!(await bucket.writesAreConditional()) && (await bucket.head(objectKey)) !== null) return { created: false };
         completed = await completeUpload(bucket, objectKey, uploadId, parts);
         return { created: completed };
       }),
     discard: async () => {
       if (!completed) await abortUploadQuietly(bucket, objectKey, uploadId);
+      completed = true;
     },
   };
 }
 
-/** Multipart uploads of blob keys older than the cutoff: a crashed instance's leftovers. */
-export async function abortStaleUploads(bucket: S3Bucket, cutoff: number): Promise<void> {
+/**
+ * Aborts the multipart uploads of blob keys started before `cutoff`: what a crashed instance left. Returns how
+ * many; 0 on stores without ListMultipartUploads (s3rver), whose leftovers only a lifecycle rule can expire.
+ */
+export async function abortStaleUploads(bucket: S3Bucket, cutoff: number): Promise<number> {
+  let aborted = 0;
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
   for (;;) {
@@ -70,75 +79,119 @@ export async function abortStaleUploads(bucket: S3Bucket, cutoff: number): Promi
         }),
       );
     } catch (err) {
-      if (isS3Error(err, S3_UNSUPPORTED_ERROR_CODES)) return;
+      if (isS3Error(err, S3_UNSUPPORTED_ERROR_CODES)) return aborted;
       throw toStoreError(err);
     }
     for (const { Key: key, UploadId: uploadId, Initiated: initiated } of page.Uploads ?? []) {
-      const isOurs = key !== undefined && sha256OfKey(key.slice(bucket.keyPrefix.length)) !== null;
-      if (isOurs && uploadId !== undefined && (initiated?.getTime() ?? 0) < cutoff) {
-        await abortUploadQuietly(bucket, key, uploadId);
+      const isOurs = key?.startsWith(bucket.keyPrefix) && sha256OfKey(key.slice(bucket.keyPrefix.length)) !== null;
+      if (isOurs && key !== undefined && uploadId !== undefined && (initiated?.getTime() ?? 0) < cutoff) {
+        await attempt(bucket.client.send(new AbortMultipartUploadCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId })));
+        aborted += 1;
       }
     }
-    if (!page.IsTruncated) return;
+    if (!page.IsTruncated) return aborted;
     keyMarker = page.NextKeyMarker;
     uploadIdMarker = page.NextUploadIdMarker;
   }
 }
 
+interface Upload {
+  readonly bucket: S3Bucket;
+  readonly objectKey: string;
+  readonly created: Promise<string>;
+  readonly buffers: PartBuffers;
+}
+
+/** Copies the body into part buffers and sends each full one, at most `partsInFlight` at once. */
 async function uploadParts(
-  bucket: S3Bucket,
-  objectKey: string,
-  uploadId: string,
+  upload: Upload,
   body: AsyncIterable<Buffer>,
   verifier: BlobVerifier,
-  minPartSize: number,
+  limits: S3Limits,
 ): Promise<CompletedPart[]> {
-  // A failed part must also end the wait on a slow body.
+  // A failed part must also end the wait on a slow body (and on the buffer budget).
   const work = new AbortController();
+  const partSize = Math.max(limits.partSize, Math.ceil(verifier.expected.size / MAX_PARTS / MiB) * MiB);
   const parts: CompletedPart[] = [];
-  let inFlight: Promise<CompletedPart> | undefined;
+  const sending = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  let started = 0;
+  const send = (buffer: Buffer, length: number) => {
+    const partNumber = ++started;
+    const sent: Promise<void> = sendPart(upload, partNumber, buffer, length, work.signal).then(
+      (part) => {
+        parts.push(part);
+        sending.delete(sent);
+      },
+      (err: unknown) => {
+        sending.delete(sent);
+        failure ??= { err };
+        work.abort(err);
+      },
+    );
+    sending.add(sent);
+  };
+  let buffer: Buffer | undefined;
+  let filled = 0;
   try {
-    const partSize = Math.max(minPartSize, Math.ceil(verifier.expected.size / MAX_PARTS / MiB) * MiB);
-    for await (const bytes of partsOf(meteredChunks(body, verifier, work.signal), partSize)) {
-      // One part uploads while the next fills.
-      if (inFlight) parts.push(await inFlight);
-      inFlight = uploadPart(bucket, objectKey, uploadId, parts.length + 1, bytes, work.signal);
-      inFlight.catch((err: unknown) => work.abort(err));
+    for await (const chunk of meteredChunks(body, verifier, work.signal)) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        buffer ??= await upload.buffers.take(partSize, work.signal);
+        const copied = chunk.copy(buffer, filled, offset);
+        offset += copied;
+        filled += copied;
+        if (filled === partSize) {
+          send(buffer, filled);
+          [buffer, filled] = [undefined, 0];
+          while (sending.size >= limits.partsInFlight) await Promise.race(sending);
+        }
+      }
     }
-    if (inFlight) parts.push(await inFlight);
-    return parts;
+    // S3 needs one part even for an empty object.
+    if (buffer !== undefined || started === 0) send(buffer ?? (await upload.buffers.take(0, work.signal)), filled);
+    buffer = undefined;
+    while (sending.size > 0) await Promise.race(sending);
+  } catch (err) {
+    failure ??= { err };
   } finally {
+    if (buffer !== undefined) upload.buffers.give(buffer, true);
     work.abort();
+    await Promise.allSettled(sending);
+  }
+  if (failure) throw failure.err;
+  return parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+}
+
+/** Sends one part without a checksum of its own: the whole body's SHA-256 is verified here, once. */
+async function sendPart(upload: Upload, partNumber: number, buffer: Buffer, length: number, signal: AbortSignal): Promise<CompletedPart> {
+  const { bucket, objectKey, buffers } = upload;
+  let sent = false;
+  try {
+    const uploadId = await upload.created;
+    const { ETag } = await attempt(
+      bucket.client.send(
+        new UploadPartCommand({
+          Bucket: bucket.name,
+          Key: objectKey,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: buffer.subarray(0, length),
+          ContentLength: length,
+        }),
+        { abortSignal: signal },
+      ),
+      signal,
+    );
+    sent = true;
+    return { PartNumber: partNumber, ETag };
+  } finally {
+    // A request cut short may still be reading the buffer: only a finished one's buffer is reused.
+    buffers.give(buffer, sent);
   }
 }
 
-async function uploadPart(
-  bucket: S3Bucket,
-  objectKey: string,
-  uploadId: string,
-  partNumber: number,
-  bytes: Buffer,
-  signal: AbortSignal,
-): Promise<CompletedPart> {
-  const checksum = createHash('sha256').update(bytes).digest('base64');
-  const { ETag } = await attempt(
-    bucket.client.send(
-      new UploadPartCommand({
-        Bucket: bucket.name,
-        Key: objectKey,
-        UploadId: uploadId,
-        PartNumber: partNumber,
-        Body: bytes,
-        ContentLength: bytes.length,
-        ChecksumSHA256: checksum,
-      }),
-      { abortSignal: signal },
-    ),
-    signal,
-  );
-  return { PartNumber: partNumber, ETag, ChecksumSHA256: checksum };
-}
-
+/** If-None-Match makes the completion exact under races where the store supports it. */
 async function completeUpload(bucket: S3Bucket, objectKey: string, uploadId: string, parts: CompletedPart[]): Promise<boolean> {
   try {
     await bucket.client.send(
@@ -157,30 +210,9 @@ async function completeUpload(bucket: S3Bucket, objectKey: string, uploadId: str
   }
 }
 
-/** s3rver has no AbortMultipartUpload; S3 and R2 also expire abandoned uploads by lifecycle rule. */
+/** Best effort: garbage collection aborts what a failure here leaves (and a lifecycle rule, on stores without it). */
 async function abortUploadQuietly(bucket: S3Bucket, objectKey: string, uploadId: string): Promise<void> {
   await bucket.client
     .send(new AbortMultipartUploadCommand({ Bucket: bucket.name, Key: objectKey, UploadId: uploadId }))
     .catch(() => undefined);
-}
-
-/** Regroups chunks into parts of exactly `partSize` bytes; only the last may be shorter. */
-async function* partsOf(chunks: AsyncIterable<Buffer>, partSize: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (let chunk of chunks) {
-    while (pendingBytes + chunk.length >= partSize) {
-      const taken = partSize - pendingBytes;
-      pending.push(chunk.subarray(0, taken));
-      yield Buffer.concat(pending, partSize);
-      pending = [];
-      pendingBytes = 0;
-      chunk = chunk.subarray(taken);
-    }
-    if (chunk.length > 0) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-    }
-  }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }

@@ -1,6 +1,6 @@
 // Blobs in S3, R2 or any S3-compatible store, at `s3://bucket/prefix`: a blob's key (the API's r2Key) lives
-// at `<prefix>/<key>` in the bucket, and bytes reach it only once verified. This facade picks the path
-// (staging.ts for small blobs, multipart.ts for large ones, range.ts for reads).
+// at `<prefix>/<key>` in the bucket, and bytes reach it only once verified, written once. This facade picks
+// the path (single-put.ts for small blobs, multipart.ts for large ones, range.ts for reads).
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { sha256OfKey } from '../../../domain/blob-key.js';
@@ -9,6 +9,7 @@ import type { BlobStat, BlobStore, ByteRange, ListedBlob, StagedBlob } from '../
 import { meteredChunks } from './body.js';
 import { S3Bucket } from './bucket.js';
 import {
+  CHECKSUMS_WHEN_REQUIRED,
   limitsOf,
   parseS3Url,
   QUIET_SDK_LOGGER,
@@ -19,8 +20,9 @@ import {
 } from './config.js';
 import { attempt } from './errors.js';
 import { abortStaleUploads, stageMultipart } from './multipart.js';
+import { PartBuffers } from './part-buffers.js';
 import { readObject } from './range.js';
-import { removeStaleStagingObjects, stagedPresent, stageObject } from './staging.js';
+import { stagedPresent, stageSinglePut } from './single-put.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -33,25 +35,33 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: S3Bucket;
   private readonly ownsClient: boolean;
   private readonly limits: S3Limits;
+  private readonly partBuffers: PartBuffers;
 
   constructor(location: S3Location, options: S3BlobStoreOptions = {}) {
-    const client = options.client ?? new S3Client({ ...s3ClientConfigFromEnv(process.env), logger: QUIET_SDK_LOGGER });
+    const client =
+      options.client ?? new S3Client({ ...CHECKSUMS_WHEN_REQUIRED, ...s3ClientConfigFromEnv(process.env), logger: QUIET_SDK_LOGGER });
     this.bucket = new S3Bucket(client, location.bucket, location.prefix);
     this.ownsClient = options.client === undefined;
     this.limits = limitsOf(options);
+    this.partBuffers = new PartBuffers(this.limits.partBufferBytes, this.limits.partSize);
   }
 
+  /** Checks the bucket and learns whether it honours If-None-Match (one probe object, written and removed). */
   async init(): Promise<void> {
     await this.checkReady();
-    const cutoff = Date.now() - this.limits.staleUploadAgeMs;
-    await removeStaleStagingObjects(this.bucket, cutoff);
-    await abortStaleUploads(this.bucket, cutoff);
+    await this.bucket.writesAreConditional();
+  }
+
+  /** Aborts multipart uploads older than staleUploadAgeMs: a crashed instance's, never one still running. */
+  sweepTemporaries(now: Date): Promise<number> {
+    return abortStaleUploads(this.bucket, now.getTime() - this.limits.staleUploadAgeMs);
   }
 
   async stage(key: string, body: AsyncIterable<Buffer>, expected: ExpectedBlob): Promise<StagedBlob> {
     const objectKey = this.bucket.objectKey(key);
     const verifier = new BlobVerifier(expected);
-    // An object already there spares the upload; the body is still read and verified.
+    if (expected.size <= this.limits.singlePutMaxBytes) return stageSinglePut(this.bucket, objectKey, body, verifier);
+    // A large object already there spares the upload; the body is still read and verified.
     if ((await this.bucket.head(objectKey)) !== null) {
       for await (const _chunk of meteredChunks(body, verifier, NEVER_ABORTED)) {
         // counted and hashed only
@@ -59,9 +69,7 @@ export class S3BlobStore implements BlobStore {
       verifier.verify();
       return stagedPresent(this.bucket, objectKey);
     }
-    return expected.size > this.limits.multipartThreshold
-      ? stageMultipart(this.bucket, objectKey, body, verifier, this.limits.partSize)
-      : stageObject(this.bucket, objectKey, body, verifier);
+    return stageMultipart(this.bucket, objectKey, body, verifier, this.limits, this.partBuffers);
   }
 
   async stat(key: string): Promise<BlobStat | null> {
@@ -81,7 +89,7 @@ export class S3BlobStore implements BlobStore {
     const { keyPrefix } = this.bucket;
     for await (const object of this.bucket.listObjects(keyPrefix)) {
       const key = object.Key?.slice(keyPrefix.length);
-      // Staging objects and anything else sharing the prefix are not blobs.
+      // Probe objects and anything else sharing the prefix are not blobs.
       if (key === undefined || sha256OfKey(key) === null) continue;
       yield { key, size: object.Size ?? 0, modifiedAt: object.LastModified ?? new Date(0) };
     }
