@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import type { HashCache } from './hash-cache.js';
 import { hashFile } from '../transfer-common/hash-file.js';
-import { mapWithConcurrency } from '../transfer-common/pool.js';
+import { mapWithConcurrency } from '../../client/upload/pool.js';
 import type { WalkedFile } from './walk.js';
 
 export interface HashedFile extends WalkedFile {
