@@ -68,12 +68,13 @@ export async function withRetry<T>(
       return await operation(attempt);
     } catch (error) {
       signal?.throwIfAborted();
-      firstFailureAt ??= now();
+      const failedAt = now();
+      firstFailureAt ??= failedAt;
       if (!isRetryable(error) || (policy.attempts !== undefined && attempt >= policy.attempts)) throw error;
       const retryAfterMs = error instanceof PressCloudApiError ? error.retryAfterMs : undefined;
       const delayMs = backoffDelayMs(attempt, policy, retryAfterMs);
       const windowMs = policy.windowMs ?? DEFAULT_RETRY_WINDOW_MS;
-      if (now() + delayMs - firstFailureAt > windowMs) throw error;
+      if (failedAt + delayMs - firstFailureAt > windowMs) throw error;
       onRetry?.({ error, attempt, delayMs });
       await sleep(delayMs, signal);
     }
