@@ -9,9 +9,7 @@ export { BATCH_MAX_BYTES, BATCH_MAX_PARTS, SMALL_BLOB_MAX_BYTES } from '../../cl
 export const SESSION_TTL_MIN_SECONDS = 1;
 export const SESSION_TTL_MAX_SECONDS = 604_800;
 
-export const IGNORE_FILE = '.presscloudignore';
-/** Never uploaded, whatever the ignore file says. */
-export const ALWAYS_SKIPPED_DIRECTORIES = new Set(['.git']);
+export { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from '../../domain/push-exclusions.js';
 
 /** How long an interrupted dry run waits for the abort of its session before leaving it to expire. */
 export const ABANDON_TIMEOUT_MS = 5000;

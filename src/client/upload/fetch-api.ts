@@ -2,7 +2,7 @@
 // streamed from their ByteSource (a batch as multipart/form-data framed here, its Content-Length known up front).
 // Browsers stream a request body only over HTTP/2; the page sends bodies with XMLHttpRequest instead (web/).
 import type { PutBlobResponse, UploadBlobsResponse } from '../../api/types.js';
-import { PressCloudApiError, PressCloudNetworkError, parseErrorBody, parseRetryAfter } from '../errors.js';
+import { PressCloudApiError, PressCloudNetworkError, apiErrorOf } from '../errors.js';
 import type { BodyOptions, CallOptions, SessionCredentials, UploadApi, UploadBlob } from './api.js';
 
 export interface FetchApiOptions {
@@ -11,6 +11,8 @@ export interface FetchApiOptions {
   token: string;
   /** Another fetch (a proxying one, a test's); the global one otherwise. */
   fetch?: typeof fetch;
+  /** Added to every request (the page: `cache: 'no-store'`, `credentials: 'omit'`). */
+  init?: RequestInit;
 }
 
 export function fetchUploadApi(
@@ -33,6 +35,7 @@ export function fetchUploadApi(
     let response: Response;
     try {
       response = await doFetch(new URL(path, base), {
+        ...options.init,
         method,
         headers,
         body,
@@ -46,7 +49,7 @@ export function fetchUploadApi(
     }
     try {
       const text = await response.text();
-      if (!response.ok) throw apiError(response, text);
+      if (!response.ok) throw apiErrorOf(response.status, text, response.headers.get('retry-after') ?? undefined);
       return (text === '' ? undefined : JSON.parse(text)) as T;
     } catch (err) {
       if (err instanceof PressCloudApiError) throw err;
@@ -88,17 +91,6 @@ export interface CallInit extends CallOptions {
   uploadToken?: string;
   json?: unknown;
   body?: RequestInit['body'];
-}
-
-function apiError(response: Response, text: string): PressCloudApiError {
-  const parsed = parseErrorBody(text);
-  return new PressCloudApiError({
-    status: response.status,
-    code: parsed?.error ?? `http_${response.status}`,
-    message: parsed?.message ?? `The server answered ${response.status}.`,
-    missing: parsed?.missing,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after') ?? undefined),
-  });
 }
 
 /** A blob's bytes, exactly `size` of them: a source that runs long or short fails the request. */

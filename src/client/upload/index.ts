@@ -9,3 +9,4 @@ export * from './retry.js';
 export * from './source.js';
 export * from './stall.js';
 export * from './upload.js';
+export * from './blob-source.js';
