@@ -24,6 +24,8 @@ export interface TestServer {
   tokenFor(tenant: string, scopes?: Scope[]): Promise<string>;
   /** The sha256s the blob store holds (on any backend). */
   storedBlobs(): Promise<string[]>;
+  /** Moves the service's clock forward (session expiry) instead of waiting for it. */
+  advanceClock(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,9 @@ export async function startServer(
     databaseSchema = schema.schema;
   }
   const config = configWith({ host: '127.0.0.1', port: 0, dataDir, gcIntervalSeconds: 0, shutdownTimeoutSeconds: 5, ...overrides });
-  const server = await startRunningServer(config, { logger: false, databaseSchema });
+  let clockOffsetMs = 0;
+  const now = () => new Date(Date.now() + clockOffsetMs);
+  const server = await startRunningServer(config, { logger: false, databaseSchema, now });
   const tokenFor = (tenant: string, scopes: Scope[] = ['upload', 'read']) => issueApiToken(server.backends.metadata, tenant, scopes);
   const token = await tokenFor('test');
   return {
@@ -58,6 +62,9 @@ export async function startServer(
     dataDir,
     server,
     tokenFor,
+    advanceClock(ms) {
+      clockOffsetMs += ms;
+    },
     async storedBlobs() {
       const shas: string[] = [];
       for await (const blob of server.backends.blobs.list()) shas.push(blob.key.split('/').pop() ?? '');
