@@ -14,7 +14,7 @@ import {
   fetchUploadApi,
   uploadManifest,
 } from '../../src/client/upload/index.js';
-import type { RetryNotice, UploadBlob, UploadEvents, UploadOptions } from '../../src/client/upload/index.js';
+import type { ResumableUploader, RetryNotice, UploadBlob, UploadEvents, UploadOptions } from '../../src/client/upload/index.js';
 import { type Fault, type FaultProxy, type ProxiedRequest, startFaultProxy } from '../cli/fault-proxy.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -110,6 +110,34 @@ describe('uploadManifest', () => {
     );
     expect(seen.bytes).toBe(tree.totalBytes);
     expect(seen.uploaded.size).toBe(tree.blobs.size);
+  });
+
+  it('hands the blobs above the resumable threshold to the uploader plugged in, the others to PUTs and batches', async () => {
+    const tree = treeOf([100, 200, SMALL_BLOB_MAX_BYTES + 1, 2 << 20]);
+    const large = tree.files[3].sha256;
+    const { seen, events } = recorder();
+    const handed: string[] = [];
+    await throughProxy(
+      () => ({ kind: 'pass' }),
+      async (proxy) => {
+        const api = fetchUploadApi({ baseUrl: proxy.url, token: server.token });
+        // A stand-in for the tus client: it stores the blob with one PUT of its own, reporting its bytes.
+        const resumable: ResumableUploader = {
+          aboveBytes: 1 << 20,
+          async upload(session, blob, context) {
+            handed.push(blob.sha256);
+            await api.putBlob(session, blob, { signal: context.signal, onProgress: (bytes) => context.onBytes(bytes) });
+          },
+        };
+        const result = await upload(tree, proxy.url, { events, resumable });
+        await expectStored(tree, result.manifestId);
+        expect(proxy.log.filter((entry) => entry.method === 'PUT')).toHaveLength(2);
+        expect(proxy.log.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/blobs'))).toHaveLength(1);
+      },
+    );
+    expect(handed).toEqual([large]);
+    expect(seen.uploaded.size).toBe(4);
+    expect(seen.bytes).toBe(tree.totalBytes);
   });
 
   it('waits what Retry-After asks, and retries a stalled request', async () => {

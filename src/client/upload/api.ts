@@ -24,22 +24,22 @@ export interface SessionCredentials {
   readonly uploadToken: string;
 }
 
-export interface CallOptions {
+export interface UploadCallOptions {
   signal?: AbortSignal;
 }
 
-export interface BodyOptions extends CallOptions {
+export interface BodyOptions extends UploadCallOptions {
   /** Bytes of blob data as they leave for the server (framing excluded), for progress and stall detection. */
   onProgress?: (bytes: number) => void;
 }
 
 /** Every method rejects with a PressCloudApiError (an answer) or a PressCloudNetworkError (none), or the signal's reason. */
 export interface UploadApi<B extends UploadBlob = UploadBlob> {
-  createUploadSession(request: CreateUploadSessionRequest, options?: CallOptions): Promise<CreateUploadSessionResponse>;
-  getUploadSession(uploadSessionId: string, options?: CallOptions): Promise<UploadSessionStatus>;
+  createUploadSession(request: CreateUploadSessionRequest, options?: UploadCallOptions): Promise<CreateUploadSessionResponse>;
+  getUploadSession(uploadSessionId: string, options?: UploadCallOptions): Promise<UploadSessionStatus>;
   putBlob(session: SessionCredentials, blob: B, options?: BodyOptions): Promise<PutBlobResponse>;
   /** One result per part, in order; throws for errors of the whole request (404/405 no batch route, 413…). */
   uploadBlobs(session: SessionCredentials, blobs: readonly B[], options?: BodyOptions): Promise<UploadBlobsResponse>;
-  completeUploadSession(session: SessionCredentials, options?: CallOptions): Promise<CompleteUploadSessionResponse>;
-  abortUploadSession(session: SessionCredentials, options?: CallOptions): Promise<void>;
+  completeUploadSession(session: SessionCredentials, options?: UploadCallOptions): Promise<CompleteUploadSessionResponse>;
+  abortUploadSession(session: SessionCredentials, options?: UploadCallOptions): Promise<void>;
 }

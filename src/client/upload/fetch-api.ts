@@ -3,7 +3,7 @@
 // Browsers stream a request body only over HTTP/2; the page sends bodies with XMLHttpRequest instead (web/).
 import type { PutBlobResponse, UploadBlobsResponse } from '../../api/types.js';
 import { PressCloudApiError, PressCloudNetworkError, apiErrorOf } from '../errors.js';
-import type { BodyOptions, CallOptions, SessionCredentials, UploadApi, UploadBlob } from './api.js';
+import type { BodyOptions, UploadCallOptions, SessionCredentials, UploadApi, UploadBlob } from './api.js';
 
 export interface FetchApiOptions {
   /** The service's root, e.g. `https://api.presscloud.example`; a path prefix is kept. */
@@ -60,11 +60,11 @@ export function fetchUploadApi(
 
   return {
     call,
-    createUploadSession: (request, o: CallOptions = {}) => call('POST', 'v1/upload-sessions', { json: request, signal: o.signal }),
-    getUploadSession: (id, o: CallOptions = {}) => call('GET', sessionPath(id), { signal: o.signal }),
-    completeUploadSession: (session, o: CallOptions = {}) =>
+    createUploadSession: (request, o: UploadCallOptions = {}) => call('POST', 'v1/upload-sessions', { json: request, signal: o.signal }),
+    getUploadSession: (id, o: UploadCallOptions = {}) => call('GET', sessionPath(id), { signal: o.signal }),
+    completeUploadSession: (session, o: UploadCallOptions = {}) =>
       call('POST', `${sessionPath(session)}/complete`, { uploadToken: session.uploadToken, signal: o.signal }),
-    abortUploadSession: async (session, o: CallOptions = {}) => {
+    abortUploadSession: async (session, o: UploadCallOptions = {}) => {
       await call('DELETE', sessionPath(session), { uploadToken: session.uploadToken, signal: o.signal });
     },
     putBlob: (session, blob, o: BodyOptions = {}) =>
@@ -86,7 +86,7 @@ export function fetchUploadApi(
   };
 }
 
-export interface CallInit extends CallOptions {
+export interface CallInit extends UploadCallOptions {
   headers?: Record<string, string>;
   uploadToken?: string;
   json?: unknown;
