@@ -20,3 +20,17 @@ export function fileSource(blob: Omit<LocalBlob, 'source'>): ByteSource {
     },
   };
 }
+
+/** A blob of the LocalManifest read from its file; the source is derived (a getter), not part of the blob's value. */
+export class FileBlob implements LocalBlob {
+  constructor(
+    readonly sha256: string,
+    readonly size: number,
+    readonly path: string,
+    readonly absolutePath: string,
+  ) {}
+
+  get source(): ByteSource {
+    return fileSource(this);
+  }
+}

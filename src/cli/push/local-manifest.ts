@@ -12,7 +12,7 @@ import { HashCache } from './hash-cache.js';
 import { PushInterrupted } from './interrupt.js';
 import type { ProgressDisplay } from '../transfer-common/progress.js';
 import { walkDirectory } from './walk.js';
-import { fileSource } from './file-source.js';
+import { FileBlob } from './file-source.js';
 
 /** One distinct blob of the manifest and where its bytes are read from. */
 export interface LocalBlob extends UploadBlob {
@@ -89,8 +89,7 @@ function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): 
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
     if (blobs.has(file.sha256)) continue;
-    const blob = { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath };
-    blobs.set(file.sha256, { ...blob, source: fileSource(blob) });
+    blobs.set(file.sha256, new FileBlob(file.sha256, file.size, file.path, file.absolutePath));
   }
   return {
     files: hashed.map(manifestEntry),
