@@ -38,10 +38,13 @@ function partArbitrary(boundary: string): fc.Arbitrary<GeneratedPart> {
       secondDisposition: fc.option(fc.constantFrom('before', 'after'), { nil: undefined }),
       badCharacter: fc.option(fc.constantFrom('\x01', '\x7f', ' ', '\0', '\x0b'), { freq: 4, nil: undefined }),
       badInName: fc.boolean(),
+      folded: fc.boolean(),
     })
     .map((spec) => {
       const quoted = spec.name.replace(/["\\]/g, '\\$&');
-      const disposition = `${spec.dispositionName}:${spec.spaceAfterColon}form-data; name="${quoted}"; filename="blob"`;
+      // An obs-fold: the disposition's parameters continued on a line of their own.
+      const fold = spec.folded ? '\r\n ' : ' ';
+      const disposition = `${spec.dispositionName}:${spec.spaceAfterColon}form-data;${fold}name="${quoted}"; filename="blob"`;
       const other = 'Content-Disposition: form-data; name="other"; filename="blob"';
       const headers = [disposition, ...spec.extra.map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, '')}`)];
       if (spec.secondDisposition === 'after') headers.push(other);
