@@ -62,11 +62,12 @@ export async function openBackends(config: Config, options: BackendOptions = {})
   }
 }
 
-export function createService(config: Config, backends: Backends, metrics: Metrics): UploadService {
+export function createService(config: Config, backends: Backends, metrics: Metrics, now?: () => Date): UploadService {
   return new UploadService(
     backends.metadata,
     backends.blobs,
     { maxBlobSize: config.maxBlobSize, maxManifestFiles: config.maxManifestFiles },
     metrics,
+    now,
   );
 }

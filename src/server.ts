@@ -20,13 +20,15 @@ export interface RunningServer {
 
 export interface ServerOptions extends BackendOptions {
   readonly logger?: boolean;
+  /** The service's clock (session expiry); tests move it instead of waiting. */
+  readonly now?: () => Date;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const backends = await openBackends(config, options);
   const metrics = new Metrics();
   metrics.reportBlobPlaces(backends.metadata, { database: backends.metadata.dialect, store: backends.blobs.kind });
-  const service = createService(config, backends, metrics);
+  const service = createService(config, backends, metrics, options.now);
   const lifecycle: Lifecycle = { draining: false };
   const authenticator = new Authenticator(backends.metadata);
   const app = await buildApp({

@@ -2,7 +2,14 @@
 import { Command } from 'commander';
 import type { PullFlags } from './pull/run-pull.js';
 import { DEFAULT_DOWNLOAD_CONCURRENCY } from './transfer-common/constants.js';
-import { concurrencyOption, retriesOption, stallTimeoutOption, tokenOption, urlOption } from './transfer-common/flags.js';
+import {
+  concurrencyOption,
+  retriesOption,
+  retryWindowOption,
+  stallTimeoutOption,
+  tokenOption,
+  urlOption,
+} from './transfer-common/flags.js';
 
 export function pullCommand(): Command {
   return new Command('pull')
@@ -13,6 +20,7 @@ export function pullCommand(): Command {
     .addOption(tokenOption('read'))
     .addOption(concurrencyOption('blobs downloaded at once', DEFAULT_DOWNLOAD_CONCURRENCY))
     .addOption(retriesOption())
+    .addOption(retryWindowOption())
     .addOption(stallTimeoutOption())
     .option('--json', 'print one JSON object with the counts on stdout')
     .addHelpText(

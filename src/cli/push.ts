@@ -2,7 +2,15 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
 import type { PushFlags } from './push/run-push.js';
-import { concurrencyOption, integerIn, retriesOption, stallTimeoutOption, tokenOption, urlOption } from './transfer-common/flags.js';
+import {
+  concurrencyOption,
+  integerIn,
+  retriesOption,
+  retryWindowOption,
+  stallTimeoutOption,
+  tokenOption,
+  urlOption,
+} from './transfer-common/flags.js';
 
 export function pushCommand(): Command {
   return new Command('push')
@@ -12,6 +20,7 @@ export function pushCommand(): Command {
     .addOption(tokenOption('upload'))
     .addOption(concurrencyOption('blobs uploaded at once', DEFAULT_UPLOAD_CONCURRENCY))
     .addOption(retriesOption())
+    .addOption(retryWindowOption())
     .addOption(stallTimeoutOption())
     .addOption(
       new Option('--session-ttl <seconds>', 'lifetime asked for each upload session (expiresInSeconds)')

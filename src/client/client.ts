@@ -2,7 +2,8 @@
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { PressCloudApiError, PressCloudNetworkError, parseErrorBody, parseRetryAfter } from './errors.js';
+import { PressCloudNetworkError, apiErrorOf } from './errors.js';
+import type { PressCloudApiError } from './errors.js';
 import { multipartUpload } from './multipart-body.js';
 import { countBytes, openBody } from './request-body.js';
 import type {
@@ -302,14 +303,7 @@ export class PressCloudClient {
     } catch {
       // The status alone still tells the caller what happened.
     }
-    const parsed = parseErrorBody(text);
-    return new PressCloudApiError({
-      status: response.statusCode,
-      code: parsed?.error ?? `http_${response.statusCode}`,
-      message: parsed?.message ?? `The server answered ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : '.'}`,
-      missing: parsed?.missing,
-      retryAfterMs: parseRetryAfter(header(response, 'retry-after')),
-    });
+    return apiErrorOf(response.statusCode, text, header(response, 'retry-after'));
   }
 }
 

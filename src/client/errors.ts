@@ -57,3 +57,15 @@ export function parseErrorBody(text: string): ErrorBody | undefined {
     return undefined;
   }
 }
+
+/** A non-2xx answer as a PressCloudApiError: the API's own code and message, or its status for a body that is not the API's. */
+export function apiErrorOf(status: number, text: string, retryAfter: string | undefined): PressCloudApiError {
+  const parsed = parseErrorBody(text);
+  return new PressCloudApiError({
+    status,
+    code: parsed?.error ?? `http_${status}`,
+    message: parsed?.message ?? `The server answered ${status}${text ? `: ${text.slice(0, 200)}` : '.'}`,
+    missing: parsed?.missing,
+    retryAfterMs: parseRetryAfter(retryAfter),
+  });
+}

@@ -2,7 +2,7 @@
 // Small parts are read whole and looked up a group at a time; a part's bytes are staged (verified, fsync'd)
 // while the next parts are read; the commits of the whole batch then go to the group committer together, so
 // a batch costs about one metadata commit, not one per part.
-import type { BatchPartResult } from '../api/types.js';
+import type { BatchPartStored } from '../api/types.js';
 import { blobKey, isSha256 } from './blob-key.js';
 import type { BlobIngest, IngestTarget, ReceivedBlob } from './blob-ingest.js';
 import { AppError, isAppError, type ErrorCode } from './errors.js';
@@ -14,6 +14,15 @@ export interface IncomingPart {
   /** Read it before asking for the next part. */
   readonly body: AsyncIterable<Buffer>;
 }
+
+/** A part that stored nothing: what went wrong, named by the domain (http/ gives it its status on the wire). */
+export interface BatchPartRefused {
+  readonly sha256: string;
+  readonly error: ErrorCode;
+  readonly message: string;
+}
+
+export type BatchPartOutcome = BatchPartStored | BatchPartRefused;
 
 export interface BatchTarget {
   readonly tenantId: string;
@@ -59,8 +68,8 @@ export async function uploadBatch(
   ingest: BlobIngest,
   target: BatchTarget,
   parts: AsyncIterable<IncomingPart>,
-): Promise<BatchPartResult[]> {
-  const results: Array<BatchPartResult | undefined> = [];
+): Promise<BatchPartOutcome[]> {
+  const results: Array<BatchPartOutcome | undefined> = [];
   const staged: StagedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   let group: ReadPart[] = [];
@@ -160,8 +169,8 @@ export async function uploadBatch(
   });
 }
 
-function failedPart(sha256: string, err: AppError): BatchPartResult {
-  return { sha256, status: err.status, error: err.code, message: err.message };
+function failedPart(sha256: string, err: AppError): BatchPartRefused {
+  return { sha256, error: err.code, message: err.message };
 }
 
 interface ReadAhead {

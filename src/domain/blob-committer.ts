@@ -19,14 +19,9 @@ export class BlobCommitter {
   constructor(private readonly metadata: BlobIngester) {}
 
   /**
-   * Runs `commitBytes` (which makes the bytes durable at their key) unless a collection is deleting the
-   * blob, then resolves once its rows are durably committed.
+   * A blob's first step: runs `commitBytes` (which makes the bytes durable at their key) unless a collection is
+   * deleting the blob; the bytes are not recorded yet.
    */
-  async commit(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<{ alreadyPresent: boolean }> {
-    return this.record(await this.place(record, commitBytes));
-  }
-
-  /** commit()'s first step: the bytes durable at their key, not yet recorded. */
   async place(record: BlobRecord, commitBytes: () => Promise<unknown>): Promise<RecordedBlob> {
     const ticket = await this.metadata.startBlobCommit(record.sha256);
     await commitBytes();
@@ -34,7 +29,7 @@ export class BlobCommitter {
   }
 
   /**
-   * commit()'s second step: blobs placed together and recorded in one tick share one group commit (up to
+   * The second step, resolved once the rows are durably committed: blobs placed together and recorded in one tick share one group commit (up to
    * MAX_BATCH), and of several entries for one tenant and blob the first recorded is the one new to it.
    */
   record(blob: RecordedBlob): Promise<{ alreadyPresent: boolean }> {

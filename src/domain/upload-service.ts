@@ -5,7 +5,7 @@ import type { BlobStore, ByteRange } from './ports/blob-store.js';
 import type { BlobIngester, BlobStatter, ManifestReader, PutContext, PutContextByToken, SessionStore } from './ports/metadata-store.js';
 import { requireScope, type Principal } from './authentication.js';
 import { blobKey, isSha256 } from './blob-key.js';
-import { uploadBatch, type IncomingPart } from './batch-upload.js';
+import { uploadBatch, type BatchPartOutcome, type IncomingPart } from './batch-upload.js';
 import { BlobIngest } from './blob-ingest.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
@@ -16,7 +16,6 @@ import type {
   CreateUploadSessionResponse as CreatedSession,
   ManifestList,
   PutBlobResponse as PutBlobResult,
-  UploadBlobsResponse,
   UploadSessionStatus as SessionStatus,
 } from '../api/types.js';
 import type { FileEntry, ManifestRecord, SessionRecord, SessionState } from './types.js';
@@ -165,7 +164,7 @@ export class UploadService {
   }
 
   /** The batch POST: the PUT's session checks once, in its order, then every part stored as the PUT stores a blob. */
-  async putBlobs(principal: Principal, input: PutBlobsInput): Promise<UploadBlobsResponse> {
+  async putBlobs(principal: Principal, input: PutBlobsInput): Promise<{ uploadSessionId: string; results: BatchPartOutcome[] }> {
     requireScope(principal, 'upload');
     const session = await this.findSession(principal, input.sessionId);
     this.checkUploadToken(session, input.uploadToken);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../domain/errors.js';
+import { statusOf } from './error-status.js';
 
 export function clientErrorHandler(log: FastifyBaseLogger, err: Error, socket: Socket): void {
   const code = (err as { code?: string }).code;
@@ -16,11 +17,11 @@ export function clientErrorHandler(log: FastifyBaseLogger, err: Error, socket: S
     code === 'HPE_HEADER_OVERFLOW' ? new AppError('headers_too_large') : new AppError('invalid_request', 'The request is not valid HTTP.');
   // The headers could not be parsed, so a client's X-Request-Id is not known: this one is made up.
   const requestId = randomUUID();
-  log.info({ reqId: requestId, status: error.status, code, err: { message: err.message } }, 'request refused by the HTTP parser');
+  log.info({ reqId: requestId, status: statusOf(error.code), code, err: { message: err.message } }, 'request refused by the HTTP parser');
   const body = JSON.stringify({ error: error.code, message: error.message });
   socket.end(
     [
-      `HTTP/1.1 ${error.status} ${error.code}`,
+      `HTTP/1.1 ${statusOf(error.code)} ${error.code}`,
       'content-type: application/json; charset=utf-8',
       `content-length: ${Buffer.byteLength(body)}`,
       `x-request-id: ${requestId}`,

@@ -1,8 +1,10 @@
-// Turns every failure into the seed's flat body {"error", "message"} with the status of errors.ts, and the
+// Turns every failure into the seed's flat body {"error", "message"} with the status of error-status.ts, and the
 // headers HTTP asks of some statuses (WWW-Authenticate on a 401, Retry-After on a 429 or a 503).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.js';
 import { drainBody, type DrainLimits } from './body-drain.js';
+import { statusOf } from './error-status.js';
+import { HttpAppError } from './http-error.js';
 import { byteCount, overLimitMessage } from './limit-messages.js';
 import { validationMessage, type ValidationIssue } from './validation-messages.js';
 
@@ -50,11 +52,13 @@ export function toAppError(err: unknown, options: Pick<ErrorHandlerOptions, 'max
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
-  if (error.status === 401) reply.header('www-authenticate', error.code === 'invalid_token' ? `${REALM}, error="invalid_token"` : REALM);
-  if (error.status === 503) reply.header('retry-after', String(RETRY_UNAVAILABLE_AFTER_SECONDS));
-  if (error.headers) reply.headers(error.headers);
+  const status = statusOf(error.code);
+  if (status === 401) reply.header('www-authenticate', error.code === 'invalid_token' ? `${REALM}, error="invalid_token"` : REALM);
+  const retryAfter = error.retryAfterSeconds ?? (status === 503 ? RETRY_UNAVAILABLE_AFTER_SECONDS : undefined);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+  if (error instanceof HttpAppError) reply.headers(error.headers);
   return reply
-    .code(error.status)
+    .code(status)
     .type('application/json; charset=utf-8')
     .send({ error: error.code, message: error.message, ...error.extra });
 }
@@ -68,7 +72,7 @@ export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerO
     }
     const error = toAppError(err, options);
     if (error.code === 'internal_error') request.log.error({ err }, 'unhandled error');
-    else if (error.status >= 500) request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
+    else if (statusOf(error.code) >= 500) request.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
     // A stalled client is sending nothing more: waiting for its body would only delay the answer.
     const bodyEnded = error.code !== 'request_timeout' && (await drainBody(request.raw, options.drain));
     if (!bodyEnded) reply.header('connection', 'close');

@@ -1,6 +1,6 @@
 // A streaming multipart/form-data reader for the batch POST: parts come one at a time, each body as a stream of
-// chunks, and nothing is held beyond the chunk being read and a delimiter's length. Every part is a blob (API.md):
-// a part without a filename is not a text field to buffer, which is why this is not busboy (it buffers those).
+// chunks, and nothing is held beyond the chunk being read and a delimiter's length. Every part is a blob (API.md).
+// Fuzzed against busboy as an oracle (test/http/multipart-oracle.test.ts), whose header rules it follows.
 import { AppError } from '../domain/errors.js';
 
 export interface MultipartPart {
@@ -19,6 +19,9 @@ export interface MultipartLimits {
 
 const CRLF = Buffer.from('\r\n');
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+/** A header line as busboy accepts it: an RFC 9110 token, a colon, then tabs, visible characters and obs-text. */
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([\t\x20-\x7e\x80-\xff]*)$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** RFC 2046: 1 to 70 characters, from a set that excludes CR and LF. */
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
@@ -158,18 +161,35 @@ export class MultipartReader implements AsyncIterable<MultipartPart> {
     return this.readHeaders();
   }
 
+  /**
+   * A part's header block, validated as busboy does: a name of token characters right before its colon, a value
+   * of visible characters, spaces and tabs (a line starting with either continues the value before). Of two
+   * headers of one name the first counts, as in busboy: a second Content-Disposition cannot rename a part.
+   */
   private async readHeaders(): Promise<Map<string, string>> {
     const headers = new Map<string, string>();
     let headerBytes = 0;
+    let last: { name: string; value: string } | undefined;
+    const keep = () => {
+      if (last && !headers.has(last.name)) headers.set(last.name, last.value.trim());
+    };
     for (;;) {
       const lineEnd = await this.indexOfFilling(CRLF, this.maxHeaderBytes - headerBytes, 'A part has too many header bytes.');
       const line = this.pending.toString('latin1', 0, lineEnd);
       this.pending = this.pending.subarray(lineEnd + 2);
       headerBytes += lineEnd + 2;
-      if (line === '') return headers;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw malformed('A part header is not of the form "Name: value".');
-      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      if (line === '') {
+        keep();
+        return headers;
+      }
+      if (last && (line[0] === ' ' || line[0] === '\t') && FIELD_VALUE.test(line)) {
+        last.value += line;
+        continue;
+      }
+      const header = HEADER_LINE.exec(line);
+      if (!header) throw malformed('A part header is not of the form "Name: value" in the characters HTTP allows.');
+      keep();
+      last = { name: header[1].toLowerCase(), value: header[2] };
     }
   }
 

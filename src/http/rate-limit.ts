@@ -47,7 +47,7 @@ export function createRateLimiter(perMinute: number, now: () => number = () => p
       }
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
       throw new AppError('rate_limited', `This token is limited to ${perMinute} requests a minute; retry in ${retryAfterSeconds} s.`, {
-        headers: { 'retry-after': String(retryAfterSeconds) },
+        retryAfterSeconds,
       });
     },
   };

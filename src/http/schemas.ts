@@ -2,7 +2,8 @@
 // Request bodies are closed (a misspelt field such as "expiresInSecond" is a 400, never silently ignored);
 // responses are open: a client must ignore fields it does not know, so fields can be added later.
 import { Type, type TSchema } from 'typebox';
-import { ERRORS, statusesOf, type ErrorCode } from '../domain/errors.js';
+import { ERRORS, type ErrorCode } from '../domain/errors.js';
+import { statusOf, statusesOf } from './error-status.js';
 import { MAX_MIME_LENGTH, MAX_PATH_BYTES } from '../domain/manifest.js';
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
 import { EXAMPLES, MANIFEST_ID, STYLE_SHA256, UPLOAD_SESSION_ID } from './examples.js';
@@ -180,7 +181,7 @@ export const PutBlobsResponse = Type.Object(
         }),
         Type.Object({
           sha256: Type.String({ description: 'Lowercase, or as sent when it is not 64 hexadecimal digits' }),
-          status: Type.Union([...new Set(BATCH_PART_ERRORS.map((code) => ERRORS[code].status))].map((status) => Type.Literal(status))),
+          status: Type.Union([...new Set(BATCH_PART_ERRORS.map(statusOf))].map((status) => Type.Literal(status))),
           error: Type.Union(BATCH_PART_ERRORS.map((code) => Type.Literal(code))),
           message: Type.String(),
         }),

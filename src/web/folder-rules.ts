@@ -3,7 +3,7 @@
 // server's own path rule.
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from '../cli/push/constants.js';
+import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from '../domain/push-exclusions.js';
 import { pathProblem } from '../domain/path-rule.js';
 import type { PickedFile } from './folder.js';
 

@@ -1,17 +1,23 @@
-// A publish from the page, as `presscloud push` does it: select and hash the files, open a session, upload what
-// the server lacks, complete; a cancel or a failed file aborts the session so nothing is left half done.
+// A publish from the page, as `presscloud push` does it: select and hash the files, then the upload core
+// (client/upload/) opens a session, uploads what the server lacks and completes; a cancel or a failed file aborts
+// the session so nothing is left half done.
 import { lookup as mimeOfPath } from 'mime-types';
-import { isPressCloudApiError } from '../client/errors.js';
-import type { CreateUploadSessionResponse, ManifestFileInput } from '../api/types.js';
-import { MAX_COMPLETE_ROUNDS } from '../cli/push/constants.js';
+import type { ManifestFileInput } from '../api/types.js';
+import { PressCloudApiError, PressCloudNetworkError } from '../client/errors.js';
+import { blobSource } from '../client/upload/blob-source.js';
+import { BlobUploadFailedError, UploadInterruptedError } from '../client/upload/errors.js';
+import { uploadManifest } from '../client/upload/upload.js';
+import type { UploadResult } from '../client/upload/upload.js';
 import type { PageApi } from './api.js';
 import type { PickedFolder } from './folder.js';
 import { selectFiles } from './folder-rules.js';
 import type { SkippedFile } from './folder-rules.js';
 import type { HashPool } from './hash-pool.js';
-import { withRetry } from './retry.js';
-import { uploadBlobs } from './uploader.js';
-import type { BlobToUpload } from './uploader.js';
+import { pageUploadApi } from './upload-api.js';
+import type { PageBlob } from './upload-api.js';
+
+/** Requests in flight: browsers open six connections per host over HTTP/1.1; this leaves room for the rest. */
+const UPLOAD_CONCURRENCY = 4;
 
 export type PublishPhase = 'hashing' | 'starting' | 'uploading' | 'completing';
 
@@ -107,81 +113,75 @@ export async function publishFolder(
     const mime = mimeOfPath(path);
     return mime ? { path, sha256, size, mime } : { path, sha256, size };
   });
-  const blobsBySha = new Map<string, BlobToUpload>();
+  const blobsBySha = new Map<string, PageBlob>();
   for (const file of hashed) {
     if (blobsBySha.has(file.sha256)) continue;
-    blobsBySha.set(file.sha256, { sha256: file.sha256, size: file.size, file: file.file, path: file.path });
+    blobsBySha.set(file.sha256, { sha256: file.sha256, size: file.size, file: file.file, path: file.path, source: blobSource(file.file) });
   }
 
   progress.phase = 'starting';
   report();
-  const session: CreateUploadSessionResponse = await withRetry(() => api.createUploadSession({ files: manifest }, signal), signal);
+  const uploaded = new Set<string>();
+  let result: UploadResult;
   try {
-    const firstMissing = blobsFor(session.missing, blobsBySha);
-    progress.blobCount = blobsBySha.size;
-    progress.blobsAlreadyPresent = blobsBySha.size - firstMissing.length;
-    progress.blobsToUpload = firstMissing.length;
-    progress.bytesToUpload = firstMissing.reduce((sum, blob) => sum + blob.size, 0);
-    const failures: FileFailure[] = [];
-    const uploaded = new Set<string>();
-    const events = {
-      onBytes(delta: number) {
-        progress.bytesUploaded += delta;
-        report();
+    result = await uploadManifest(manifest, blobsBySha, {
+      api: pageUploadApi(api),
+      concurrency: UPLOAD_CONCURRENCY,
+      describe: (blob) => blob.path,
+      // A cancel, a failed file or an error: the session is aborted so it holds nothing half done.
+      abortSessionOnFailure: true,
+      signal,
+      events: {
+        onSessionOpened({ missing, renewal }) {
+          if (!renewal) {
+            progress.blobCount = blobsBySha.size;
+            progress.blobsAlreadyPresent = blobsBySha.size - missing.length;
+            progress.blobsToUpload = missing.length;
+            progress.bytesToUpload = missing.reduce((sum, blob) => sum + blob.size, 0);
+          }
+          progress.phase = missing.length === 0 ? 'completing' : 'uploading';
+          report();
+        },
+        onBytes(delta) {
+          progress.bytesUploaded += delta;
+          report();
+        },
+        onUploaded(blob) {
+          uploaded.add(blob.sha256);
+          progress.blobsUploaded = uploaded.size;
+          // Every blob is in: what is left is the completion.
+          if (uploaded.size === progress.blobsToUpload) progress.phase = 'completing';
+          report();
+        },
       },
-      onUploaded(blob: BlobToUpload) {
-        if (uploaded.has(blob.sha256)) return;
-        uploaded.add(blob.sha256);
-        progress.blobsUploaded = uploaded.size;
-        report();
-      },
-      onFailed(blob: BlobToUpload, message: string) {
-        const failure = { path: blob.path, message };
-        failures.push(failure);
-        listener.onFailure(failure);
-      },
-    };
-
-    let missing = firstMissing;
-    for (let round = 1; ; round++) {
-      progress.phase = 'uploading';
-      report();
-      await uploadBlobs(api, session, missing, events, signal);
-      if (failures.length > 0) throw new PublishFailedError(failures);
-      progress.phase = 'completing';
-      report();
-      try {
-        const completed = await withRetry(() => api.completeUploadSession(session, signal), signal);
-        return {
-          manifestId: completed.manifest.manifestId,
-          fileCount: hashed.length,
-          totalBytes: progress.totalBytes,
-          blobCount: blobsBySha.size,
-          blobsAlreadyPresent: progress.blobsAlreadyPresent,
-          blobsUploaded: uploaded.size,
-          bytesUploaded: [...uploaded].reduce((sum, sha) => sum + (blobsBySha.get(sha)?.size ?? 0), 0),
-          skipped,
-        };
-      } catch (err) {
-        // Blobs can go missing between the upload and the completion (a garbage collection in between): send them again.
-        if (!isPressCloudApiError(err, 'blobs_missing') || round >= MAX_COMPLETE_ROUNDS) throw err;
-        missing = blobsFor(err.missing ?? [], blobsBySha);
-      }
-    }
+    });
   } catch (err) {
-    // A cancel, a failed file or an error: the session is aborted so it holds nothing half done. Best effort: when
-    // the server cannot be reached, the session expires on its own.
-    await api.abortUploadSession(session).catch(() => undefined);
-    throw err;
+    throw publishError(err, listener);
   }
+  return {
+    manifestId: result.manifestId,
+    fileCount: hashed.length,
+    totalBytes: progress.totalBytes,
+    blobCount: blobsBySha.size,
+    blobsAlreadyPresent: progress.blobsAlreadyPresent,
+    blobsUploaded: uploaded.size,
+    bytesUploaded: [...uploaded].reduce((sum, sha) => sum + (blobsBySha.get(sha)?.size ?? 0), 0),
+    skipped,
+  };
 }
 
-function blobsFor(missing: readonly string[], blobsBySha: ReadonlyMap<string, BlobToUpload>): BlobToUpload[] {
-  return missing.map((sha) => {
-    const blob = blobsBySha.get(sha.toLowerCase());
-    if (!blob) throw new Error(`The server asked for blob ${sha}, which is not in this folder.`);
-    return blob;
-  });
+/** The core's failures in the page's words: a cancel as its reason, a file that failed with the API's message. */
+function publishError(err: unknown, listener: PublishListener): unknown {
+  if (err instanceof UploadInterruptedError) return err.reason;
+  if (!(err instanceof BlobUploadFailedError)) return err;
+  const cause = err.cause;
+  const message =
+    cause instanceof PressCloudApiError || cause instanceof PressCloudNetworkError
+      ? cause.message
+      : 'The file could not be read: it changed or was removed after it was picked.';
+  const failures = (err.blobs as readonly PageBlob[]).map((blob) => ({ path: blob.path, message }));
+  for (const failure of failures) listener.onFailure(failure);
+  return new PublishFailedError(failures);
 }
 
 /** Hashing cannot be interrupted from here (the caller stops the workers): the cancel rejects at once instead. */

@@ -61,6 +61,29 @@ describe('import rules of src/', () => {
       expect.stringMatching(/^storage\/blob\/bad\.ts imports http\/app\.ts: storage\//),
       expect.stringMatching(/^api\/bad\.ts imports domain\/types\.ts: api\//),
     ]);
+  });
+
+  it('keeps the upload core isomorphic and the page on client/, api/ and pure domain/ modules', () => {
+    const tree: SourceFile[] = [
+      { path: 'client/client.ts', text: "import { request } from 'undici';" },
+      { path: 'client/errors.ts', text: "import type { ErrorBody } from '../api/types.js';" },
+      { path: 'domain/hashing.ts', text: "import { createHash } from 'node:crypto';" },
+      { path: 'domain/pure.ts', text: "import mime from 'mime-types';" },
+      { path: 'client/upload/bad.ts', text: "import { Readable } from 'node:stream';\nimport { PressCloudClient } from '../client.js';" },
+      { path: 'client/upload/ok.ts', text: "import { PressCloudApiError } from '../errors.js';" },
+      {
+        path: 'web/bad.ts',
+        text: "import { X } from '../cli/push/constants.js';\nimport { h } from '../domain/hashing.js';\nimport 'undici';",
+      },
+      { path: 'web/ok.ts', text: "import { p } from '../domain/pure.js';\nimport { e } from '../client/errors.js';\nimport 'mime-types';" },
+    ];
+    expect(importViolations(tree)).toEqual([
+      expect.stringMatching(/^client\/upload\/bad\.ts imports node:stream: the upload core .* runs in browsers too/),
+      expect.stringMatching(/^client\/upload\/bad\.ts imports client\/client\.ts: the upload core imports nothing bound to Node/),
+      expect.stringMatching(/^web\/bad\.ts imports cli\/push\/constants\.ts: the page \(web\/\) imports only client\/, api\/ and domain\//),
+      expect.stringMatching(/^web\/bad\.ts imports domain\/hashing\.ts: the page imports only modules that run in a browser/),
+      expect.stringMatching(/^web\/bad\.ts imports undici: the page bundles no Node built-in/),
+    ]);
     // The composition root may wire adapters; the domain may use api/ and mime-types.
     expect(
       importViolations([

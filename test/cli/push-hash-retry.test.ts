@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PressCloudApiError, PressCloudNetworkError } from '../../src/client/errors.js';
 import { hashFiles } from '../../src/cli/push/hash.js';
-import { backoffDelayMs, isRetryable, withRetry } from '../../src/cli/transfer-common/retry.js';
+import { backoffDelayMs, isRetryable, withRetry } from '../../src/client/upload/retry.js';
 import { ProgressDisplay } from '../../src/cli/transfer-common/progress.js';
 
 describe('hashFiles', () => {

@@ -102,7 +102,7 @@ describe('hand-written messages', () => {
   it('tells a client whose session expired to create a new one', async () => {
     const blob = makeBlob('late.txt', 'too late');
     const session = await api.createSession([blob], { expiresInSeconds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    server.advanceClock(1100);
     const error = await errorOf(await api.putBlob(session, blob.sha256, blob.bytes));
     expect([error.status, error.error]).toEqual([410, 'session_expired']);
     expect(error.message).toMatch(/expired; create a new session/);

@@ -143,7 +143,7 @@ describe('GET /v1/upload-sessions/{uploadSessionId}', () => {
 
   it('reports an open session past its expiry as expired', async () => {
     const session = await api.createSession([makeBlob('e', 'expiring')], { expiresInSeconds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    server.advanceClock(1100);
     const status = (await (await api.request('GET', `/v1/upload-sessions/${session.uploadSessionId}`)).json()) as { state: string };
     expect(status.state).toBe('expired');
     const complete = await errorOf(await api.complete(session));

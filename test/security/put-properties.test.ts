@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { ERRORS } from '../../src/domain/errors.js';
+import { statusOf } from '../../src/http/error-status.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { createSession, sendRequest, sha256Of } from '../support/api.js';
 import { storedBlobFiles, tmpFiles } from '../support/fs-store.js';
@@ -96,7 +97,7 @@ it('never answers 5xx, and stores only bytes that hash to their name', async () 
           accepted.add(expected);
         } else {
           expect(Object.keys(ERRORS)).toContain(json.error);
-          expect(ERRORS[json.error as keyof typeof ERRORS].status).toBe(answer.status);
+          expect(statusOf(json.error as keyof typeof ERRORS)).toBe(answer.status);
         }
       },
     ),

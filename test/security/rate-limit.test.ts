@@ -20,7 +20,7 @@ describe('createRateLimiter', () => {
       refused = err;
     }
     expect(refused).toBeInstanceOf(AppError);
-    expect(refused).toMatchObject({ code: 'rate_limited', status: 429, headers: { 'retry-after': '10' } });
+    expect(refused).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 10 });
     limiter.take('b');
 
     now += 9_000;

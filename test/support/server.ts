@@ -30,6 +30,8 @@ export interface TestServer {
   inlineBlobs(): string[];
   /** A stored blob's bytes, from wherever it lives; null when it is stored nowhere. */
   storedBytes(sha256: string): Promise<Buffer | null>;
+  /** Moves the service's clock forward (session expiry) instead of waiting for it. */
+  advanceClock(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,9 @@ export async function startServer(
     databaseSchema = schema.schema;
   }
   const config = configWith({ host: '127.0.0.1', port: 0, dataDir, gcIntervalSeconds: 0, shutdownTimeoutSeconds: 5, ...overrides });
-  const server = await startRunningServer(config, { logger: false, databaseSchema });
+  let clockOffsetMs = 0;
+  const now = () => new Date(Date.now() + clockOffsetMs);
+  const server = await startRunningServer(config, { logger: false, databaseSchema, now });
   const tokenFor = (tenant: string, scopes: Scope[] = ['upload', 'read']) => issueApiToken(server.backends.metadata, tenant, scopes);
   const token = await tokenFor('test');
   return {
@@ -64,6 +68,9 @@ export async function startServer(
     dataDir,
     server,
     tokenFor,
+    advanceClock(ms) {
+      clockOffsetMs += ms;
+    },
     async storedBlobs() {
       const shas: string[] = inlineBlobs(dataDir).map((blob) => blob.sha256);
       for await (const blob of server.backends.blobs.list()) shas.push(blob.key.split('/').pop() ?? '');

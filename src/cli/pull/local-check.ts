@@ -2,7 +2,7 @@
 // (same size, then same sha256), so an interrupted pull resumes instead of starting over.
 import { HASH_CONCURRENCY } from '../transfer-common/constants.js';
 import { hashFile } from '../transfer-common/hash-file.js';
-import { mapWithConcurrency } from '../transfer-common/pool.js';
+import { mapWithConcurrency } from '../../client/upload/pool.js';
 import type { ProgressDisplay } from '../transfer-common/progress.js';
 import { blobsOf } from './manifest-files.js';
 import type { PullBlob, PullFile } from './manifest-files.js';

@@ -6,7 +6,7 @@ import type { Manifest } from '../../api/types.js';
 import { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
-import { mapWithConcurrency } from '../transfer-common/pool.js';
+import { mapWithConcurrency } from '../../client/upload/pool.js';
 import type { TransferOptions } from '../transfer-common/flags.js';
 import { RetryingCalls } from '../transfer-common/retrying-calls.js';
 import { BlobDownloader, syncFile } from './downloader.js';

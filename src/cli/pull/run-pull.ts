@@ -14,7 +14,8 @@ export interface PullFlags {
   url: string;
   token: string;
   concurrency: number;
-  retries: number;
+  retries?: number;
+  retryWindow: number;
   stallTimeout: number;
   json?: boolean;
 }
@@ -36,7 +37,7 @@ export async function runPullCommand(manifestId: string, directory: string, flag
       process.exitCode = EXIT_INTERRUPTED;
       return;
     }
-    const failure = toCliError(err, { url: flags.url, attempts: flags.retries });
+    const failure = toCliError(err, { url: flags.url, attempts: flags.retries, retryWindowSeconds: flags.retryWindow });
     process.stderr.write(`presscloud: ${failure.message}\n`);
     process.exitCode = failure.exitCode;
   } finally {

@@ -1,7 +1,7 @@
 // Hashes the walked files in parallel, with a bound on the files open at once.
 import type { HashCache } from './hash-cache.js';
 import { hashFile } from '../transfer-common/hash-file.js';
-import { mapWithConcurrency } from '../transfer-common/pool.js';
+import { mapWithConcurrency } from '../../client/upload/pool.js';
 import type { WalkedFile } from './walk.js';
 
 export interface HashedFile extends WalkedFile {

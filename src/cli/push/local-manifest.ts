@@ -3,6 +3,7 @@
 import { realpath } from 'node:fs/promises';
 import { lookup as mimeOfPath } from 'mime-types';
 import type { ManifestFileInput } from '../../api/types.js';
+import type { UploadBlob } from '../../client/upload/api.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { HASH_CONCURRENCY } from '../transfer-common/constants.js';
 import { hashFiles } from './hash.js';
@@ -11,14 +12,13 @@ import { HashCache } from './hash-cache.js';
 import { PushInterrupted } from './interrupt.js';
 import type { ProgressDisplay } from '../transfer-common/progress.js';
 import { walkDirectory } from './walk.js';
+import { FileBlob } from './file-source.js';
 
 /** One distinct blob of the manifest and where its bytes are read from. */
-export interface LocalBlob {
-  sha256: string;
-  size: number;
+export interface LocalBlob extends UploadBlob {
   /** The first manifest path naming this blob, for messages. */
-  path: string;
-  absolutePath: string;
+  readonly path: string;
+  readonly absolutePath: string;
 }
 
 export interface LocalManifest {
@@ -89,7 +89,7 @@ function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): 
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
     if (blobs.has(file.sha256)) continue;
-    blobs.set(file.sha256, { sha256: file.sha256, size: file.size, path: file.path, absolutePath: file.absolutePath });
+    blobs.set(file.sha256, new FileBlob(file.sha256, file.size, file.path, file.absolutePath));
   }
   return {
     files: hashed.map(manifestEntry),

@@ -9,12 +9,14 @@ import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
 import type { PushOptions } from './push-directory.js';
+import { TransferFailed } from './transfer.js';
 
 export interface PushFlags {
   url: string;
   token: string;
   concurrency: number;
-  retries: number;
+  retries?: number;
+  retryWindow: number;
   stallTimeout: number;
   sessionTtl?: number;
   dryRun?: boolean;
@@ -37,7 +39,12 @@ export async function runPushCommand(directory: string, flags: PushFlags): Promi
     // Whatever the live line showed is finished before the last word.
     progress.end();
     const interrupted = err instanceof PushInterrupted;
-    const failure = interrupted ? undefined : toPushCliError(err, { url: flags.url, attempts: flags.retries });
+    // What is already stored, then the failure itself as the last line.
+    if (err instanceof TransferFailed) process.stderr.write(`${err.message}\n`);
+    const cause = err instanceof TransferFailed ? err.cause : err;
+    const failure = interrupted
+      ? undefined
+      : toPushCliError(cause, { url: flags.url, attempts: flags.retries, retryWindowSeconds: flags.retryWindow });
     process.stderr.write(`presscloud: ${interrupted ? err.message : failure?.message}\n`);
     process.exitCode = failure?.exitCode ?? EXIT_INTERRUPTED;
   } finally {

@@ -2,13 +2,13 @@
 // timeout, counting the sessions opened and the retries for the summary.
 import type { PressCloudClient } from '../../client/client.js';
 import { isPressCloudApiError } from '../../client/errors.js';
-import type { CompleteUploadSessionResponse, CreateUploadSessionResponse } from '../../api/types.js';
+import type { CreateUploadSessionResponse } from '../../api/types.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ABANDON_TIMEOUT_MS, ACCESS_CHECK_SESSION_ID } from './constants.js';
 import { PushInterrupted } from './interrupt.js';
 import type { LocalManifest } from './local-manifest.js';
 import { RetryingCalls } from '../transfer-common/retrying-calls.js';
-import { StallWatchdog } from '../transfer-common/stall-watchdog.js';
+import { StallWatchdog } from '../../client/upload/stall.js';
 import type { RetryingCallOptions } from '../transfer-common/retrying-calls.js';
 
 export interface SessionCallOptions extends RetryingCallOptions {
@@ -57,14 +57,13 @@ export class SessionCalls extends RetryingCalls {
     const session = await this.retrying('session creation', (signal) =>
       this.client.createUploadSession({ files: [...manifest.files], expiresInSeconds: this.options.sessionTtlSeconds }, { signal }),
     );
-    this.opened++;
+    this.sessionOpened();
     return session;
   }
 
-  complete(session: OpenSession): Promise<CompleteUploadSessionResponse> {
-    return this.retrying('completion', (signal) =>
-      this.client.completeUploadSession(session.uploadSessionId, session.uploadToken, { signal }),
-    );
+  /** Counts a session opened for the summary (the upload core opens those of a transfer). */
+  sessionOpened(): void {
+    this.opened++;
   }
 
   abort(session: OpenSession, what = 'abort of the session'): Promise<void> {

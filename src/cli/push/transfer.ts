@@ -1,14 +1,14 @@
-// The transfer step of a push: open a session for a LocalManifest, upload what it lacks, complete it;
-// a new session when one expires, and more uploads when completion answers blobs_missing.
-import { isPressCloudApiError } from '../../client/errors.js';
-import type { CreateUploadSessionResponse } from '../../api/types.js';
+// The transfer step of a push: the upload core (client/upload/) sends the LocalManifest; this front-end renders
+// its events on the progress display and turns its failures into the push's own errors.
+import { BlobUploadFailedError, SessionKeepsExpiringError, UploadInterruptedError } from '../../client/upload/errors.js';
+import { uploadManifest } from '../../client/upload/upload.js';
 import { CliError } from '../cli-error.js';
-import { MAX_COMPLETE_ROUNDS, MAX_FRUITLESS_SESSION_RENEWALS } from './constants.js';
-import type { LocalBlob, LocalManifest } from './local-manifest.js';
+import { counted, formatBytes } from '../transfer-common/progress.js';
+import { BlobUploadError } from './blob-upload-error.js';
+import { clientUploadApi } from './client-api.js';
 import { PushInterrupted } from './interrupt.js';
-import { counted } from '../transfer-common/progress.js';
+import type { LocalBlob, LocalManifest } from './local-manifest.js';
 import type { SessionCalls } from './session-calls.js';
-import { BlobUploader } from './uploader.js';
 
 export interface TransferOptions {
   concurrency: number;
@@ -18,93 +18,83 @@ export interface TransferResult {
   manifestId: string;
   /** The session that completed; null when none was needed. */
   uploadSessionId: string | null;
-  /** sha256 of each blob a PUT of this push stored (or found already stored). */
+  /** sha256 of each blob this push stored (or found already stored). */
   uploaded: ReadonlySet<string>;
 }
 
-/** On Ctrl-C (the calls' signal), aborts the session that is open and rejects with a PushInterrupted saying so. */
-export async function transferManifest(calls: SessionCalls, manifest: LocalManifest, options: TransferOptions): Promise<TransferResult> {
-  const transfer = new Transfer(calls, manifest, options);
-  try {
-    return await transfer.run();
-  } catch (err) {
-    if (!calls.options.signal?.aborted) throw err;
-    throw transfer.session ? await calls.abandon(transfer.session) : new PushInterrupted('interrupted; nothing was uploaded');
+/** A push that failed after its session opened; its message says what is on the server and that pushing again resumes. */
+export class TransferFailed extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'TransferFailed';
   }
 }
 
-class Transfer {
-  /** The session open now, if any. */
-  session: CreateUploadSessionResponse | undefined;
-  private readonly uploaded = new Set<string>();
-  private readonly uploader: BlobUploader;
-  private fruitlessRenewals = 0;
-  private uploadedBeforeRound = 0;
-
-  constructor(
-    private readonly calls: SessionCalls,
-    private readonly manifest: LocalManifest,
-    options: TransferOptions,
-  ) {
-    this.uploader = new BlobUploader(calls.client, {
+/** On Ctrl-C (the calls' signal), the core aborts the open session and this rejects with a PushInterrupted saying so. */
+export async function transferManifest(calls: SessionCalls, manifest: LocalManifest, options: TransferOptions): Promise<TransferResult> {
+  const { progress, signal } = calls.options;
+  const stored = new Set<string>();
+  let heldBefore: number | undefined;
+  try {
+    const result = await uploadManifest(manifest.files, manifest.blobs, {
+      api: clientUploadApi(calls.client),
       concurrency: options.concurrency,
       retryPolicy: calls.options.retryPolicy,
       stallTimeoutMs: calls.options.stallTimeoutMs,
-      progress: calls.options.progress,
-      onRetry: (what, notice) => calls.noteRetry(what, notice),
-      onUploaded: (blob) => this.uploaded.add(blob.sha256),
-      signal: calls.options.signal,
+      sessionTtlSeconds: calls.options.sessionTtlSeconds,
+      describe: (blob) => blob.path,
+      signal,
+      events: {
+        onSessionOpened: ({ missing, renewal }) => {
+          calls.sessionOpened();
+          if (renewal) progress.note(`the upload session expired; opened a new one, ${counted(missing.length, 'blob')} still missing`);
+          else announce(manifest, missing, calls);
+          heldBefore ??= manifest.blobs.size - missing.length;
+        },
+        onBytes: (delta) => progress.addBytes(delta),
+        onUploaded: (blob) => {
+          stored.add(blob.sha256);
+          progress.addItem();
+        },
+        onRetry: (what, notice) => calls.noteRetry(what, notice),
+        onBatchesRefused: (err) => progress.note(err.message),
+        onStillMissing: (blobs) => progress.note(`the server still misses ${counted(blobs.length, 'blob')}; uploading them`),
+      },
     });
+    progress.end();
+    return { manifestId: result.manifestId, uploadSessionId: result.uploadSessionId, uploaded: result.uploaded };
+  } catch (err) {
+    if (err instanceof UploadInterruptedError) throw interrupted(err);
+    if (heldBefore === undefined) throw pushError(err);
+    // The live line's summary must not read like success before the failure.
+    progress.end('then the push failed');
+    throw new TransferFailed(whatIsStored(manifest, heldBefore, stored), pushError(err));
   }
+}
 
-  async run(): Promise<TransferResult> {
-    const { progress } = this.calls.options;
-    let session = await this.open();
-    let missing = blobsFor(this.manifest, session.missing);
-    announce(this.manifest, missing, this.calls);
-    let completeRounds = 0;
-    for (;;) {
-      this.uploadedBeforeRound = this.uploaded.size;
-      if ((await this.uploader.uploadAll(session, missing)) === 'session_expired') {
-        session = await this.renew();
-        missing = blobsFor(this.manifest, session.missing);
-        continue;
-      }
-      try {
-        const completed = await this.calls.complete(session);
-        progress.end();
-        return { manifestId: completed.manifest.manifestId, uploadSessionId: session.uploadSessionId, uploaded: this.uploaded };
-      } catch (err) {
-        if (isPressCloudApiError(err, 'session_expired')) {
-          session = await this.renew();
-          missing = blobsFor(this.manifest, session.missing);
-        } else if (isPressCloudApiError(err, 'blobs_missing') && ++completeRounds < MAX_COMPLETE_ROUNDS) {
-          missing = blobsFor(this.manifest, err.missing ?? []);
-          progress.note(`the server still misses ${counted(missing.length, 'blob')}; uploading them`);
-        } else {
-          throw err;
-        }
-      }
-    }
-  }
+function whatIsStored(manifest: LocalManifest, heldBefore: number, stored: ReadonlySet<string>): string {
+  const bytes = [...stored].reduce((sum, sha) => sum + (manifest.blobs.get(sha)?.size ?? 0), 0);
+  const thisPush = `${stored.size} sent by this push (${formatBytes(bytes)})`;
+  const onServer = `${heldBefore + stored.size} of ${counted(manifest.blobs.size, 'blob')} are on the server`;
+  return `${onServer}, ${thisPush}; push again to send only the rest`;
+}
 
-  private async open(): Promise<CreateUploadSessionResponse> {
-    this.session = await this.calls.open(this.manifest);
-    return this.session;
+function interrupted(err: UploadInterruptedError): PushInterrupted {
+  if (err.session === 'none') return new PushInterrupted('interrupted; nothing was uploaded');
+  if (err.session === 'aborted') {
+    return new PushInterrupted('interrupted; the upload session was aborted (blobs already sent stay for the next push)');
   }
+  return new PushInterrupted('interrupted; the upload session could not be aborted and will expire on its own');
+}
 
-  /** A new session after the last one expired; its `missing` says what is left. */
-  private async renew(): Promise<CreateUploadSessionResponse> {
-    this.fruitlessRenewals = this.uploaded.size > this.uploadedBeforeRound ? 0 : this.fruitlessRenewals + 1;
-    if (this.fruitlessRenewals > MAX_FRUITLESS_SESSION_RENEWALS) {
-      throw new CliError('the upload session keeps expiring before any blob gets through; raise --session-ttl');
-    }
-    const session = await this.open();
-    this.calls.options.progress.note(
-      `the upload session expired; opened a new one, ${counted(session.missing.length, 'blob')} still missing`,
-    );
-    return session;
+/** The core's failures in the push's words: a blob named by its file, a session lifetime named by its flag. */
+function pushError(err: unknown): unknown {
+  if (err instanceof SessionKeepsExpiringError) return new CliError(`${err.message}; raise --session-ttl`);
+  if (err instanceof BlobUploadFailedError) {
+    const blobs = err.blobs as readonly LocalBlob[];
+    return blobs.length === 1 ? new BlobUploadError(blobs[0], err.cause) : BlobUploadError.ofBatch(blobs, err.cause);
   }
+  return err;
 }
 
 /** What the first session says before any upload: all there, or how much is left. */
@@ -122,13 +112,4 @@ function announce(manifest: LocalManifest, missing: readonly LocalBlob[], calls:
     missing.length,
     missing.reduce((sum, blob) => sum + blob.size, 0),
   );
-}
-
-/** The local blobs the server named, in its order; a sha256 this push never sent is a server fault. */
-export function blobsFor(manifest: LocalManifest, missing: readonly string[]): LocalBlob[] {
-  return missing.map((sha) => {
-    const blob = manifest.blobs.get(sha.toLowerCase());
-    if (!blob) throw new CliError(`the server asked for blob ${sha}, which is not in this push`);
-    return blob;
-  });
 }

@@ -8,11 +8,10 @@ export const MAX_CONCURRENCY = 64;
 /** `pull`'s default; `push` has its own in push/constants.ts. */
 export const DEFAULT_DOWNLOAD_CONCURRENCY = 8;
 
+/** Attempts of a `manifests` call; `push` and `pull` retry for a window of time instead (`--retry-window`). */
 export const DEFAULT_ATTEMPTS = 5;
-export const RETRY_BASE_DELAY_MS = 250;
-export const RETRY_MAX_DELAY_MS = 20_000;
-/** A server asking for a longer pause than this is treated as this; a transfer should not sleep for hours. */
-export const MAX_RETRY_AFTER_MS = 60_000;
+/** `--retry-window`: how long a failing request is retried (the backoff itself is client/upload/retry.ts). */
+export const DEFAULT_RETRY_WINDOW_SECONDS = 60;
 
 export const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
 

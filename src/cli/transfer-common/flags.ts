@@ -2,16 +2,20 @@
 // so `push`, `pull` and `manifests` spell, parse and document them the same way.
 import { InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
-import { DEFAULT_ATTEMPTS, DEFAULT_STALL_TIMEOUT_SECONDS, MAX_CONCURRENCY, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from './constants.js';
+import { defaultRetryPolicy } from '../../client/upload/retry.js';
+import { DEFAULT_RETRY_WINDOW_SECONDS, DEFAULT_STALL_TIMEOUT_SECONDS, MAX_CONCURRENCY } from './constants.js';
 import type { ProgressDisplay } from './progress.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../../client/upload/retry.js';
 
 /** The parsed flags every transfer command shares. */
 export interface TransferFlags {
   url: string;
   token: string;
   concurrency: number;
-  retries: number;
+  /** A cap on attempts per request; none by default (the window decides). */
+  retries?: number;
+  /** Seconds a failing request is retried for. */
+  retryWindow: number;
   stallTimeout: number;
 }
 
@@ -30,7 +34,7 @@ export function transferOptionsOf(flags: TransferFlags, progress: ProgressDispla
     url: validUrl(flags.url),
     token: flags.token,
     concurrency: flags.concurrency,
-    retryPolicy: retryPolicyOf(flags.retries),
+    retryPolicy: retryPolicyOf(flags.retries, flags.retryWindow),
     stallTimeoutMs: flags.stallTimeout * 1000,
     progress,
   };
@@ -50,7 +54,15 @@ export function concurrencyOption(what: string, defaultValue: number): Option {
 }
 
 export function retriesOption(): Option {
-  return new Option('--retries <n>', 'attempts per request before giving up').argParser(integerIn(1, 100)).default(DEFAULT_ATTEMPTS);
+  return new Option('--retries <n>', 'at most this many attempts per request (no cap: --retry-window decides)').argParser(
+    integerIn(1, 100),
+  );
+}
+
+export function retryWindowOption(): Option {
+  return new Option('--retry-window <seconds>', 'keep retrying a failing request for this long (a server restart, a network drop)')
+    .argParser(positiveNumber)
+    .default(DEFAULT_RETRY_WINDOW_SECONDS);
 }
 
 export function stallTimeoutOption(): Option {
@@ -59,8 +71,8 @@ export function stallTimeoutOption(): Option {
     .default(DEFAULT_STALL_TIMEOUT_SECONDS);
 }
 
-export function retryPolicyOf(attempts: number): RetryPolicy {
-  return { attempts, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS };
+export function retryPolicyOf(attempts: number | undefined, windowSeconds = DEFAULT_RETRY_WINDOW_SECONDS): RetryPolicy {
+  return defaultRetryPolicy({ attempts, windowMs: windowSeconds * 1000 });
 }
 
 /** The server's root as an http(s) URL; `host:port` without a scheme gets the likely fix in the message. */

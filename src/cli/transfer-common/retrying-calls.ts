@@ -1,9 +1,9 @@
 // Calls to the server under the retry policy and a stall timeout, counting the retries for the summary and
 // saying each one on the progress display.
 import type { ProgressDisplay } from './progress.js';
-import { withRetry } from './retry.js';
-import type { RetryNotice, RetryPolicy } from './retry.js';
-import { StallWatchdog } from './stall-watchdog.js';
+import { withRetry } from '../../client/upload/retry.js';
+import type { RetryNotice, RetryPolicy } from '../../client/upload/retry.js';
+import { StallWatchdog } from '../../client/upload/stall.js';
 
 export interface RetryingCallOptions {
   retryPolicy: RetryPolicy;
@@ -44,8 +44,9 @@ export class RetryingCalls {
   noteRetry(what: string, notice: RetryNotice): void {
     this.retried++;
     const reason = notice.error instanceof Error ? notice.error.message : String(notice.error);
-    const attempts = this.options.retryPolicy.attempts;
+    const { attempts } = this.options.retryPolicy;
     const delay = (notice.delayMs / 1000).toFixed(1);
-    this.options.progress.note(`retrying ${what} in ${delay} s (attempt ${notice.attempt + 1} of ${attempts}): ${reason}`);
+    const attempt = `attempt ${notice.attempt + 1}${attempts === undefined ? '' : ` of ${attempts}`}`;
+    this.options.progress.note(`retrying ${what} in ${delay} s (${attempt}): ${reason}`);
   }
 }

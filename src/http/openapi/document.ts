@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
-import { ERRORS } from '../../domain/errors.js';
+import { ERRORS, type ErrorCode } from '../../domain/errors.js';
+import { statusOf } from '../error-status.js';
 import { RETRY_UNAVAILABLE_AFTER_SECONDS } from '../error-handler.js';
 import { EXAMPLES } from '../examples.js';
 import type { OpenApiHeader, OpenApiResponse, RouteDoc } from './route-doc.js';
@@ -167,7 +168,7 @@ function errorComponentSchema() {
         type: 'string' as const,
         enum: Object.keys(ERRORS),
         description: Object.entries(ERRORS)
-          .map(([code, { status }]) => `${code} (${status})`)
+          .map(([code]) => `${code} (${statusOf(code as ErrorCode)})`)
           .join(', '),
       },
       message: { type: 'string' as const, description: 'One clear sentence for a person' },

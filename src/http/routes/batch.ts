@@ -9,6 +9,7 @@ import { bodyWithIdleTimeout } from '../body-stream.js';
 import { STYLE_SHA256 } from '../examples.js';
 import { MultipartReader, multipartBoundary } from '../multipart.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
+import { statusOf } from '../error-status.js';
 import { AUTH_ERRORS, PutBlobsResponse, SHA256_PATTERN, UploadSessionIdParam, UploadTokenHeaders, withErrors } from '../schemas.js';
 
 export interface BatchRouteOptions {
@@ -73,12 +74,18 @@ export function batchRoutes(service: UploadService, options: BatchRouteOptions):
           ]),
         },
       },
-      async (request) =>
-        service.putBlobs(principalOf(request), {
+      async (request) => {
+        const { uploadSessionId, results } = await service.putBlobs(principalOf(request), {
           sessionId: request.params.uploadSessionId,
           uploadToken: uploadTokenOf(request),
           openParts: () => openParts(request, options),
-        }),
+        });
+        // A refused part answers, inside the 200, the status its PUT would have answered.
+        return {
+          uploadSessionId,
+          results: results.map((result) => ('error' in result ? { ...result, status: statusOf(result.error) } : result)),
+        };
+      },
     );
   };
 }

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { AppError } from '../../domain/errors.js';
 import type { Principal } from '../../domain/authentication.js';
 import type { UploadService } from '../../domain/upload-service.js';
 import type { ByteRange } from '../../domain/ports/blob-store.js';
@@ -12,6 +11,7 @@ import { bodyWithIdleTimeout } from '../body-stream.js';
 import { STYLE_SHA256 } from '../examples.js';
 import type { OpenApiResponse, RouteDoc } from '../openapi/route-doc.js';
 import { AUTH_ERRORS, PutBlobResponse, Sha256Param, UploadSessionIdParam, UploadTokenHeaders, withErrors } from '../schemas.js';
+import { HttpAppError } from '../http-error.js';
 
 export interface BlobRouteOptions {
   readonly bodyTimeoutMs: number;
@@ -205,9 +205,7 @@ async function serveBlob(
 
   const range = parseRange(typeof headers.range === 'string' ? headers.range : undefined, meta.size, headers['if-range'], etag);
   if (range === 'unsatisfiable') {
-    throw new AppError('range_not_satisfiable', `The blob has ${meta.size} bytes.`, {
-      headers: { 'content-range': `bytes */${meta.size}` },
-    });
+    throw new HttpAppError('range_not_satisfiable', `The blob has ${meta.size} bytes.`, { 'content-range': `bytes */${meta.size}` });
   }
   const length = range ? range.end - range.start + 1 : meta.size;
   reply.header('content-length', String(length));

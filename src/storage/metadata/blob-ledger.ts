@@ -161,7 +161,5 @@ async function tombstonesOf(q: Executor, blobs: readonly RecordedBlob[]): Promis
 }
 
 function beingCollected(): AppError {
-  return new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', {
-    headers: { 'retry-after': '1' },
-  });
+  return new AppError('storage_unavailable', 'This blob is being garbage-collected; retry in a moment.', { retryAfterSeconds: 1 });
 }

@@ -1,0 +1,36 @@
+// A file on disk as the upload core's ByteSource: each read checks first that the file still has the size that
+// was hashed, so a file changed mid-push fails with a FileChangedError rather than a request that breaks off.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ByteSource } from '../../client/upload/source.js';
+import { FileChangedError } from './file-changed.js';
+import type { LocalBlob } from './local-manifest.js';
+
+export function fileSource(blob: Omit<LocalBlob, 'source'>): ByteSource {
+  return {
+    size: blob.size,
+    async *read(start, end, signal) {
+      const size = await stat(blob.absolutePath).then(
+        (stats) => stats.size,
+        () => undefined,
+      );
+      if (size !== blob.size) throw new FileChangedError(blob);
+      if (start >= end) return;
+      for await (const chunk of createReadStream(blob.absolutePath, { start, end: end - 1, signal })) yield chunk as Buffer;
+    },
+  };
+}
+
+/** A blob of the LocalManifest read from its file; the source is derived (a getter), not part of the blob's value. */
+export class FileBlob implements LocalBlob {
+  constructor(
+    readonly sha256: string,
+    readonly size: number,
+    readonly path: string,
+    readonly absolutePath: string,
+  ) {}
+
+  get source(): ByteSource {
+    return fileSource(this);
+  }
+}
