@@ -13,7 +13,9 @@ import { authHook } from './auth.js';
 import { DEFAULT_DRAIN_LIMITS, type DrainLimits } from './body-drain.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installContentTypeParsers } from './content-types.js';
+import { trackRequestBodies } from './cut-body.js';
 import { installErrorHandler } from './error-handler.js';
+import { installExpectContinue } from './expect-continue.js';
 import { installNotFoundHandler } from './not-found.js';
 import { openApiOptions } from './openapi/document.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -78,6 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   installErrorHandler(app, { maxJsonBodyBytes: config.maxJsonBodyBytes, drain: deps.drain ?? DEFAULT_DRAIN_LIMITS });
   installContentTypeParsers(app, config.maxJsonBodyBytes);
+  installExpectContinue(app);
+  trackRequestBodies(app);
 
   await app.register(swagger, openApiOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });

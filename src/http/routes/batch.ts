@@ -49,7 +49,7 @@ export function batchRoutes(service: UploadService, options: BatchRouteOptions):
     app.post(
       '/v1/upload-sessions/:uploadSessionId/blobs',
       {
-        config: { auth: { scope: 'upload', uploadToken: true }, openapi: batchDoc(options) },
+        config: { auth: { scope: 'upload', uploadToken: true }, openapi: batchDoc(options), streamsBody: true },
         schema: {
           operationId: 'putBlobs',
           summary: 'Upload many blobs of an upload session in one multipart request',

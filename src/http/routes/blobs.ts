@@ -26,7 +26,7 @@ export function blobRoutes(service: UploadService, options: BlobRouteOptions): F
     app.put(
       '/v1/upload-sessions/:uploadSessionId/blobs/:sha256',
       {
-        config: { auth: { scope: 'upload', uploadToken: true }, openapi: PUT_DOC },
+        config: { auth: { scope: 'upload', uploadToken: true }, openapi: PUT_DOC, streamsBody: true },
         schema: {
           operationId: 'putBlob',
           summary: 'Upload a single CAS blob for an upload session',
