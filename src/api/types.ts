@@ -131,3 +131,9 @@ export interface HealthResponse {
   status: string;
   [detail: string]: unknown;
 }
+
+/** `GET /v1/access`: the token's tenant and scopes. */
+export interface AccessResponse {
+  tenant: string;
+  scopes: Array<'upload' | 'read'>;
+}

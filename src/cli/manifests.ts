@@ -7,6 +7,7 @@ import { toCliError } from './transfer-common/failure.js';
 import { integerIn, retryPolicyOf, tokenOption, urlOption, validUrl } from './transfer-common/flags.js';
 import { ProgressDisplay } from './transfer-common/progress.js';
 import { RetryingCalls } from './transfer-common/retrying-calls.js';
+import { checkServer } from './transfer-common/server-check.js';
 
 interface ManifestsFlags {
   url: string;
@@ -49,6 +50,7 @@ async function runManifests(flags: ManifestsFlags): Promise<void> {
     progress: new ProgressDisplay(process.stderr),
   });
   try {
+    await checkServer(client, calls, 'read');
     const { manifests, more } = await newestManifests(client, calls, flags.limit);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(manifests)}\n`);

@@ -21,6 +21,7 @@ import { openApiOptions } from './openapi/document.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { requestIdOf } from './request-id.js';
+import { accessRoutes } from './routes/access.js';
 import { batchRoutes } from './routes/batch.js';
 import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
   await app.register(webRoutes());
+  await app.register(accessRoutes());
 
   return app;
 }

@@ -27,6 +27,3 @@ export const ALWAYS_SKIPPED_DIRECTORIES = new Set(['.git']);
 
 /** How long an interrupted push waits for the abort of its session before leaving it to expire. */
 export const ABANDON_TIMEOUT_MS = 5000;
-
-/** A session id no server issues: asking for it checks the URL and the token and nothing else. */
-export const ACCESS_CHECK_SESSION_ID = 'presscloud-push-access-check';

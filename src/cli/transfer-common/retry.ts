@@ -1,6 +1,6 @@
 // Retries transient failures with exponential backoff and full jitter, waiting at least what Retry-After asks.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PressCloudApiError, PressCloudNetworkError } from '../../client/errors.js';
+import { PressCloudApiError, PressCloudNetworkError, isTlsMismatch } from '../../client/errors.js';
 import { MAX_RETRY_AFTER_MS } from './constants.js';
 
 export interface RetryPolicy {
@@ -19,9 +19,10 @@ export interface RetryNotice {
   delayMs: number;
 }
 
-/** Network failures (stalls included), 5xx, 408 and 429: the only answers a later try can change. */
+/** Network failures (stalls included), 5xx, 408 and 429: the only answers a later try can change. A server that
+ * does not speak TLS at an https:// URL will not start to. */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof PressCloudNetworkError) return true;
+  if (err instanceof PressCloudNetworkError) return !isTlsMismatch(err);
   if (err instanceof PressCloudApiError) return err.status >= 500 || err.status === 408 || err.status === 429;
   return false;
 }
