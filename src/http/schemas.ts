@@ -3,7 +3,7 @@
 // responses are open: a client must ignore fields it does not know, so fields can be added later.
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, statusesOf, type ErrorCode } from '../domain/errors.js';
-import { MAX_MIME_LENGTH, MAX_PATH_BYTES } from '../domain/manifest.js';
+import { MAX_MIME_LENGTH, MAX_PATH_BYTES, MIME_SHAPE } from '../domain/manifest.js';
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
 import { EXAMPLES, MANIFEST_ID, STYLE_SHA256, UPLOAD_SESSION_ID } from './examples.js';
 
@@ -14,6 +14,8 @@ const LOWERCASE_SHA256_PATTERN = '^[0-9a-f]{64}$';
 /** How a failed `pattern` reads in an error message (see validation-messages.ts). */
 export const PATTERN_PHRASES: Readonly<Record<string, string>> = {
   [SHA256_PATTERN]: 'must be 64 hexadecimal digits',
+  [LOWERCASE_SHA256_PATTERN]: 'must be 64 lowercase hexadecimal digits',
+  [MIME_SHAPE.source]: 'must be a media type such as "text/html"',
 };
 
 export const Sha256Param = Type.String({
@@ -26,7 +28,8 @@ export const UploadSessionIdParam = Type.String({
   examples: [UPLOAD_SESSION_ID],
 });
 export const ManifestIdParam = Type.String({
-  description: 'The manifest id returned when a session was completed',
+  pattern: LOWERCASE_SHA256_PATTERN,
+  description: 'The manifest id returned when a session was completed: 64 lowercase hexadecimal digits',
   examples: [MANIFEST_ID],
 });
 
@@ -37,6 +40,12 @@ const ManifestId = Type.String({
   description: 'SHA-256 of the canonical file list: the same files always give the same id',
 });
 const Mime = Type.String({ maxLength: MAX_MIME_LENGTH, description: 'A media type such as "text/html"' });
+/** A declared mime, as the server checks it: a media type (type/subtype, optional parameters). */
+const DeclaredMime = Type.String({
+  maxLength: MAX_MIME_LENGTH,
+  pattern: MIME_SHAPE.source,
+  description: 'A media type such as "text/html" or "text/plain; charset=utf-8"',
+});
 
 /** The limits this server was started with: the document states them, the validator enforces them. */
 export interface BodyLimits {
@@ -63,7 +72,7 @@ export function createSessionBody(limits: BodyLimits) {
         maximum: limits.maxBlobSize,
         description: 'Bytes; at most the maximum blob size (--max-blob-size)',
       }),
-      mime: Type.Optional(Mime),
+      mime: Type.Optional(DeclaredMime),
     },
     { additionalProperties: false },
   );
@@ -201,21 +210,27 @@ export const AUTH_ERRORS: readonly ErrorCode[] = ['unauthenticated', 'invalid_to
 export const JSON_BODY_ERRORS: readonly ErrorCode[] = ['invalid_json', 'invalid_request', 'payload_too_large', 'unsupported_media_type'];
 
 /** The OpenAPI responses of a route: its success schemas plus one error schema per status, listing its codes. */
-export function withErrors(success: Record<number, TSchema>, codes: readonly ErrorCode[]): Record<number, TSchema> {
+export function withErrors(
+  success: Record<number, TSchema>,
+  codes: readonly ErrorCode[],
+  /** What a code means on this route, where the table's general message would mislead. */
+  messages: Partial<Record<ErrorCode, string>> = {},
+): Record<number, TSchema> {
   const responses: Record<number, TSchema> = { ...success };
   for (const [status, statusCodes] of statusesOf([...new Set([...codes, ...COMMON_ERRORS])])) {
-    responses[status] = errorSchema(statusCodes);
+    responses[status] = errorSchema(statusCodes, messages);
   }
   return responses;
 }
 
-function errorSchema(codes: ErrorCode[]): TSchema {
+function errorSchema(codes: ErrorCode[], messages: Partial<Record<ErrorCode, string>>): TSchema {
+  const messageOf = (code: ErrorCode) => messages[code] ?? ERRORS[code].message;
   const properties: Record<string, TSchema> = {
     error: Type.Unsafe<ErrorCode>({ type: 'string', enum: codes }),
     message: Type.String({ description: 'One clear sentence for a person' }),
   };
   if (codes.includes('blobs_missing'))
     properties.missing = Type.Optional(Type.Array(Sha256, { description: 'With blobs_missing: the sha256s still missing' }));
-  const description = codes.map((code) => `${code}: ${ERRORS[code].message}`).join(' ');
-  return Type.Object(properties, { description, examples: [{ error: codes[0], message: ERRORS[codes[0]].message }] });
+  const description = codes.map((code) => `${code}: ${messageOf(code)}`).join(' ');
+  return Type.Object(properties, { description, examples: [{ error: codes[0], message: messageOf(codes[0]) }] });
 }
