@@ -18,6 +18,7 @@ import { installErrorHandler } from './error-handler.js';
 import { installExpectContinue } from './expect-continue.js';
 import { installNotFoundHandler } from './not-found.js';
 import { openApiOptions } from './openapi/document.js';
+import { docsUiOptions } from './openapi/docs-ui.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { requestIdOf } from './request-id.js';
@@ -85,7 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   trackRequestBodies(app);
 
   await app.register(swagger, openApiOptions());
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, docsUiOptions());
 
   await app.register(sessionRoutes(deps.service, config));
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
