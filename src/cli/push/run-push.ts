@@ -8,6 +8,7 @@ import { toPushCliError } from './failure.js';
 import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
+import { describeSkipped } from './skipped.js';
 import type { PushOptions } from './push-directory.js';
 
 export interface PushFlags {
@@ -64,5 +65,6 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     return;
   }
   const summary = await pushDirectory(options);
+  if (summary.skippedFiles > 0) process.stderr.write(`${describeSkipped(summary.skipped)}\n`);
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
 }
