@@ -23,7 +23,7 @@ const MAX_LIMIT = 1_000_000;
 
 export function manifestsCommand(): Command {
   return new Command('manifests')
-    .description("List the token's tenant's manifests, newest first: id, created, files, bytes")
+    .description("List the token's tenant's manifests, newest first: id, created, files, bytes, label")
     .addOption(urlOption())
     .addOption(tokenOption('read'))
     .addOption(new Option('--limit <n>', 'list at most this many').argParser(integerIn(1, MAX_LIMIT)).default(DEFAULT_LIMIT))
@@ -56,8 +56,10 @@ async function runManifests(flags: ManifestsFlags): Promise<void> {
       process.stdout.write(`${JSON.stringify(manifests)}\n`);
     } else {
       // Tab-separated under a header, like `token list`: `cut -f` and a reader both get it.
-      process.stdout.write('MANIFEST\tCREATED\tFILES\tBYTES\n');
-      for (const m of manifests) process.stdout.write(`${m.manifestId}\t${m.createdAt}\t${m.fileCount}\t${m.totalBytes}\n`);
+      process.stdout.write('MANIFEST\tCREATED\tFILES\tBYTES\tLABEL\n');
+      for (const m of manifests) {
+        process.stdout.write(`${m.manifestId}\t${m.createdAt}\t${m.fileCount}\t${m.totalBytes}\t${m.label ?? ''}\n`);
+      }
     }
     if (more) process.stderr.write(`older manifests follow; raise --limit (${flags.limit}) to list them\n`);
   } finally {

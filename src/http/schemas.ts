@@ -4,18 +4,21 @@
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, statusesOf, type ErrorCode } from '../domain/errors.js';
 import { MAX_MIME_LENGTH, MAX_PATH_BYTES, MIME_SHAPE } from '../domain/manifest.js';
+import { MAX_LABEL_LENGTH } from '../domain/manifest-label.js';
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
 import { EXAMPLES, MANIFEST_ID, STYLE_SHA256, UPLOAD_SESSION_ID } from './examples.js';
 
 /** Any case is accepted on the way in (API.md); answers are always lowercase. */
 export const SHA256_PATTERN = '^[0-9a-fA-F]{64}$';
 const LOWERCASE_SHA256_PATTERN = '^[0-9a-f]{64}$';
+const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
 /** How a failed `pattern` reads in an error message (see validation-messages.ts). */
 export const PATTERN_PHRASES: Readonly<Record<string, string>> = {
   [SHA256_PATTERN]: 'must be 64 hexadecimal digits',
   [LOWERCASE_SHA256_PATTERN]: 'must be 64 lowercase hexadecimal digits',
   [MIME_SHAPE.source]: 'must be a media type such as "text/html"',
+  [LABEL_PATTERN]: 'must have no control characters',
 };
 
 export const Sha256Param = Type.String({
@@ -45,6 +48,14 @@ const DeclaredMime = Type.String({
   maxLength: MAX_MIME_LENGTH,
   pattern: MIME_SHAPE.source,
   description: 'A media type such as "text/html" or "text/plain; charset=utf-8"',
+});
+
+const Label = Type.String({
+  minLength: 1,
+  maxLength: MAX_LABEL_LENGTH,
+  pattern: LABEL_PATTERN,
+  description: "A name for people, shown in lists (push gives the folder's name); not part of the manifest id",
+  examples: ['site'],
 });
 
 /** The limits this server was started with: the document states them, the validator enforces them. */
@@ -84,6 +95,7 @@ export function createSessionBody(limits: BodyLimits) {
         description: 'The files of the manifest (at most --max-manifest-files)',
       }),
       expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRES_IN_SECONDS, default: DEFAULT_EXPIRES_IN_SECONDS })),
+      label: Type.Optional(Label),
     },
     { additionalProperties: false, examples: [EXAMPLES.createSessionBody] },
   );
@@ -136,6 +148,7 @@ const ManifestSummaryFields = {
   fileCount: Type.Integer({ minimum: 1 }),
   totalBytes: Type.Integer({ minimum: 0, description: 'Sum of the sizes of the files' }),
   createdAt: Type.String({ format: 'date-time' }),
+  label: Type.Optional(Label),
 };
 
 export const CompletedSessionSchema = Type.Object(

@@ -11,6 +11,8 @@ import { transferManifest } from './transfer.js';
 export interface PushOptions extends TransferOptions {
   directory: string;
   sessionTtlSeconds: number | undefined;
+  /** The manifest's label (the folder's name unless --label says otherwise). */
+  label?: string;
   /** Where the hash cache lives; undefined disables it (`--no-cache`). */
   hashCacheDir: string | undefined;
   /** Ctrl-C: the push stops where it is, keeps its hashes, aborts its session, and rejects with a PushInterrupted. */

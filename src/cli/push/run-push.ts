@@ -8,6 +8,7 @@ import { toPushCliError } from './failure.js';
 import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
+import { labelOf } from './label.js';
 import { describeSkipped } from './skipped.js';
 import type { PushOptions } from './push-directory.js';
 
@@ -18,6 +19,7 @@ export interface PushFlags {
   retries: number;
   stallTimeout: number;
   sessionTtl?: number;
+  label?: string;
   dryRun?: boolean;
   json?: boolean;
   /** False with `--no-cache`. */
@@ -51,6 +53,7 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     ...transferOptionsOf(flags, progress),
     directory,
     sessionTtlSeconds: flags.sessionTtl,
+    label: await labelOf(flags.label, directory),
     hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
     signal,
   };

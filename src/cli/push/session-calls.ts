@@ -13,6 +13,8 @@ import type { RetryingCallOptions } from '../transfer-common/retrying-calls.js';
 export interface SessionCallOptions extends RetryingCallOptions {
   /** expiresInSeconds asked for each session; undefined lets the server choose. */
   sessionTtlSeconds: number | undefined;
+  /** The manifest's label, sent with each session. */
+  label?: string;
 }
 
 export type OpenSession = Pick<CreateUploadSessionResponse, 'uploadSessionId' | 'uploadToken'>;
@@ -38,7 +40,10 @@ export class SessionCalls extends RetryingCalls {
 
   async open(manifest: LocalManifest): Promise<CreateUploadSessionResponse> {
     const session = await this.retrying('session creation', (signal) =>
-      this.client.createUploadSession({ files: [...manifest.files], expiresInSeconds: this.options.sessionTtlSeconds }, { signal }),
+      this.client.createUploadSession(
+        { files: [...manifest.files], expiresInSeconds: this.options.sessionTtlSeconds, label: this.options.label },
+        { signal },
+      ),
     );
     this.opened++;
     return session;
