@@ -2,7 +2,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { isAppError } from '../../domain/errors.js';
-import { MAX_LABEL_LENGTH, checkedLabel } from '../../domain/manifest-label.js';
+import { MAX_LABEL_LENGTH, checkedLabel, withoutControls } from '../../domain/manifest-label.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 
 /** --label as given (checked by the server's own rule), else the folder's name. */
@@ -20,6 +20,6 @@ async function defaultLabel(directory: string): Promise<string | undefined> {
   // `.` or `../site` name the folder the user means: its real name, not the argument as typed.
   const name = path.basename(await realpath(directory).catch(() => path.resolve(directory)));
   // A name with control characters or none at all (the root) gets no label rather than a refused session.
-  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, MAX_LABEL_LENGTH);
+  const clean = withoutControls(name).slice(0, MAX_LABEL_LENGTH);
   return clean === '' ? undefined : clean;
 }
