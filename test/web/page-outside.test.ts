@@ -10,7 +10,6 @@ import { makeTempDir, startServer, type TestServer } from '../support/server.js'
 import { outcomeOf, pickFolder, screenshot, signIn } from './page-driver.js';
 
 const HOST = 'presscloud.test';
-const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 
 let server: TestServer;
 let browser: Browser;
