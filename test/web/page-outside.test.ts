@@ -119,14 +119,15 @@ describe('on a phone (390 px wide)', () => {
     await page.getByRole('heading', { name: 'phone-site' }).waitFor();
     await screenshot(page, 'outside-phone-manifest');
 
-    const layout = await page.evaluate(() => {
-      const words: string[] = [];
+    // Runs in the page; a string, as this project's types have no DOM.
+    const layout = (await page.evaluate(`(() => {
+      const words = [];
       // Every word outside paths and command lines (which may break anywhere, by design) stays on one line.
-      const walker = document.createTreeWalker(document.getElementById('workspace') as Node, NodeFilter.SHOW_TEXT);
+      const walker = document.createTreeWalker(document.getElementById('workspace'), NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const parent = node.parentElement;
         if (!parent || parent.closest('td.path, pre.command, input, textarea, code, [hidden]') || parent.offsetParent === null) continue;
-        for (const match of (node.textContent ?? '').matchAll(/\S+/g)) {
+        for (const match of (node.textContent ?? '').matchAll(/\\S+/g)) {
           const range = document.createRange();
           range.setStart(node, match.index ?? 0);
           range.setEnd(node, (match.index ?? 0) + match[0].length);
@@ -136,7 +137,7 @@ describe('on a phone (390 px wide)', () => {
       }
       // Column labels drawn by CSS (td::before) must not wrap either.
       const wrappingLabels = [...document.querySelectorAll('td')]
-        .filter((td) => (td as HTMLElement).offsetParent !== null)
+        .filter((td) => td.offsetParent !== null)
         .map((td) => getComputedStyle(td, '::before'))
         .filter((before) => before.content !== 'none' && before.content !== 'normal' && before.whiteSpace !== 'nowrap').length;
       const rows = [...document.querySelectorAll('#file-table tbody tr')].map((row) => ({
@@ -144,7 +145,12 @@ describe('on a phone (390 px wide)', () => {
         path: row.querySelector('td.path')?.getBoundingClientRect().height ?? 0,
       }));
       return { scrollWidth: document.documentElement.scrollWidth, words, wrappingLabels, rows };
-    });
+    })()`)) as {
+      scrollWidth: number;
+      words: string[];
+      wrappingLabels: number;
+      rows: Array<{ height: number; path: number }>;
+    };
     expect(layout.scrollWidth).toBeLessThanOrEqual(390);
     expect(layout.words).toEqual([]);
     expect(layout.wrappingLabels).toBe(0);
