@@ -15,6 +15,8 @@ export interface CreateUploadSessionRequest {
   files: ManifestFileInput[];
   /** 1 to 604800; the server defaults to 3600. */
   expiresInSeconds?: number;
+  /** The manifest's label, a name for people: 1–200 characters, no control characters. */
+  label?: string;
 }
 
 export type UploadSessionState = 'open' | 'completed' | 'aborted' | 'expired';
@@ -90,6 +92,8 @@ export interface ManifestSummary {
   fileCount: number;
   totalBytes: number;
   createdAt: string;
+  /** A name for people (push gives the folder's name); absent when none was given. */
+  label?: string;
 }
 
 export interface CompleteUploadSessionResponse {
@@ -116,6 +120,7 @@ export interface Manifest {
   createdAt: string;
   fileCount: number;
   totalBytes: number;
+  label?: string;
   files: ManifestFile[];
 }
 
@@ -130,4 +135,10 @@ export interface ErrorBody {
 export interface HealthResponse {
   status: string;
   [detail: string]: unknown;
+}
+
+/** `GET /v1/access`: the token's tenant and scopes. */
+export interface AccessResponse {
+  tenant: string;
+  scopes: Array<'upload' | 'read'>;
 }

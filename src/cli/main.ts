@@ -13,7 +13,7 @@ import { tokenCommand } from './token.js';
 
 export async function runCli(argv: string[]): Promise<void> {
   const program = new Command('presscloud')
-    .description('PressCloud upload service: serve it, manage its tokens, push directories to it')
+    .description('PressCloud upload service: serve it, manage its tokens, push directories to it, pull them back, list them')
     .version(packageVersion(), '-V, --version', 'print the version')
     .addCommand(serveCommand())
     .addCommand(tokenCommand())
@@ -21,7 +21,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .addCommand(pullCommand())
     .addCommand(manifestsCommand())
     .addCommand(gcCommand())
-    .addHelpText('after', '\nExit codes: 0 done; 1 failed; 2 usage error.');
+    .addHelpText('after', '\nExit codes: 0 done; 1 failed; 2 usage error; 130 interrupted (Ctrl-C).');
   applyCommandStyle(program);
   try {
     await program.parseAsync(argv);

@@ -7,6 +7,7 @@ import { toCliError } from './transfer-common/failure.js';
 import { integerIn, retryPolicyOf, tokenOption, urlOption, validUrl } from './transfer-common/flags.js';
 import { ProgressDisplay } from './transfer-common/progress.js';
 import { RetryingCalls } from './transfer-common/retrying-calls.js';
+import { checkServer } from './transfer-common/server-check.js';
 
 interface ManifestsFlags {
   url: string;
@@ -22,7 +23,7 @@ const MAX_LIMIT = 1_000_000;
 
 export function manifestsCommand(): Command {
   return new Command('manifests')
-    .description("List the token's tenant's manifests, newest first: id, created, files, bytes")
+    .description("List the token's tenant's manifests, newest first: id, created, files, bytes, label")
     .addOption(urlOption())
     .addOption(tokenOption('read'))
     .addOption(new Option('--limit <n>', 'list at most this many').argParser(integerIn(1, MAX_LIMIT)).default(DEFAULT_LIMIT))
@@ -49,13 +50,16 @@ async function runManifests(flags: ManifestsFlags): Promise<void> {
     progress: new ProgressDisplay(process.stderr),
   });
   try {
+    await checkServer(client, calls, 'read');
     const { manifests, more } = await newestManifests(client, calls, flags.limit);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(manifests)}\n`);
     } else {
       // Tab-separated under a header, like `token list`: `cut -f` and a reader both get it.
-      process.stdout.write('MANIFEST\tCREATED\tFILES\tBYTES\n');
-      for (const m of manifests) process.stdout.write(`${m.manifestId}\t${m.createdAt}\t${m.fileCount}\t${m.totalBytes}\n`);
+      process.stdout.write('MANIFEST\tCREATED\tFILES\tBYTES\tLABEL\n');
+      for (const m of manifests) {
+        process.stdout.write(`${m.manifestId}\t${m.createdAt}\t${m.fileCount}\t${m.totalBytes}\t${m.label ?? ''}\n`);
+      }
     }
     if (more) process.stderr.write(`older manifests follow; raise --limit (${flags.limit}) to list them\n`);
   } finally {

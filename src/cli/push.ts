@@ -27,6 +27,7 @@ export function pushCommand(): Command {
         .argParser(integerIn(SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS))
         .hideHelp(),
     )
+    .option('--label <name>', "the manifest's label, shown by `presscloud manifests` and the page (default: DIR's name)")
     .option('--dry-run', 'list the files that would upload, without uploading (creates a session to ask, then aborts it)')
     .option('--json', 'print one JSON object with the manifest id and counts instead of the bare id')
     .option('--no-cache', 'hash every file, neither reading nor writing the local hash cache')

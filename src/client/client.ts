@@ -7,6 +7,7 @@ import type { PressCloudApiError } from './errors.js';
 import { multipartUpload } from './multipart-body.js';
 import { countBytes, openBody } from './request-body.js';
 import type {
+  AccessResponse,
   CompleteUploadSessionResponse,
   CreateUploadSessionRequest,
   CreateUploadSessionResponse,
@@ -116,6 +117,11 @@ export class PressCloudClient {
   /** Closes the client's own keep-alive sockets; a dispatcher passed in is left to its owner. */
   async close(): Promise<void> {
     if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** The token's tenant and scopes; with `scope`, a 403 `forbidden` unless the token carries it. Touches nothing. */
+  checkAccess(scope?: 'upload' | 'read', options: CallOptions = {}): Promise<AccessResponse> {
+    return this.callJson('GET', `v1/access${scope ? `?scope=${scope}` : ''}`, options);
   }
 
   createUploadSession(body: CreateUploadSessionRequest, options: CallOptions = {}): Promise<CreateUploadSessionResponse> {

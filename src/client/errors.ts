@@ -69,3 +69,14 @@ export function apiErrorOf(status: number, text: string, retryAfter: string | un
     retryAfterMs: parseRetryAfter(retryAfter),
   });
 }
+
+/** OpenSSL's codes for a TLS handshake answered by something that is not TLS (an https:// URL on a plain-http port). */
+const NOT_TLS_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
+
+/** True when the request failed because the server does not speak TLS: retrying cannot change that. */
+export function isTlsMismatch(err: unknown): boolean {
+  for (let cause = err; cause instanceof Error; cause = cause.cause) {
+    if (NOT_TLS_CODES.has((cause as { code?: string }).code ?? '')) return true;
+  }
+  return false;
+}

@@ -20,7 +20,8 @@ export interface ValidatedManifest {
 
 export { MAX_PATH_BYTES } from './path-rule.js';
 export const MAX_MIME_LENGTH = 255;
-const MIME_SHAPE =
+/** What a declared mime must look like: type/subtype and optional parameters (the OpenAPI document states it too). */
+export const MIME_SHAPE =
   /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 /** Validates and normalises a create-session body's `files`; throws invalid_request naming the first bad entry. */

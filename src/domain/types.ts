@@ -54,4 +54,6 @@ export interface ManifestRecord {
   readonly createdAt: string;
   readonly fileCount: number;
   readonly totalBytes: number;
+  /** A name for people, the pushed folder's by default; absent when none was given. */
+  readonly label?: string;
 }

@@ -9,6 +9,7 @@ import { uploadBatch, type BatchPartOutcome, type IncomingPart } from './batch-u
 import { BlobIngest } from './blob-ingest.js';
 import { AppError } from './errors.js';
 import { manifestIdOf, validateManifest } from './manifest.js';
+import { checkedLabel } from './manifest-label.js';
 import { listManifests, type ManifestListQuery } from './manifest-list.js';
 import { hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
 import type {
@@ -34,6 +35,8 @@ export interface ServiceMetrics {
 export interface CreateSessionInput {
   readonly files: unknown;
   readonly expiresInSeconds?: number;
+  /** The manifest's label: 1–200 characters, no control characters. */
+  readonly label?: string;
 }
 
 export interface PutBlobInput {
@@ -89,6 +92,7 @@ export class UploadService {
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN_SECONDS) {
       throw new AppError('invalid_request', `expiresInSeconds must be an integer from 1 to ${MAX_EXPIRES_IN_SECONDS}.`);
     }
+    const label = checkedLabel(input.label);
     const now = this.now();
     const uploadToken = newToken(UPLOAD_TOKEN_PREFIX);
     const id = newId('us_');
@@ -102,6 +106,7 @@ export class UploadService {
       files: manifest.files,
       blobs: manifest.blobs,
       totalBytes: manifest.totalBytes,
+      label,
     });
     if (created.kind === 'size_conflict') throw heldWithAnotherSize(manifest.files, created.sha256, created.heldSize);
     return {

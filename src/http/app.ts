@@ -13,12 +13,16 @@ import { authHook } from './auth.js';
 import { DEFAULT_DRAIN_LIMITS, type DrainLimits } from './body-drain.js';
 import { clientErrorHandler } from './client-errors.js';
 import { installContentTypeParsers } from './content-types.js';
+import { trackRequestBodies } from './cut-body.js';
 import { installErrorHandler } from './error-handler.js';
+import { installExpectContinue } from './expect-continue.js';
 import { installNotFoundHandler } from './not-found.js';
 import { openApiOptions } from './openapi/document.js';
+import { docsUiOptions } from './openapi/docs-ui.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Metrics } from './metrics.js';
 import { requestIdOf } from './request-id.js';
+import { accessRoutes } from './routes/access.js';
 import { batchRoutes } from './routes/batch.js';
 import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
@@ -78,9 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   installErrorHandler(app, { maxJsonBodyBytes: config.maxJsonBodyBytes, drain: deps.drain ?? DEFAULT_DRAIN_LIMITS });
   installContentTypeParsers(app, config.maxJsonBodyBytes);
+  installExpectContinue(app);
+  trackRequestBodies(app);
 
   await app.register(swagger, openApiOptions());
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, docsUiOptions());
 
   await app.register(sessionRoutes(deps.service, config));
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
@@ -89,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(manifestRoutes(deps.service));
   await app.register(opsRoutes(deps));
   await app.register(webRoutes());
+  await app.register(accessRoutes());
 
   return app;
 }

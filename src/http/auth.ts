@@ -9,6 +9,8 @@ import type { RateLimiter } from './rate-limit.js';
 export interface RouteAuth {
   /** The scope the route needs; absent means the route is public. */
   readonly scope?: Scope;
+  /** The route needs a valid token but no particular scope (it checks what it asks itself). */
+  readonly anyScope?: boolean;
   /** The route also needs X-Upload-Token (its absence is a 401, like a missing Authorization). */
   readonly uploadToken?: boolean;
   /**
@@ -46,7 +48,7 @@ export const MISSING_API_TOKEN = 'Send an API token as "Authorization: Bearer <t
 export function authHook(authenticator: Authenticator, limiter: RateLimiter) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const auth = request.routeOptions.config.auth;
-    if (!auth?.scope) return;
+    if (!auth?.scope && !auth?.anyScope) return;
     const authorization = request.headers.authorization;
     if (authorization === undefined) throw new AppError('unauthenticated', MISSING_API_TOKEN);
     if (auth.uploadToken && typeof request.headers['x-upload-token'] !== 'string') {
@@ -60,7 +62,7 @@ export function authHook(authenticator: Authenticator, limiter: RateLimiter) {
       request.prefetched = found.extra;
     } else principal = await authenticator.authenticate(authorization);
     limiter.take(principal.tokenId);
-    requireScope(principal, auth.scope);
+    if (auth.scope) requireScope(principal, auth.scope);
     request.principal = principal;
   };
 }

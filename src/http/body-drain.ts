@@ -2,6 +2,7 @@
 // that is sending: closing at once makes the client see a reset instead of the answer. So what is left of
 // the body is read and thrown away, up to a bound; past the bound the answer goes out with Connection: close.
 import type { IncomingMessage } from 'node:http';
+import { awaitsContinue } from './expect-continue.js';
 
 export interface DrainLimits {
   readonly maxBytes: number;
@@ -14,7 +15,8 @@ export const DEFAULT_DRAIN_LIMITS: DrainLimits = { maxBytes: 4 * 1024 * 1024, ma
 /** Resolves true once the body has ended within the limits (the connection can serve another request). */
 export function drainBody(request: IncomingMessage, limits: DrainLimits): Promise<boolean> {
   if (request.complete || request.readableEnded) return Promise.resolve(true);
-  if (request.destroyed) return Promise.resolve(false);
+  // A client waiting for 100 Continue sends no body: the answer goes out at once, and the connection closes.
+  if (request.destroyed || awaitsContinue(request) || request.socket?.readableEnded) return Promise.resolve(false);
   return new Promise((resolve) => {
     let bytes = 0;
     const settle = (ended: boolean) => {

@@ -3,8 +3,11 @@
 // promise would pin every chunk in memory (each race leaves a reaction on that promise).
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../domain/errors.js';
+import { cutBodyError } from './cut-body.js';
+import { continueBody } from './expect-continue.js';
 
 export async function* bodyWithIdleTimeout(request: IncomingMessage, idleMs: number): AsyncGenerator<Buffer> {
+  continueBody(request);
   for (;;) {
     const chunk = request.read() as Buffer | null;
     if (chunk !== null) {
@@ -12,6 +15,8 @@ export async function* bodyWithIdleTimeout(request: IncomingMessage, idleMs: num
       continue;
     }
     if (request.readableEnded) return;
+    const cut = cutBodyError(request);
+    if (cut) throw cut;
     if (request.destroyed) throw Object.assign(new Error('the client went away mid-body'), { code: 'ECONNRESET' });
     await nextEvent(request, idleMs);
   }
@@ -25,6 +30,7 @@ function nextEvent(request: IncomingMessage, idleMs: number): Promise<void> {
       request.off('end', onReady);
       request.off('error', onError);
       request.off('close', onClose);
+      request.socket?.off('end', onReady);
       if (err) reject(err);
       else resolve();
     };
@@ -37,5 +43,7 @@ function nextEvent(request: IncomingMessage, idleMs: number): Promise<void> {
     request.on('end', onReady);
     request.on('error', onError);
     request.on('close', onClose);
+    // A half-close ends the socket, not the request: the loop above then finds the body cut.
+    request.socket?.on('end', onReady);
   });
 }

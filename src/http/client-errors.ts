@@ -5,9 +5,12 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../domain/errors.js';
 import { statusOf } from './error-status.js';
+import { requestAnswersCut } from './cut-body.js';
 
 export function clientErrorHandler(log: FastifyBaseLogger, err: Error, socket: Socket): void {
   const code = (err as { code?: string }).code;
+  // A body cut by a half-close, while its request is reading it: that request answers 400 (cut-body.ts).
+  if (code === 'HPE_INVALID_EOF_STATE' && requestAnswersCut(socket)) return;
   // A connection reset or closed mid-request has nobody left to answer (the request's own line says aborted).
   if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable || socket.destroyed) {
     socket.destroy();

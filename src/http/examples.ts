@@ -17,7 +17,7 @@ const FILES = [
 ];
 
 export const EXAMPLES = {
-  createSessionBody: { files: FILES, expiresInSeconds: 3600 },
+  createSessionBody: { files: FILES, expiresInSeconds: 3600, label: 'site' },
   createdSession: {
     uploadSessionId: UPLOAD_SESSION_ID,
     uploadToken: UPLOAD_TOKEN,
@@ -58,11 +58,11 @@ export const EXAMPLES = {
   completedSession: {
     uploadSessionId: UPLOAD_SESSION_ID,
     state: 'completed',
-    manifest: { manifestId: MANIFEST_ID, fileCount: 2, totalBytes: 65, createdAt: CREATED_AT },
+    manifest: { manifestId: MANIFEST_ID, fileCount: 2, totalBytes: 65, createdAt: CREATED_AT, label: 'site' },
   },
-  manifest: { manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, files: FILES },
+  manifest: { manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site', files: FILES },
   manifestList: {
-    manifests: [{ manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65 }],
+    manifests: [{ manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site' }],
     nextCursor: 'WyIyMDI2LTExLTMwVDE0OjA1OjEyLjM0NVoiLCIwMzliZmRmYyJd',
   },
   error: { error: 'session_not_found', message: 'No such upload session.' },

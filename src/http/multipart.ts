@@ -25,11 +25,14 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** RFC 2046: 1 to 70 characters, from a set that excludes CR and LF. */
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
+/** The batch route's unsupported_content_type, in its answers and in the document. */
+export const NOT_MULTIPART = 'The Content-Type must be multipart/form-data.';
+
 /** The boundary of a multipart/form-data Content-Type; unsupported_content_type for any other type. */
 export function multipartBoundary(contentType: string | undefined): string {
   const [type, ...params] = splitParams(contentType ?? '');
   if (type.toLowerCase() !== 'multipart/form-data') {
-    throw new AppError('unsupported_content_type', 'The Content-Type must be multipart/form-data.');
+    throw new AppError('unsupported_content_type', NOT_MULTIPART);
   }
   const boundary = params.find((param) => param.name === 'boundary')?.value;
   if (boundary === undefined || !BOUNDARY.test(boundary)) {

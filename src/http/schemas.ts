@@ -4,17 +4,22 @@
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, type ErrorCode } from '../domain/errors.js';
 import { statusOf, statusesOf } from './error-status.js';
-import { MAX_MIME_LENGTH, MAX_PATH_BYTES } from '../domain/manifest.js';
+import { MAX_MIME_LENGTH, MAX_PATH_BYTES, MIME_SHAPE } from '../domain/manifest.js';
+import { MAX_LABEL_LENGTH } from '../domain/manifest-label.js';
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
 import { EXAMPLES, MANIFEST_ID, STYLE_SHA256, UPLOAD_SESSION_ID } from './examples.js';
 
 /** Any case is accepted on the way in (API.md); answers are always lowercase. */
 export const SHA256_PATTERN = '^[0-9a-fA-F]{64}$';
 const LOWERCASE_SHA256_PATTERN = '^[0-9a-f]{64}$';
+const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
 /** How a failed `pattern` reads in an error message (see validation-messages.ts). */
 export const PATTERN_PHRASES: Readonly<Record<string, string>> = {
   [SHA256_PATTERN]: 'must be 64 hexadecimal digits',
+  [LOWERCASE_SHA256_PATTERN]: 'must be 64 lowercase hexadecimal digits',
+  [MIME_SHAPE.source]: 'must be a media type such as "text/html"',
+  [LABEL_PATTERN]: 'must have no control characters',
 };
 
 export const Sha256Param = Type.String({
@@ -27,7 +32,8 @@ export const UploadSessionIdParam = Type.String({
   examples: [UPLOAD_SESSION_ID],
 });
 export const ManifestIdParam = Type.String({
-  description: 'The manifest id returned when a session was completed',
+  pattern: LOWERCASE_SHA256_PATTERN,
+  description: 'The manifest id returned when a session was completed: 64 lowercase hexadecimal digits',
   examples: [MANIFEST_ID],
 });
 
@@ -38,6 +44,20 @@ const ManifestId = Type.String({
   description: 'SHA-256 of the canonical file list: the same files always give the same id',
 });
 const Mime = Type.String({ maxLength: MAX_MIME_LENGTH, description: 'A media type such as "text/html"' });
+/** A declared mime, as the server checks it: a media type (type/subtype, optional parameters). */
+const DeclaredMime = Type.String({
+  maxLength: MAX_MIME_LENGTH,
+  pattern: MIME_SHAPE.source,
+  description: 'A media type such as "text/html" or "text/plain; charset=utf-8"',
+});
+
+const Label = Type.String({
+  minLength: 1,
+  maxLength: MAX_LABEL_LENGTH,
+  pattern: LABEL_PATTERN,
+  description: "A name for people, shown in lists (push gives the folder's name); not part of the manifest id",
+  examples: ['site'],
+});
 
 /** The limits this server was started with: the document states them, the validator enforces them. */
 export interface BodyLimits {
@@ -64,7 +84,7 @@ export function createSessionBody(limits: BodyLimits) {
         maximum: limits.maxBlobSize,
         description: 'Bytes; at most the maximum blob size (--max-blob-size)',
       }),
-      mime: Type.Optional(Mime),
+      mime: Type.Optional(DeclaredMime),
     },
     { additionalProperties: false },
   );
@@ -76,6 +96,7 @@ export function createSessionBody(limits: BodyLimits) {
         description: 'The files of the manifest (at most --max-manifest-files)',
       }),
       expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRES_IN_SECONDS, default: DEFAULT_EXPIRES_IN_SECONDS })),
+      label: Type.Optional(Label),
     },
     { additionalProperties: false, examples: [EXAMPLES.createSessionBody] },
   );
@@ -128,6 +149,7 @@ const ManifestSummaryFields = {
   fileCount: Type.Integer({ minimum: 1 }),
   totalBytes: Type.Integer({ minimum: 0, description: 'Sum of the sizes of the files' }),
   createdAt: Type.String({ format: 'date-time' }),
+  label: Type.Optional(Label),
 };
 
 export const CompletedSessionSchema = Type.Object(
@@ -202,21 +224,27 @@ export const AUTH_ERRORS: readonly ErrorCode[] = ['unauthenticated', 'invalid_to
 export const JSON_BODY_ERRORS: readonly ErrorCode[] = ['invalid_json', 'invalid_request', 'payload_too_large', 'unsupported_media_type'];
 
 /** The OpenAPI responses of a route: its success schemas plus one error schema per status, listing its codes. */
-export function withErrors(success: Record<number, TSchema>, codes: readonly ErrorCode[]): Record<number, TSchema> {
+export function withErrors(
+  success: Record<number, TSchema>,
+  codes: readonly ErrorCode[],
+  /** What a code means on this route, where the table's general message would mislead. */
+  messages: Partial<Record<ErrorCode, string>> = {},
+): Record<number, TSchema> {
   const responses: Record<number, TSchema> = { ...success };
   for (const [status, statusCodes] of statusesOf([...new Set([...codes, ...COMMON_ERRORS])])) {
-    responses[status] = errorSchema(statusCodes);
+    responses[status] = errorSchema(statusCodes, messages);
   }
   return responses;
 }
 
-function errorSchema(codes: ErrorCode[]): TSchema {
+function errorSchema(codes: ErrorCode[], messages: Partial<Record<ErrorCode, string>>): TSchema {
+  const messageOf = (code: ErrorCode) => messages[code] ?? ERRORS[code].message;
   const properties: Record<string, TSchema> = {
     error: Type.Unsafe<ErrorCode>({ type: 'string', enum: codes }),
     message: Type.String({ description: 'One clear sentence for a person' }),
   };
   if (codes.includes('blobs_missing'))
     properties.missing = Type.Optional(Type.Array(Sha256, { description: 'With blobs_missing: the sha256s still missing' }));
-  const description = codes.map((code) => `${code}: ${ERRORS[code].message}`).join(' ');
-  return Type.Object(properties, { description, examples: [{ error: codes[0], message: ERRORS[codes[0]].message }] });
+  const description = codes.map((code) => `${code}: ${messageOf(code)}`).join(' ');
+  return Type.Object(properties, { description, examples: [{ error: codes[0], message: messageOf(codes[0]) }] });
 }

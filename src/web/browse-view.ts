@@ -5,6 +5,7 @@ import type { PageApi } from './api.js';
 import { byId, h } from './dom.js';
 import { counted, formatBytes, formatDate, shortId } from './format.js';
 import { ManifestView } from './manifest-view.js';
+import { onRouteChange, routedManifest, routeTo } from './view-route.js';
 
 const PAGE_SIZE = 20;
 
@@ -22,8 +23,25 @@ export class BrowseView {
   private readonly detail: ManifestView;
 
   constructor(private readonly options: BrowseViewOptions) {
-    this.detail = new ManifestView({ api: options.api, onBack: () => this.showList(true) });
+    this.detail = new ManifestView({ api: options.api, onBack: () => this.back() });
     byId('refresh').addEventListener('click', () => void this.refresh());
+    onRouteChange((manifestId) => void this.follow(manifestId));
+  }
+
+  /** After signing in: the view the address names (a reload of an open manifest reopens it). */
+  async restore(): Promise<void> {
+    await this.follow(routedManifest());
+  }
+
+  private async follow(manifestId: string | undefined): Promise<void> {
+    if (byId('workspace').hidden) return;
+    if (manifestId) await this.open(manifestId);
+    else this.showList(false);
+  }
+
+  private back(): void {
+    routeTo(undefined);
+    this.showList(true);
   }
 
   async refresh(): Promise<void> {
@@ -35,6 +53,7 @@ export class BrowseView {
   }
 
   async open(manifestId: string): Promise<void> {
+    routeTo(manifestId);
     byId('manifest-list-view').hidden = true;
     byId('manifest-view').hidden = false;
     byId('browse').scrollIntoView({ block: 'start' });
@@ -105,6 +124,7 @@ export class BrowseView {
               'tr',
               {},
               h('th', { scope: 'col' }, 'Manifest'),
+              h('th', { scope: 'col' }, 'Label'),
               h('th', { scope: 'col' }, 'Published'),
               h('th', { scope: 'col', class: 'num' }, 'Files'),
               h('th', { scope: 'col', class: 'num' }, 'Size'),
@@ -133,6 +153,7 @@ export class BrowseView {
       'tr',
       {},
       h('td', { 'data-label': 'Manifest' }, open),
+      h('td', { 'data-label': 'Label', class: 'manifest-label' }, manifest.label ?? '—'),
       h('td', { 'data-label': 'Published' }, formatDate(manifest.createdAt)),
       h('td', { 'data-label': 'Files', class: 'num' }, manifest.fileCount.toLocaleString('en')),
       h('td', { 'data-label': 'Size', class: 'num' }, formatBytes(manifest.totalBytes)),

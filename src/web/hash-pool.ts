@@ -14,23 +14,30 @@ interface Job {
   readonly reject: (err: Error) => void;
 }
 
+/** Said when a worker's script cannot be fetched: the page itself is there, the server is not. */
+export const WORKER_UNREACHABLE = 'The server could not be reached (the page could not load its hashing worker from it).';
+
 export class HashPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
   private nextId = 0;
+  /** Why the last worker stopped: once none is left, every hash fails with it at once instead of waiting forever. */
+  private failure: Error | undefined;
 
   constructor(workerUrl: string, size: number) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(workerUrl, { name: `presscloud-hash-${i}` });
       worker.onmessage = (event: MessageEvent<HashReply>) => this.answer(worker, event.data);
-      worker.onerror = (event) => this.fail(worker, new Error(event.message || 'The hashing worker failed to start.'));
+      // A worker script that does not load reports no message: the server it comes from is out of reach.
+      worker.onerror = (event) => this.fail(worker, new Error(event.message || WORKER_UNREACHABLE));
       this.idle.push(worker);
     }
   }
 
   hash(file: File, onBytes: (bytes: number) => void): Promise<HashedSize> {
     return new Promise((resolve, reject) => {
+      if (this.failure && this.idle.length === 0 && this.busy.size === 0) return reject(this.failure);
       this.queue.push({ request: { id: this.nextId++, file }, onBytes, resolve, reject });
       this.dispatch();
     });
@@ -68,6 +75,7 @@ export class HashPool {
   }
 
   private fail(worker: Worker, err: Error): void {
+    this.failure = err;
     this.busy.get(worker)?.reject(err);
     this.busy.delete(worker);
     const idleAt = this.idle.indexOf(worker);

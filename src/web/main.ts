@@ -65,6 +65,7 @@ function enter(signedIn: PageApi): void {
   publish.reset();
   void browse.refresh();
   byId('publish-title').focus();
+  void browse.restore();
 }
 
 function signOut(message?: string): void {

@@ -16,6 +16,7 @@ export interface ManifestViewOptions {
 
 export class ManifestView {
   private shown: string | undefined;
+  private filter = '';
 
   constructor(private readonly options: ManifestViewOptions) {}
 
@@ -25,6 +26,7 @@ export class ManifestView {
     const back = h('button', { type: 'button', class: 'button ghost small back' }, '← All published folders');
     back.addEventListener('click', () => this.options.onBack());
     const title = h('h2', { id: 'manifest-title', tabindex: -1 }, `Manifest ${shortId(manifestId)}`);
+    this.filter = '';
     view.replaceChildren(h('div', { class: 'manifest-head' }, back, title), h('p', { class: 'loading', role: 'status' }, 'Loading files…'));
     title.focus();
     let manifest: Manifest;
@@ -39,6 +41,7 @@ export class ManifestView {
       return;
     }
     if (this.shown !== manifestId) return;
+    if (manifest.label) title.textContent = manifest.label;
     view.replaceChildren(
       h(
         'div',
@@ -47,6 +50,7 @@ export class ManifestView {
         title,
         copyField({ id: 'manifest-id', label: 'Manifest id', value: manifest.manifestId }),
         facts([
+          ['Manifest', shortId(manifest.manifestId)],
           ['Published', formatDate(manifest.createdAt)],
           ['Files', manifest.fileCount.toLocaleString('en')],
           ['Total size', formatBytes(manifest.totalBytes)],
@@ -63,7 +67,31 @@ export class ManifestView {
     );
   }
 
-  private fileTable(files: readonly ManifestFile[]): HTMLElement {
+  private fileTable(all: readonly ManifestFile[]): HTMLElement {
+    const search = h('input', {
+      type: 'search',
+      id: 'file-filter',
+      class: 'filter',
+      placeholder: 'Filter by path',
+      'aria-label': 'Filter files by path',
+      'aria-controls': 'file-table',
+    }) as HTMLInputElement;
+    const count = h('p', { class: 'filter-count', role: 'status' });
+    const holder = h('div', {});
+    const draw = () => {
+      this.filter = search.value;
+      const needle = search.value.trim().toLowerCase();
+      const files = needle === '' ? all : all.filter((file) => file.path.toLowerCase().includes(needle));
+      count.textContent = needle === '' ? '' : `${counted(files.length, 'file')} of ${all.length.toLocaleString('en')} match`;
+      holder.replaceChildren(this.filesOf(files));
+    };
+    search.value = this.filter;
+    search.addEventListener('input', draw);
+    draw();
+    return h('div', {}, h('div', { class: 'filter-row' }, search, count), holder);
+  }
+
+  private filesOf(files: readonly ManifestFile[]): HTMLElement {
     const body = h('tbody');
     const wrap = h(
       'div',
@@ -73,7 +101,7 @@ export class ManifestView {
         { class: 'table-wrap' },
         h(
           'table',
-          { 'aria-label': 'Files' },
+          { 'aria-label': 'Files', id: 'file-table', class: 'files' },
           h(
             'thead',
             {},

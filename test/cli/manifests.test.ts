@@ -53,8 +53,8 @@ describe('presscloud manifests', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stderr).toBe('');
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    expect(header).toBe('MANIFEST\tCREATED\tFILES\tBYTES');
-    expect(rows).toEqual(listed.map((m) => `${m.manifestId}\t${m.createdAt}\t${m.fileCount}\t${m.totalBytes}`));
+    expect(header).toBe('MANIFEST\tCREATED\tFILES\tBYTES\tLABEL');
+    expect(rows).toEqual(listed.map((m) => `${m.manifestId}\t${m.createdAt}\t${m.fileCount}\t${m.totalBytes}\t${m.label ?? ''}`));
     expect(rows.map((row) => row.split('\t')[2]).sort()).toEqual(['1', '2', '3']);
   });
 
@@ -72,7 +72,7 @@ describe('presscloud manifests', () => {
   it('lists nothing but the header for a tenant without manifests, and exits 2 on usage mistakes and refused tokens', async () => {
     const empty = await runCli(['manifests', '--url', server.url, '--token', await server.tokenFor('manifests-empty')]);
     expect(empty.exitCode).toBe(0);
-    expect(empty.stdout).toBe('MANIFEST\tCREATED\tFILES\tBYTES\n');
+    expect(empty.stdout).toBe('MANIFEST\tCREATED\tFILES\tBYTES\tLABEL\n');
 
     const badLimit = await runCli(args('--limit', '0'));
     expect(badLimit.exitCode).toBe(2);

@@ -115,8 +115,9 @@ describe('walkDirectory', () => {
     expect(paths).toContain('nbsp\u00a0.html');
     expect(paths).not.toContain('next\u0085line.html');
     expect(warnings.filter((w) => /the API refuses this path/.test(w))).toHaveLength(offered.length - serverAccepts.length + 2);
-    expect(warnings.join('\n')).toMatch(/caf\uFFFD\.html.*must be valid UTF-8/);
-    expect(warnings.join('\n')).toMatch(/dir\uFFFD.*must be valid UTF-8/);
+    // Named so a user can find them: the bytes that are not UTF-8 escaped as \xNN.
+    expect(warnings.join('\n')).toMatch(/"caf\\xe9\.html".*must be valid UTF-8/);
+    expect(warnings.join('\n')).toMatch(/"dir\\xff".*must be valid UTF-8/);
   });
 
   it('rejects a path that is not a directory', async () => {

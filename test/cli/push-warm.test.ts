@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_CHECK_SESSION_ID } from '../../src/cli/push/constants.js';
 import { RACY_WINDOW_MS } from '../../src/cli/push/hash-cache.js';
 import { startServer } from '../support/server.js';
 import { requestKind, startFaultProxy } from './fault-proxy.js';
@@ -87,7 +86,7 @@ describe('warm push of an unchanged tree', () => {
     // question asked is about this manifest, and a HEAD asks it.
     expect(log.filter((entry) => requestKind(entry.method, entry.path) === 'POST sessions')).toEqual([]);
     expect(log.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
-      `GET /v1/upload-sessions/${ACCESS_CHECK_SESSION_ID}`,
+      'GET /v1/access?scope=upload',
       `HEAD /v1/manifests/${first.manifestId as string}`,
     ]);
 

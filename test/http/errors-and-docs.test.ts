@@ -141,6 +141,8 @@ describe('/openapi.json', () => {
         'DELETE /v1/upload-sessions/{uploadSessionId}',
         'GET /v1/manifests',
         'GET /v1/manifests/{manifestId}',
+        'HEAD /v1/manifests/{manifestId}',
+        'GET /v1/access',
         'GET /v1/blobs/{sha256}',
         'HEAD /v1/blobs/{sha256}',
         'GET /healthz',

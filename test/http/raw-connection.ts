@@ -54,6 +54,11 @@ export class RawConnection {
     return true;
   }
 
+  /** Ends the client's side (FIN), keeping the connection open for the server's answer. */
+  halfClose(): void {
+    this.socket.end();
+  }
+
   close(): void {
     this.socket.destroy();
   }

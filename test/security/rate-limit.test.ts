@@ -82,7 +82,9 @@ describe('presscloud serve --rate-limit', () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++)
-        statuses.push((await fetch(`${server.url}/v1/manifests/nothing`, { headers: { authorization: `Bearer ${token}` } })).status);
+        statuses.push(
+          (await fetch(`${server.url}/v1/manifests/${'c'.repeat(64)}`, { headers: { authorization: `Bearer ${token}` } })).status,
+        );
       expect(statuses).toEqual([404, 404, 429]);
     } finally {
       await server.kill();

@@ -9,6 +9,7 @@ import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { mapWithConcurrency } from '../../client/upload/pool.js';
 import type { TransferOptions } from '../transfer-common/flags.js';
 import { RetryingCalls } from '../transfer-common/retrying-calls.js';
+import { checkServer } from '../transfer-common/server-check.js';
 import { BlobDownloader, syncFile } from './downloader.js';
 import { checkLocalFiles } from './local-check.js';
 import { checkedFiles } from './manifest-files.js';
@@ -44,6 +45,7 @@ export async function pullManifest(options: PullOptions): Promise<PullSummary> {
   const client = new PressCloudClient({ baseUrl: options.url, token: options.token, connections: options.concurrency });
   const calls = new RetryingCalls(options);
   try {
+    await checkServer(client, calls, 'read');
     const manifest = await fetchManifest(client, calls, options);
     const guard = new PathGuard(await directoryToWrite(options.directory));
     const files = checkedFiles(manifest, guard);

@@ -13,6 +13,3 @@ export { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from '../../domain/push-exclu
 
 /** How long an interrupted dry run waits for the abort of its session before leaving it to expire. */
 export const ABANDON_TIMEOUT_MS = 5000;
-
-/** A session id no server issues: asking for it checks the URL and the token and nothing else. */
-export const ACCESS_CHECK_SESSION_ID = 'presscloud-push-access-check';

@@ -11,6 +11,7 @@ import type { HashedFile } from './hash.js';
 import { HashCache } from './hash-cache.js';
 import { PushInterrupted } from './interrupt.js';
 import type { ProgressDisplay } from '../transfer-common/progress.js';
+import type { SkippedFile } from './skipped.js';
 import { walkDirectory } from './walk.js';
 import { FileBlob } from './file-source.js';
 
@@ -30,6 +31,8 @@ export interface LocalManifest {
   readonly totalBytes: number;
   /** Every hash came from the hash cache: nothing changed since the last push hashed the tree. */
   readonly allFromCache: boolean;
+  /** What the walk left out, with why. */
+  readonly skipped: readonly SkippedFile[];
 }
 
 export interface BuildOptions {
@@ -43,7 +46,11 @@ export interface BuildOptions {
 
 export async function buildLocalManifest(options: BuildOptions): Promise<LocalManifest> {
   const { progress } = options;
-  const walked = await walkDirectory(options.directory, { warn: (message) => progress.note(`warning: ${message}`) });
+  const skipped: SkippedFile[] = [];
+  const walked = await walkDirectory(options.directory, {
+    warn: (message) => progress.note(`warning: ${message}`),
+    onSkip: (file) => skipped.push(file),
+  });
   if (walked.length === 0) throw new CliError(`${options.directory} has no files to push`, EXIT_USAGE);
   options.signal?.throwIfAborted();
   const cache =
@@ -74,7 +81,7 @@ export async function buildLocalManifest(options: BuildOptions): Promise<LocalMa
   progress.end(cache ? `${cache.hits} from cache` : undefined);
   // The hashes are right whatever happens to the upload, so they are saved now.
   if (cache) await saveCache(cache, progress);
-  return localManifestOf(hashed, cache !== undefined && cache.hits === hashed.length);
+  return { ...localManifestOf(hashed, cache !== undefined && cache.hits === hashed.length), skipped };
 }
 
 /** A cache that cannot be written only costs the next push some time: a warning, not a failure. */
@@ -85,7 +92,7 @@ async function saveCache(cache: HashCache, progress: ProgressDisplay, options: {
   });
 }
 
-function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): LocalManifest {
+function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): Omit<LocalManifest, 'skipped'> {
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
     if (blobs.has(file.sha256)) continue;

@@ -2,6 +2,7 @@
 // network), then transfer it.
 import { PressCloudClient } from '../../client/client.js';
 import { buildLocalManifest } from './local-manifest.js';
+import type { SkippedFile } from './skipped.js';
 import type { TransferOptions } from '../transfer-common/flags.js';
 import { SessionCalls } from './session-calls.js';
 import { alreadyPushed } from './known-manifest.js';
@@ -10,6 +11,8 @@ import { transferManifest } from './transfer.js';
 export interface PushOptions extends TransferOptions {
   directory: string;
   sessionTtlSeconds: number | undefined;
+  /** The manifest's label (the folder's name unless --label says otherwise). */
+  label?: string;
   /** Where the hash cache lives; undefined disables it (`--no-cache`). */
   hashCacheDir: string | undefined;
   /** Ctrl-C: the push stops where it is, keeps its hashes, aborts its session, and rejects with a PushInterrupted. */
@@ -26,6 +29,9 @@ export interface PushSummary {
   uploadedBlobs: number;
   uploadedBytes: number;
   skippedBlobs: number;
+  /** Files under DIR left out of the manifest (outside symlinks, broken ones, fifos, refused names), and why. */
+  skippedFiles: number;
+  skipped: ReadonlyArray<Pick<SkippedFile, 'path' | 'reason'>>;
   sessionsOpened: number;
   retries: number;
   durationMs: number;
@@ -48,6 +54,8 @@ export async function pushDirectory(options: PushOptions): Promise<PushSummary> 
       uploadedBlobs: result.uploaded.size,
       uploadedBytes,
       skippedBlobs: manifest.blobs.size - result.uploaded.size,
+      skippedFiles: manifest.skipped.length,
+      skipped: manifest.skipped.map(({ path, reason }) => ({ path, reason })),
       sessionsOpened: calls.sessionsOpened,
       retries: calls.retries,
       durationMs: Date.now() - startedAt,

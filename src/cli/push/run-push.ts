@@ -8,6 +8,8 @@ import { toPushCliError } from './failure.js';
 import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
+import { labelOf } from './label.js';
+import { describeSkipped } from './skipped.js';
 import type { PushOptions } from './push-directory.js';
 import { TransferFailed } from './transfer.js';
 
@@ -19,6 +21,7 @@ export interface PushFlags {
   retryWindow: number;
   stallTimeout: number;
   sessionTtl?: number;
+  label?: string;
   dryRun?: boolean;
   json?: boolean;
   /** False with `--no-cache`. */
@@ -57,6 +60,7 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     ...transferOptionsOf(flags, progress),
     directory,
     sessionTtlSeconds: flags.sessionTtl,
+    label: await labelOf(flags.label, directory),
     hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
     signal,
   };
@@ -71,5 +75,6 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     return;
   }
   const summary = await pushDirectory(options);
+  if (summary.skippedFiles > 0) process.stderr.write(`${describeSkipped(summary.skipped)}\n`);
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
 }

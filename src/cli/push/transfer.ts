@@ -42,6 +42,7 @@ export async function transferManifest(calls: SessionCalls, manifest: LocalManif
       retryPolicy: calls.options.retryPolicy,
       stallTimeoutMs: calls.options.stallTimeoutMs,
       sessionTtlSeconds: calls.options.sessionTtlSeconds,
+      label: calls.options.label,
       describe: (blob) => blob.path,
       signal,
       events: {

@@ -11,6 +11,7 @@ import { pathProblem } from '../../domain/path-rule.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from './constants.js';
 import type { FileStamp } from './hash-cache.js';
+import { SKIP_REASONS, escapedName, type SkipReason, type SkippedFile } from './skipped.js';
 
 /** Filesystem calls (readdir, stat, realpath) of one walk in flight at once: enough to keep a disk's queue full. */
 const WALK_CONCURRENCY = 32;
@@ -27,13 +28,19 @@ export interface WalkedFile {
 
 export interface WalkOptions {
   warn: (message: string) => void;
+  /** Each file left out, with its reason (the warning says the same in words). */
+  onSkip?: (file: SkippedFile) => void;
 }
 
 export async function walkDirectory(root: string, options: WalkOptions): Promise<WalkedFile[]> {
   const rootReal = await realDirectory(root);
   const rules = await loadIgnoreRules(rootReal);
   const files: WalkedFile[] = [];
-  await visitDirectory(rootReal, '', [rootReal], { rootReal, rules, warn: options.warn, files, limit: limiter(WALK_CONCURRENCY) });
+  const skip = (relative: string, reason: SkipReason, detail = SKIP_REASONS[reason]) => {
+    options.warn(`skipping ${relative}: ${detail}`);
+    options.onSkip?.({ path: relative, reason, detail });
+  };
+  await visitDirectory(rootReal, '', [rootReal], { rootReal, rules, skip, files, limit: limiter(WALK_CONCURRENCY) });
   // Sorted for a stable manifest order, and so the output of two runs compares line by line.
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -41,7 +48,7 @@ export async function walkDirectory(root: string, options: WalkOptions): Promise
 interface WalkContext {
   rootReal: string;
   rules: Ignore;
-  warn: (message: string) => void;
+  skip: (relative: string, reason: SkipReason, detail?: string) => void;
   files: WalkedFile[];
   /** Runs a filesystem call when fewer than WALK_CONCURRENCY are in flight. */
   limit: <T>(call: () => Promise<T>) => Promise<T>;
@@ -79,7 +86,8 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
   const name = entry.name.toString('utf8');
   const entryRelative = relative === '' ? name : `${relative}/${name}`;
   if (!isUtf8(entry.name)) {
-    context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it must be valid UTF-8`);
+    const escaped = `"${relative === '' ? '' : `${relative}/`}${escapedName(entry.name)}"`;
+    context.skip(escaped, 'refused', 'the API refuses this path: it must be valid UTF-8 (other bytes shown as \\xNN)');
     return;
   }
   const entryPath = path.join(directory, name);
@@ -92,8 +100,8 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
     // Checked before resolving, so an ignored dangling link raises no warning.
     if (isIgnored(context.rules, entryRelative, false)) return;
     const target = await context.limit(() => insideTarget(entryPath, context.rootReal));
-    if (target === undefined) {
-      context.warn(`skipping ${entryRelative}: symlink to a place outside the directory (or broken)`);
+    if (target === 'outside' || target === 'broken') {
+      context.skip(entryRelative, target);
       return;
     }
     stats = await context.limit(() => stat(target));
@@ -104,14 +112,14 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
     if (isIgnored(context.rules, entryRelative, false)) return;
     stats = await context.limit(() => stat(entryPath));
   } else {
-    context.warn(`skipping ${entryRelative}: not a regular file`);
+    context.skip(entryRelative, 'special');
     return;
   }
 
   if (stats === 'directory' || stats.isDirectory()) {
     if (ALWAYS_SKIPPED_DIRECTORIES.has(name) || isIgnored(context.rules, entryRelative, true)) return;
     if (ancestors.includes(readPath)) {
-      context.warn(`skipping ${entryRelative}: symlink loop`);
+      context.skip(entryRelative, 'loop');
       return;
     }
     await visitDirectory(readPath, entryRelative, [...ancestors, readPath], context);
@@ -120,12 +128,12 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
     // The server's own rule, so the walk refuses exactly what session creation would.
     const problem = pathProblem(entryRelative);
     if (problem) {
-      context.warn(`skipping ${JSON.stringify(entryRelative)}: the API refuses this path: it ${problem}`);
+      context.skip(JSON.stringify(entryRelative), 'refused', `the API refuses this path: it ${problem}`);
       return;
     }
     context.files.push({ path: entryRelative, absolutePath: readPath, size: stats.size, stamp: stats });
   } else {
-    context.warn(`skipping ${entryRelative}: not a regular file`);
+    context.skip(entryRelative, 'special');
   }
 }
 
@@ -151,16 +159,18 @@ function isIgnored(rules: Ignore, relative: string, asDirectory: boolean): boole
   return rules.ignores(asDirectory ? `${relative}/` : relative);
 }
 
-/** The symlink's real target when it lies inside the root, else undefined (outside, or dangling). */
-async function insideTarget(linkPath: string, rootReal: string): Promise<string | undefined> {
+/** The symlink's real target when it lies inside the root; else whether it leads outside or nowhere. */
+async function insideTarget(linkPath: string, rootReal: string): Promise<string | 'outside' | 'broken'> {
   let target: string;
   try {
     target = await realpath(linkPath);
-  } catch {
-    return undefined;
+  } catch (err) {
+    // A loop of links (ELOOP) resolves to nothing either.
+    if (['ENOENT', 'ENOTDIR', 'ELOOP'].includes((err as NodeJS.ErrnoException).code ?? '')) return 'broken';
+    throw err;
   }
   const fromRoot = path.relative(rootReal, target);
   // The root itself counts as inside: the loop check then refuses it with a clearer warning.
   const inside = fromRoot !== '..' && !fromRoot.startsWith(`..${path.sep}`) && !path.isAbsolute(fromRoot);
-  return inside ? target : undefined;
+  return inside ? target : 'outside';
 }

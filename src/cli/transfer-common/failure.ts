@@ -1,5 +1,5 @@
 // Turns whatever stopped a transfer into the one line the user reads and the exit code the CLI ends with.
-import { PressCloudApiError, PressCloudNetworkError } from '../../client/errors.js';
+import { PressCloudApiError, PressCloudNetworkError, isTlsMismatch } from '../../client/errors.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 import { DEFAULT_RETRY_WINDOW_SECONDS } from './constants.js';
 import { isRetryable } from '../../client/upload/retry.js';
@@ -36,6 +36,10 @@ export function toCliError(err: unknown, context: FailureContext): CliError {
     if (err.status === 401) return new CliError(`the server did not accept the token (${answer})`, EXIT_USAGE, { cause: err });
     if (err.code === 'forbidden') return new CliError(`the token is not allowed to do this (${answer})`, EXIT_USAGE, { cause: err });
     return new CliError(`the server answered ${answer}${gaveUp}`, EXIT_FAILURE, { cause: err });
+  }
+  if (err instanceof PressCloudNetworkError && isTlsMismatch(err) && context.url.startsWith('https:')) {
+    const at = new URL(context.url).href;
+    return new CliError(`the server does not speak TLS at ${at}; try ${at.replace(/^https:/, 'http:')}`, EXIT_FAILURE, { cause: err });
   }
   if (err instanceof PressCloudNetworkError) {
     return new CliError(`cannot reach ${context.url}: ${err.message}${gaveUp}`, EXIT_FAILURE, { cause: err });

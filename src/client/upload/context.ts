@@ -46,6 +46,8 @@ export interface UploadOptions<B extends UploadBlob = UploadBlob> {
   stallTimeoutMs?: number;
   /** expiresInSeconds asked for each session; undefined lets the server choose. */
   sessionTtlSeconds?: number;
+  /** A label for the manifest (the folder's name, say), sent with each session; not part of its id. */
+  label?: string;
   /** False: never try batches (every blob a PUT of its own). */
   batches?: boolean;
   /** Large blobs through a resumable uploader instead of one PUT. */

@@ -1,7 +1,7 @@
 // Retries what a later try can change (no answer, 5xx, 408, 429) with exponential backoff and full jitter, waiting
 // at least what Retry-After asks, for a window of time rather than a count: a server restarting for half a minute
 // must not end a long upload.
-import { PressCloudApiError, PressCloudNetworkError } from '../errors.js';
+import { PressCloudApiError, PressCloudNetworkError, isTlsMismatch } from '../errors.js';
 
 /** How long a failing operation is retried before giving up. */
 export const DEFAULT_RETRY_WINDOW_MS = 60_000;
@@ -34,9 +34,12 @@ export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryP
   return { windowMs: DEFAULT_RETRY_WINDOW_MS, baseDelayMs: RETRY_BASE_DELAY_MS, maxDelayMs: RETRY_MAX_DELAY_MS, ...overrides };
 }
 
-/** Network failures (stalls included), 5xx, 408 and 429: the only answers a later try can change. */
+/**
+ * Network failures (stalls included), 5xx, 408 and 429: the only answers a later try can change. A server that does
+ * not speak TLS at an https:// URL will not start to.
+ */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof PressCloudNetworkError) return true;
+  if (err instanceof PressCloudNetworkError) return !isTlsMismatch(err);
   if (err instanceof PressCloudApiError) return err.status >= 500 || err.status === 408 || err.status === 429;
   return false;
 }

@@ -110,7 +110,7 @@ class SessionLoop<B extends UploadBlob> {
 
   private async open(renewal: boolean): Promise<B[]> {
     const { options } = this.context;
-    const request = { files: [...this.files], expiresInSeconds: options.sessionTtlSeconds };
+    const request = { files: [...this.files], expiresInSeconds: options.sessionTtlSeconds, label: options.label };
     this.session = await this.call('session creation', (signal) => options.api.createUploadSession(request, { signal }));
     this.sessionsOpened++;
     const missing = this.blobsFor(this.session.missing);

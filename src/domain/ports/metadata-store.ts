@@ -16,6 +16,8 @@ export interface NewSession {
   /** The distinct blobs of `files`, in manifest order. */
   readonly blobs: readonly SessionBlob[];
   readonly totalBytes: number;
+  /** Given to the manifest the session's completion creates. */
+  readonly label?: string | null;
 }
 
 export interface NewApiToken {

@@ -65,6 +65,7 @@ export function openApiOptions(): SwaggerOptions {
         { name: 'blobs', description: 'Blob bytes: the upload PUT and downloads' },
         { name: 'manifests', description: 'Completed, immutable manifests' },
         { name: 'operations', description: 'Health, readiness and metrics' },
+        { name: 'access', description: 'What a token may do, checked before any work' },
       ],
       components: {
         schemas: { Error: errorComponentSchema() },

@@ -7,7 +7,7 @@ import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf, uploadTokenOf } from '../auth.js';
 import { bodyWithIdleTimeout } from '../body-stream.js';
 import { STYLE_SHA256 } from '../examples.js';
-import { MultipartReader, multipartBoundary } from '../multipart.js';
+import { MultipartReader, NOT_MULTIPART, multipartBoundary } from '../multipart.js';
 import type { RouteDoc } from '../openapi/route-doc.js';
 import { statusOf } from '../error-status.js';
 import { AUTH_ERRORS, PutBlobsResponse, SHA256_PATTERN, UploadSessionIdParam, UploadTokenHeaders, withErrors } from '../schemas.js';
@@ -50,7 +50,7 @@ export function batchRoutes(service: UploadService, options: BatchRouteOptions):
     app.post(
       '/v1/upload-sessions/:uploadSessionId/blobs',
       {
-        config: { auth: { scope: 'upload', uploadToken: true }, openapi: batchDoc(options) },
+        config: { auth: { scope: 'upload', uploadToken: true }, openapi: batchDoc(options), streamsBody: true },
         schema: {
           operationId: 'putBlobs',
           summary: 'Upload many blobs of an upload session in one multipart request',
@@ -61,17 +61,21 @@ export function batchRoutes(service: UploadService, options: BatchRouteOptions):
           tags: ['blobs'],
           params: Type.Object({ uploadSessionId: UploadSessionIdParam }),
           headers: UploadTokenHeaders,
-          response: withErrors({ 200: PutBlobsResponse }, [
-            ...AUTH_ERRORS,
-            'session_not_found',
-            'invalid_upload_token',
-            'session_expired',
-            'session_not_open',
-            'unsupported_content_type',
-            'invalid_request',
-            'payload_too_large',
-            'request_timeout',
-          ]),
+          response: withErrors(
+            { 200: PutBlobsResponse },
+            [
+              ...AUTH_ERRORS,
+              'session_not_found',
+              'invalid_upload_token',
+              'session_expired',
+              'session_not_open',
+              'unsupported_content_type',
+              'invalid_request',
+              'payload_too_large',
+              'request_timeout',
+            ],
+            { unsupported_content_type: NOT_MULTIPART },
+          ),
         },
       },
       async (request) => {

@@ -38,6 +38,7 @@ export function blobRoutes(service: UploadService, options: BlobRouteOptions): F
             },
           },
           openapi: PUT_DOC,
+          streamsBody: true,
         },
         schema: {
           operationId: 'putBlob',

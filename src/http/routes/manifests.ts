@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
 import { principalOf } from '../auth.js';
 import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
+import { EXAMPLES } from '../examples.js';
 import { AUTH_ERRORS, ManifestIdParam, ManifestListSchema, ManifestSchema, withErrors } from '../schemas.js';
 
 export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
@@ -26,7 +27,7 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
               Type.Integer({ minimum: 1, maximum: MAX_MANIFEST_PAGE, default: DEFAULT_MANIFEST_PAGE, description: 'Manifests per page' }),
             ),
             cursor: Type.Optional(
-              Type.String({ description: 'The nextCursor of the previous page', examples: ['WyIyMDI2LTExLTMwVDE0In0'] }),
+              Type.String({ description: 'The nextCursor of the previous page', examples: [EXAMPLES.manifestList.nextCursor] }),
             ),
           }),
           response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
@@ -35,18 +36,34 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
       async (request) => service.listManifests(principalOf(request), request.query),
     );
 
+    const getManifest = (operationId: string, summary: string) => ({
+      operationId,
+      summary,
+      tags: ['manifests'],
+      params: Type.Object({ manifestId: ManifestIdParam }),
+      response: withErrors({ 200: ManifestSchema }, [...AUTH_ERRORS, 'invalid_request', 'manifest_not_found']),
+    });
     app.get(
       '/v1/manifests/:manifestId',
+      // The explicit HEAD below answers HEAD for this path, and the document shows it.
       {
+        exposeHeadRoute: false,
         config: { auth: { scope: 'read' } },
-        schema: {
-          operationId: 'getManifest',
-          summary: 'A completed manifest with its files',
-          tags: ['manifests'],
-          params: Type.Object({ manifestId: ManifestIdParam }),
-          response: withErrors({ 200: ManifestSchema }, [...AUTH_ERRORS, 'manifest_not_found']),
-        },
+        schema: getManifest('getManifest', 'A completed manifest with its files'),
       },
+      async (request) => service.getManifest(principalOf(request), request.params.manifestId),
+    );
+    app.head(
+      '/v1/manifests/:manifestId',
+      {
+        config: {
+          auth: { scope: 'read' },
+          openapi: { responses: { 200: { description: 'The tenant holds the manifest', content: {} } } },
+          swagger: { exposeHeadRoute: true },
+        },
+        schema: getManifest('headManifest', 'Whether the tenant holds a manifest, without its file list'),
+      },
+      // The GET's answer, whose body Node leaves out of a HEAD: the same status, type and length.
       async (request) => service.getManifest(principalOf(request), request.params.manifestId),
     );
   };

@@ -51,11 +51,18 @@ export function parseFiles(json: string): FileEntry[] {
   );
 }
 
-export function toManifestRecord(row: { id: string; created_at: string; file_count: number; total_bytes: number }): ManifestRecord {
-  return { manifestId: row.id, createdAt: row.created_at, fileCount: row.file_count, totalBytes: row.total_bytes };
+export function toManifestRecord(row: {
+  id: string;
+  created_at: string;
+  file_count: number;
+  total_bytes: number;
+  label?: string | null;
+}): ManifestRecord {
+  const record = { manifestId: row.id, createdAt: row.created_at, fileCount: row.file_count, totalBytes: row.total_bytes };
+  return row.label ? { ...record, label: row.label } : record;
 }
 
-export function toSessionRecord(row: Omit<Database['upload_sessions'], 'files_json' | 'finished_at'>): SessionRecord {
+export function toSessionRecord(row: Omit<Database['upload_sessions'], 'files_json' | 'finished_at' | 'label'>): SessionRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,

@@ -57,6 +57,8 @@ export interface UploadSessionsTable {
   files_json: string;
   /** When the session was completed, aborted or expired; null while open. Retention counts from it. */
   finished_at: string | null;
+  /** The label its manifest gets (migration 0008). */
+  label: string | null;
 }
 
 export interface SessionBlobsTable {
@@ -73,6 +75,8 @@ export interface ManifestsTable {
   created_at: string;
   file_count: number;
   total_bytes: BigIntColumn;
+  /** A name for people (migration 0008); null when none was given. */
+  label: string | null;
 }
 
 export interface ManifestFilesTable {

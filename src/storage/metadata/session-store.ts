@@ -53,6 +53,7 @@ export class SqlSessionStore implements SessionStore {
           manifest_id: null,
           files_json: filesJson(session.files),
           finished_at: null,
+          label: session.label ?? null,
         })
         .execute();
       // Rows go in key order, so the primary-key index grows at its end instead of splitting pages.
@@ -187,7 +188,14 @@ export class SqlSessionStore implements SessionStore {
 
       const inserted = await tx
         .insertInto('manifests')
-        .values({ tenant_id: tenantId, id: manifestId, created_at: now, file_count: session.file_count, total_bytes: 0 })
+        .values({
+          tenant_id: tenantId,
+          id: manifestId,
+          created_at: now,
+          file_count: session.file_count,
+          total_bytes: 0,
+          label: session.label ?? null,
+        })
         .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
         .returning('id')
         .executeTakeFirst();

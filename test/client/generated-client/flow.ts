@@ -79,6 +79,8 @@ async function uploadFlow(): Promise<string> {
   check(completed.data?.state === 'completed', `complete answered ${completed.response.status}`);
   const manifest = await client.GET('/v1/manifests/{manifestId}', { params: { path: { manifestId: completed.data.manifest.manifestId } } });
   check(manifest.data?.files.length === 2, 'the manifest lists both files');
+  const held = await client.HEAD('/v1/manifests/{manifestId}', { params: { path: { manifestId: completed.data.manifest.manifestId } } });
+  check(held.response.status === 200, 'HEAD of a held manifest answers 200');
   return completed.data.manifest.manifestId;
 }
 
@@ -142,6 +144,8 @@ async function errorsAndAbort(): Promise<void> {
 }
 
 async function operations(): Promise<void> {
+  const access = await client.GET('/v1/access', { params: { query: { scope: 'upload' } } });
+  check(access.data?.scopes.includes('upload') === true, 'the token carries the upload scope');
   check((await anonymous.GET('/healthz')).data?.status === 'ok', 'healthz');
   check((await anonymous.GET('/readyz')).data?.status === 'ready', 'readyz');
   const metrics = await anonymous.GET('/metrics', { parseAs: 'text' });
