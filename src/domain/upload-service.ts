@@ -12,14 +12,12 @@ import { manifestIdOf, validateManifest } from './manifest.js';
 import { listManifests, type ManifestListQuery } from './manifest-list.js';
 import { hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
 import type {
-  CompleteUploadSessionResponse as CompletedSession,
   CreateUploadSessionResponse as CreatedSession,
-  ManifestList,
   PutBlobResponse as PutBlobResult,
   UploadBlobsResponse,
   UploadSessionStatus as SessionStatus,
 } from '../api/types.js';
-import type { FileEntry, ManifestRecord, SessionRecord, SessionState } from './types.js';
+import type { CompletedSession, FileEntry, ManifestRecord, ManifestRecordPage, SessionRecord, SessionState } from './types.js';
 
 export interface ServiceLimits {
   readonly maxBlobSize: number;
@@ -200,7 +198,7 @@ export class UploadService {
     return manifest;
   }
 
-  async listManifests(principal: Principal, query: ManifestListQuery): Promise<ManifestList> {
+  async listManifests(principal: Principal, query: ManifestListQuery): Promise<ManifestRecordPage> {
     requireScope(principal, 'read');
     return listManifests(this.metadata, principal.tenantId, query);
   }

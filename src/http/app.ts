@@ -25,6 +25,8 @@ import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
+import { aliasRoutes } from './routes/aliases.js';
+import { AliasService } from '../domain/aliases.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -86,7 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
   const batchLimits = { maxParts: config.maxBatchParts, maxBytes: config.maxBatchBytes };
   await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, ...batchLimits }));
-  await app.register(manifestRoutes(deps.service));
+  await app.register(manifestRoutes(deps.service, config.siteDomain));
+  await app.register(aliasRoutes(new AliasService(deps.metadata), config.siteDomain));
   await app.register(opsRoutes(deps));
   await app.register(webRoutes());
 

@@ -127,6 +127,10 @@ const ManifestSummaryFields = {
   fileCount: Type.Integer({ minimum: 1 }),
   totalBytes: Type.Integer({ minimum: 0, description: 'Sum of the sizes of the files' }),
   createdAt: Type.String({ format: 'date-time' }),
+  previewUrl: Type.String({
+    format: 'uri',
+    description: "The manifest's site: its preview host, {manifestId[0:32]}.{siteDomain}, on the port the client used",
+  }),
 };
 
 export const CompletedSessionSchema = Type.Object(
@@ -216,6 +220,8 @@ function errorSchema(codes: ErrorCode[]): TSchema {
   };
   if (codes.includes('blobs_missing'))
     properties.missing = Type.Optional(Type.Array(Sha256, { description: 'With blobs_missing: the sha256s still missing' }));
+  if (codes.includes('manifest_in_use'))
+    properties.aliases = Type.Optional(Type.Array(Type.String(), { description: 'With manifest_in_use: the aliases pointing at it' }));
   const description = codes.map((code) => `${code}: ${ERRORS[code].message}`).join(' ');
   return Type.Object(properties, { description, examples: [{ error: codes[0], message: ERRORS[codes[0]].message }] });
 }

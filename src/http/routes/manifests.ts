@@ -2,11 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
+import { siteOriginOf, withPreviewUrl } from '../site-origin.js';
 import { principalOf } from '../auth.js';
 import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
 import { AUTH_ERRORS, ManifestIdParam, ManifestListSchema, ManifestSchema, withErrors } from '../schemas.js';
 
-export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
+export function manifestRoutes(service: UploadService, siteDomain: string): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/v1/manifests',
@@ -32,7 +33,11 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
           response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
         },
       },
-      async (request) => service.listManifests(principalOf(request), request.query),
+      async (request) => {
+        const page = await service.listManifests(principalOf(request), request.query);
+        const origin = siteOriginOf(request, siteDomain);
+        return { ...page, manifests: page.manifests.map((manifest) => withPreviewUrl(origin, manifest)) };
+      },
     );
 
     app.get(
@@ -47,7 +52,8 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
           response: withErrors({ 200: ManifestSchema }, [...AUTH_ERRORS, 'manifest_not_found']),
         },
       },
-      async (request) => service.getManifest(principalOf(request), request.params.manifestId),
+      async (request) =>
+        withPreviewUrl(siteOriginOf(request, siteDomain), await service.getManifest(principalOf(request), request.params.manifestId)),
     );
   };
 }
