@@ -26,6 +26,7 @@ import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { aliasRoutes } from './routes/aliases.js';
+import { installSiteHosts, siteHosting } from './site/site-host.js';
 import { AliasService } from '../domain/aliases.js';
 
 export interface AppDeps {
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // onRequest hooks run in this order: the request id and access log, unknown paths, then authentication.
   installAccessLog(app, deps.metrics);
+  installSiteHosts(app, siteHosting(config.siteDomain, deps.metadata, deps.blobs));
   installNotFoundHandler(app);
   app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   installErrorHandler(app, { maxJsonBodyBytes: config.maxJsonBodyBytes, drain: deps.drain ?? DEFAULT_DRAIN_LIMITS });
