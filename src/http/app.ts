@@ -26,7 +26,7 @@ import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
 import { aliasRoutes } from './routes/aliases.js';
-import { installSiteHosts, siteHosting } from './site/site-host.js';
+import { frameworkErrors, installSiteHosts, siteHosting } from './site/site-host.js';
 import { AliasService } from '../domain/aliases.js';
 
 export interface AppDeps {
@@ -69,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+    frameworkErrors: frameworkErrors(config.siteDomain, config.maxJsonBodyBytes),
     // Fastify calls it bound to the instance.
     clientErrorHandler(this: FastifyInstance, err, socket) {
       clientErrorHandler(this.log, err, socket);

@@ -120,9 +120,9 @@ export function parseHeaders(text: string): { rules: HeaderRule[]; warnings: Rul
     if (raw.trim() === '' || raw.trim().startsWith('#')) continue;
     if (!/^\s/.test(raw)) {
       const pattern = compilePattern(raw.trim());
-      current = null;
-      if (typeof pattern === 'string') warn(line, pattern);
-      else rules.push((current = { pattern, set: [], remove: [] }));
+      current = typeof pattern === 'string' ? null : { pattern, set: [], remove: [] };
+      if (current) rules.push(current);
+      else warn(line, pattern as string);
       continue;
     }
     if (!current) {

@@ -1,11 +1,12 @@
 // Routing by Host: a request whose Host is one label under the site domain is a site request, answered here
 // before any API routing or authentication; every other Host is the API's, which never serves a site.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../domain/errors.js';
 import { siteLabelOf } from '../../domain/site-links.js';
 import type { BlobStore } from '../../domain/ports/blob-store.js';
 import type { SiteReader } from '../../domain/ports/metadata-store.js';
 import { SiteService } from '../../domain/site/site-service.js';
+import { sendError, toAppError } from '../error-handler.js';
 import { SiteContent } from './site-content.js';
 import { sendSiteFile } from './site-file.js';
 import { applyHeaderEdits, sendSitePage } from './site-pages.js';
@@ -19,6 +20,17 @@ export interface SiteHosting {
 export function siteHosting(siteDomain: string, reader: SiteReader, blobs: Pick<BlobStore, 'read'>): SiteHosting {
   const sites = new SiteService(reader, blobs);
   return { siteDomain, sites, content: new SiteContent((sha256, range) => sites.read(sha256, range)) };
+}
+
+/**
+ * Fastify's frameworkErrors: a URL its router cannot parse (a bad escape) never reaches the hooks, so it is
+ * answered here: an HTML 400 on a site host, the API's flat JSON error elsewhere.
+ */
+export function frameworkErrors(siteDomain: string, maxJsonBodyBytes: number) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (siteLabelOf(request.headers.host, siteDomain) !== null) sendSitePage(reply, 400, 'This path cannot name a file of the site.');
+    else sendError(reply, toAppError(err, { maxJsonBodyBytes }));
+  };
 }
 
 /** Call right after the access log's hook, before any other onRequest hook (not-found, authentication). */
