@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
 import type { PushFlags } from './push/run-push.js';
+import { aliasNameArgument } from './site-flags.js';
 import { concurrencyOption, integerIn, retriesOption, stallTimeoutOption, tokenOption, urlOption } from './transfer-common/flags.js';
 
 export function pushCommand(): Command {
@@ -18,6 +19,7 @@ export function pushCommand(): Command {
         .argParser(integerIn(SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS))
         .hideHelp(),
     )
+    .addOption(new Option('--alias <name>', "point this alias at the new manifest and print its site's URL").argParser(aliasNameArgument))
     .option('--dry-run', 'list the files that would upload, without uploading (creates a session to ask, then aborts it)')
     .option('--json', 'print one JSON object with the manifest id and counts instead of the bare id')
     .option('--no-cache', 'hash every file, neither reading nor writing the local hash cache')

@@ -9,6 +9,7 @@ import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
 import type { PushOptions } from './push-directory.js';
+import { publishSite } from './publish-step.js';
 
 export interface PushFlags {
   url: string;
@@ -21,6 +22,8 @@ export interface PushFlags {
   json?: boolean;
   /** False with `--no-cache`. */
   cache: boolean;
+  /** Point this alias at the new manifest once pushed. */
+  alias?: string;
 }
 
 export async function runPushCommand(directory: string, flags: PushFlags): Promise<void> {
@@ -64,5 +67,12 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     return;
   }
   const summary = await pushDirectory(options);
-  process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
+  const site = await publishSite(directory, summary.manifestId, flags);
+  for (const warning of site.warnings) process.stderr.write(`presscloud: warning: ${warning}\n`);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...summary, ...site })}\n`);
+  } else {
+    process.stdout.write(`${summary.manifestId}\n${site.url ? `${site.url}\n` : ''}`);
+    if (site.previewUrl) process.stderr.write(`preview: ${site.previewUrl}\n`);
+  }
 }
