@@ -208,7 +208,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'PRESSCLOUD_SITE_DOMAIN',
     kind: 'string',
     default: 'localhost',
-    description: 'sites are served at NAME.<domain> (aliases) and ID.<domain> (previews)',
+    description: 'sites are served at NAME.<domain> for aliases and ID.<domain> for previews',
   },
 ];
 

@@ -20,7 +20,7 @@ type AliasAction = (client: PressCloudClient, calls: RetryingCalls, flags: Alias
 const EXIT_CODES = '\nExit codes: 0 done; 1 failed (after retries); 2 usage error, or the token was refused (401/403).';
 
 export function aliasCommand(): Command {
-  const alias = new Command('alias').description('Point names at manifests: each alias is a site at NAME.<site domain>');
+  const alias = new Command('alias').description('Point names at manifests: each alias is a site at NAME.<site-domain>');
   const sub = (name: string, description: string, scope: 'read' | 'publish') =>
     alias
       .command(name)
