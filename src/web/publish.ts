@@ -43,6 +43,8 @@ export interface PublishListener {
 
 export interface PublishResult {
   readonly manifestId: string;
+  /** The manifest's preview site. */
+  readonly previewUrl: string;
   readonly fileCount: number;
   readonly totalBytes: number;
   readonly blobCount: number;
@@ -154,6 +156,7 @@ export async function publishFolder(
         const completed = await withRetry(() => api.completeUploadSession(session, signal), signal);
         return {
           manifestId: completed.manifest.manifestId,
+          previewUrl: completed.manifest.previewUrl,
           fileCount: hashed.length,
           totalBytes: progress.totalBytes,
           blobCount: blobsBySha.size,
