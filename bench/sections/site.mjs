@@ -74,9 +74,13 @@ async function publish(pc, files) {
 
 /** wrk GETs of one URL; a warm-up request first, and every answer must be a 200 of the file's size. */
 async function wrk(url, extra, connections, seconds, size) {
-  const warm = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...curlHost(extra), url], { timeoutMs: 30_000 });
+  const warm = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...curlHost(extra), url], {
+    timeoutMs: 30_000,
+  });
   if (warm.stdout.trim() !== `200 ${size}`) throw new Error(`warm-up GET ${url} answered ${warm.stdout.trim()} ${warm.stderr.slice(-200)}`);
-  const r = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...extra, url], { timeoutMs: (seconds + 30) * 1000 });
+  const r = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...extra, url], {
+    timeoutMs: (seconds + 30) * 1000,
+  });
   const loadAvg = loadavg()[0].toFixed(2);
   if (r.code !== 0) throw new Error(`wrk exited ${r.code}: ${r.stderr.slice(-300)}`);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
