@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // onRequest hooks run in this order: the request id and access log, unknown paths, then authentication.
+  // onRequest hooks run in this order: the request id and access log, site hosts, unknown paths, then authentication.
   installAccessLog(app, deps.metrics);
   installSiteHosts(app, siteHosting(config.siteDomain, deps.metadata, deps.blobs));
   installNotFoundHandler(app);
