@@ -49,14 +49,14 @@ export class AliasView {
     const manifestId = byId<HTMLInputElement>('alias-manifest').value.trim().toLowerCase();
     await this.act(async () => {
       const set = await putAlias(this.options.api(), name, manifestId);
-      return `${set.name} now serves ${shortId(set.manifestId)}.`;
+      return `${set.name} now serves ${shortId(set.manifestId)}`;
     });
   }
 
   private async rollback(name: string): Promise<void> {
     await this.act(async () => {
       const set = await rollbackAlias(this.options.api(), name);
-      return set ? `${name} is back on ${shortId(set.manifestId)}.` : `${name} has no earlier manifest to go back to.`;
+      return set ? `${name} is back on ${shortId(set.manifestId)}` : `${name} has no earlier manifest to go back to.`;
     });
   }
 
