@@ -20,9 +20,10 @@ import { push } from './sections/push.mjs';
 import { session } from './sections/session.mjs';
 import { small } from './sections/small.mjs';
 import { s3 } from './sections/s3.mjs';
+import { site } from './sections/site.mjs';
 import { startup } from './sections/startup.mjs';
 
-const SECTIONS = { big, small, batch, push, session, memory, startup, s3 };
+const SECTIONS = { big, small, batch, push, session, memory, startup, s3, site };
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 const { values: opts } = parseArgs({
@@ -522,6 +523,21 @@ function buildTable(r) {
       '>= 0.6',
       meets(rb, (x) => x >= 0.6),
     );
+  }
+  if (r.site && !r.site.error) {
+    for (const [name, f] of Object.entries(r.site.files)) {
+      row(
+        'site',
+        `GET ${name} from an alias host, req/s, wrk -t2 -c${r.site.connections} (load ${f.presscloud.loadAvg} / ${f.nginx.loadAvg})`,
+        f.presscloud.reqPerSec,
+        'nginx',
+        f.nginx.reqPerSec,
+        'presscloud/nginx',
+        f.ratio,
+        '>= 0.5',
+        meets(f.ratio, (x) => x >= 0.5),
+      );
+    }
   }
   for (const [name, res] of Object.entries(r)) {
     if (res.error) row(name, 'FAILED', null, '', null, '', null, '', null);

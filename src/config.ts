@@ -30,6 +30,8 @@ export interface Config {
   readonly sessionRetentionSeconds: number;
   readonly rateLimitPerMinute: number;
   readonly logLevel: string;
+  /** Sites are served at `{label}.{siteDomain}` (a manifest's preview, an alias). */
+  readonly siteDomain: string;
 }
 
 export interface Setting {
@@ -249,6 +251,15 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'string',
     default: 'info',
     description: 'fatal, error, warn, info, debug or trace',
+  },
+  {
+    key: 'siteDomain',
+    flag: 'site-domain',
+    placeholder: '<domain>',
+    env: 'PRESSCLOUD_SITE_DOMAIN',
+    kind: 'string',
+    default: 'localhost',
+    description: 'sites are served at NAME.<domain> for aliases and ID.<domain> for previews',
   },
 ];
 

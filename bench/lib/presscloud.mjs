@@ -27,14 +27,14 @@ const TOKEN_RE = /\b([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_-]{32,})\b/;
  * `serve` and `token create` (e.g. --database-url, --blob-store).
  * Returns {url, token, child, pid, stop}.
  */
-export async function startPresscloud(dataDir, { nodeArgs = [], tenant = 'bench', env = {}, args = [] } = {}) {
+export async function startPresscloud(dataDir, { nodeArgs = [], tenant = 'bench', env = {}, args = [], scopes = 'upload,read' } = {}) {
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
   // A token made before the first start: `token create` prints it alone on stdout.
   let token;
   const made = await run(
     process.execPath,
-    [bin, 'token', 'create', '--tenant', tenant, '--scopes', 'upload,read', '--data-dir', dataDir, ...args],
+    [bin, 'token', 'create', '--tenant', tenant, '--scopes', scopes, '--data-dir', dataDir, ...args],
     { cwd: root, env, timeoutMs: 60_000 },
   );
   if (made.code === 0 && made.stdout.trim()) token = made.stdout.trim().split('\n').pop().trim();

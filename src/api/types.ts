@@ -94,6 +94,8 @@ export interface ManifestSummary {
   createdAt: string;
   /** A name for people (push gives the folder's name); absent when none was given. */
   label?: string;
+  /** The manifest's site: `http://{manifestId[0:32]}.{siteDomain}:{port}/`, on the port the client used. */
+  previewUrl: string;
 }
 
 export interface CompleteUploadSessionResponse {
@@ -121,7 +123,41 @@ export interface Manifest {
   fileCount: number;
   totalBytes: number;
   label?: string;
+  /** As in ManifestSummary. */
+  previewUrl: string;
   files: ManifestFile[];
+}
+
+export interface PutAliasRequest {
+  manifestId: string;
+}
+
+/** A name pointing at one of the tenant's manifests, served at `url`. */
+export interface Alias {
+  name: string;
+  manifestId: string;
+  url: string;
+  updatedAt: string;
+}
+
+/** The answer of `PUT /v1/aliases/{name}` (200, or 201 when the alias is new). */
+export interface AliasSetResponse extends Alias {
+  previewUrl: string;
+}
+
+export interface AliasList {
+  /** By name. */
+  aliases: Alias[];
+}
+
+export interface AliasChange {
+  manifestId: string;
+  at: string;
+}
+
+/** One alias with every change, newest first: `history[0]` is the current manifest. */
+export interface AliasDetail extends Alias {
+  history: AliasChange[];
 }
 
 /** The body of every non-2xx answer; `missing` comes with 409 `blobs_missing`. */

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './cli-error.js';
 import { applyCommandStyle } from './command-style.js';
+import { aliasCommand } from './alias.js';
 import { gcCommand } from './gc.js';
 import { manifestsCommand } from './manifests.js';
 import { pullCommand } from './pull.js';
@@ -20,6 +21,7 @@ export async function runCli(argv: string[]): Promise<void> {
     .addCommand(pushCommand())
     .addCommand(pullCommand())
     .addCommand(manifestsCommand())
+    .addCommand(aliasCommand())
     .addCommand(gcCommand())
     .addHelpText('after', '\nExit codes: 0 done; 1 failed; 2 usage error; 130 interrupted (Ctrl-C).');
   applyCommandStyle(program);

@@ -58,12 +58,12 @@ function handleSignals(server: RunningServer, lock: DataDirLock | undefined): vo
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** On first start with an empty database: tenant `default` and one token with both scopes, shown once on stderr. */
+/** On first start with an empty database: tenant `default` and one token with every scope, shown once on stderr. */
 async function bootstrapFirstToken(metadata: MetadataStore): Promise<void> {
   if ((await metadata.countApiTokens()) > 0) return;
-  const token = await issueApiToken(metadata, 'default', ['upload', 'read']);
+  const token = await issueApiToken(metadata, 'default', ['upload', 'read', 'publish']);
   process.stderr.write(
-    '\nFirst start: created tenant "default" and this API token (scopes upload,read).\n' +
+    '\nFirst start: created tenant "default" and this API token (scopes upload,read,publish).\n' +
       `It is shown only once; only its hash is kept:\n\n  ${token}\n\n`,
   );
 }

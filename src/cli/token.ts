@@ -17,7 +17,7 @@ export function tokenCommand(): Command {
     .command('create')
     .description('Create an API token for a tenant (created if new) and print it, alone, on stdout')
     .requiredOption('--tenant <name>', 'tenant name: 1–64 letters, digits, ".", "_" or "-"')
-    .addOption(new Option('--scopes <list>', 'comma-separated scopes: upload, read').default('upload,read'));
+    .addOption(new Option('--scopes <list>', 'comma-separated scopes: upload, read, publish').default('upload,read'));
   const createStores = storeOptions(create, { blobs: false });
   create.action(async (flags: { tenant: string; scopes: string }) => {
     const scopes = parseScopes(flags.scopes);

@@ -8,6 +8,9 @@ import { multipartUpload } from './multipart-body.js';
 import { countBytes, openBody } from './request-body.js';
 import type {
   AccessResponse,
+  AliasDetail,
+  AliasList,
+  AliasSetResponse,
   CompleteUploadSessionResponse,
   CreateUploadSessionRequest,
   CreateUploadSessionResponse,
@@ -243,6 +246,29 @@ export class PressCloudClient {
     if (response.statusCode !== 200 && response.statusCode !== 404) throw await this.apiError(response);
     await response.body.dump();
     return response.statusCode === 200 ? blobInfoOf(response) : null;
+  }
+
+  /** Points the alias at one of the tenant's manifests, atomically (scope `publish`). */
+  putAlias(name: string, manifestId: string, options: CallOptions = {}): Promise<AliasSetResponse> {
+    return this.callJson('PUT', `v1/aliases/${encodeURIComponent(name)}`, { ...options, json: { manifestId } });
+  }
+
+  listAliases(options: CallOptions = {}): Promise<AliasList> {
+    return this.callJson('GET', 'v1/aliases', options);
+  }
+
+  /** The alias with its history, newest first (`history[0]` is the current manifest). */
+  getAlias(name: string, options: CallOptions = {}): Promise<AliasDetail> {
+    return this.callJson('GET', `v1/aliases/${encodeURIComponent(name)}`, options);
+  }
+
+  async deleteAlias(name: string, options: CallOptions = {}): Promise<void> {
+    await this.callJson('DELETE', `v1/aliases/${encodeURIComponent(name)}`, options);
+  }
+
+  /** Refused (409 manifest_in_use) while an alias points at it. */
+  async deleteManifest(manifestId: string, options: CallOptions = {}): Promise<void> {
+    await this.callJson('DELETE', `v1/manifests/${encodeURIComponent(manifestId)}`, options);
   }
 
   healthz(options: CallOptions = {}): Promise<HealthResponse> {

@@ -1,7 +1,7 @@
 // GET /v1/manifests: the query's limit and opaque cursor checked, and a page of the tenant's manifests.
-import type { ManifestList } from '../api/types.js';
 import type { ManifestPage, ManifestReader } from './ports/metadata-store.js';
 import { AppError } from './errors.js';
+import type { ManifestRecordPage } from './types.js';
 
 export const DEFAULT_MANIFEST_PAGE = 100;
 export const MAX_MANIFEST_PAGE = 1000;
@@ -18,7 +18,7 @@ export async function listManifests(
   metadata: Pick<ManifestReader, 'listManifests'>,
   tenantId: string,
   query: ManifestListQuery,
-): Promise<ManifestList> {
+): Promise<ManifestRecordPage> {
   const limit = parseLimit(query.limit);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   // One more than the page tells whether another page follows, without a count.

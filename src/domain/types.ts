@@ -1,7 +1,7 @@
 // The records the service works with, independent of how they are stored.
 
-export type Scope = 'upload' | 'read';
-export const SCOPES: readonly Scope[] = ['upload', 'read'];
+export type Scope = 'upload' | 'read' | 'publish';
+export const SCOPES: readonly Scope[] = ['upload', 'read', 'publish'];
 
 export type SessionState = 'open' | 'completed' | 'aborted' | 'expired';
 
@@ -56,4 +56,30 @@ export interface ManifestRecord {
   readonly totalBytes: number;
   /** A name for people, the pushed folder's by default; absent when none was given. */
   readonly label?: string;
+}
+
+/** A name a tenant points at one of its manifests; its site is served at `{name}.{siteDomain}`. */
+export interface AliasRecord {
+  readonly name: string;
+  readonly manifestId: string;
+  readonly updatedAt: string;
+}
+
+/** One change of an alias: the manifest it was pointed at, and when. */
+export interface AliasChange {
+  readonly manifestId: string;
+  readonly at: string;
+}
+
+/** A completion as the domain answers it; the HTTP layer adds the manifest's previewUrl (on the client's port). */
+export interface CompletedSession {
+  readonly uploadSessionId: string;
+  readonly state: 'completed';
+  readonly manifest: ManifestRecord;
+}
+
+/** A page of the tenant's manifests as the domain answers it (previewUrl added by the HTTP layer). */
+export interface ManifestRecordPage {
+  readonly manifests: ManifestRecord[];
+  readonly nextCursor?: string;
 }

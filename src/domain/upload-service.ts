@@ -13,13 +13,11 @@ import { checkedLabel } from './manifest-label.js';
 import { listManifests, type ManifestListQuery } from './manifest-list.js';
 import { hashToken, newId, newToken, tokenMatches, UPLOAD_TOKEN_PREFIX } from './tokens.js';
 import type {
-  CompleteUploadSessionResponse as CompletedSession,
   CreateUploadSessionResponse as CreatedSession,
-  ManifestList,
   PutBlobResponse as PutBlobResult,
   UploadSessionStatus as SessionStatus,
 } from '../api/types.js';
-import type { FileEntry, ManifestRecord, SessionRecord, SessionState } from './types.js';
+import type { CompletedSession, FileEntry, ManifestRecord, ManifestRecordPage, SessionRecord, SessionState } from './types.js';
 
 export interface ServiceLimits {
   readonly maxBlobSize: number;
@@ -219,7 +217,7 @@ export class UploadService {
     return manifest;
   }
 
-  async listManifests(principal: Principal, query: ManifestListQuery): Promise<ManifestList> {
+  async listManifests(principal: Principal, query: ManifestListQuery): Promise<ManifestRecordPage> {
     requireScope(principal, 'read');
     return listManifests(this.metadata, principal.tenantId, query);
   }

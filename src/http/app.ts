@@ -29,6 +29,9 @@ import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { webRoutes } from './routes/web.js';
+import { aliasRoutes } from './routes/aliases.js';
+import { frameworkErrors, installSiteHosts, siteHosting } from './site/site-host.js';
+import { AliasService } from '../domain/aliases.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -70,14 +73,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+    frameworkErrors: frameworkErrors(config.siteDomain, config.maxJsonBodyBytes),
     // Fastify calls it bound to the instance.
     clientErrorHandler(this: FastifyInstance, err, socket) {
       clientErrorHandler(this.log, err, socket);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // onRequest hooks run in this order: the request id and access log, unknown paths, then authentication.
+  // onRequest hooks run in this order: the request id and access log, site hosts, unknown paths, then authentication.
   installAccessLog(app, deps.metrics);
+  installSiteHosts(app, siteHosting(config.siteDomain, deps.metadata, deps.blobs));
   installNotFoundHandler(app);
   app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   installErrorHandler(app, { maxJsonBodyBytes: config.maxJsonBodyBytes, drain: deps.drain ?? DEFAULT_DRAIN_LIMITS });
@@ -92,7 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(blobRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000 }));
   const batchLimits = { maxParts: config.maxBatchParts, maxBytes: config.maxBatchBytes };
   await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, ...batchLimits }));
-  await app.register(manifestRoutes(deps.service));
+  await app.register(manifestRoutes(deps.service, config.siteDomain));
+  await app.register(aliasRoutes(new AliasService(deps.metadata), config.siteDomain));
   await app.register(opsRoutes(deps));
   await app.register(webRoutes());
   await app.register(accessRoutes());

@@ -11,6 +11,10 @@ const UPLOAD_TOKEN = 'pcu_VWJct3y9l0VQeYs_Uc_O9VfYMpQenKnrnZ9102m40o8';
 const EXPIRES_AT = '2026-11-30T15:00:00.000Z';
 const CREATED_AT = '2026-11-30T14:05:12.345Z';
 
+const PREVIEW_URL = `http://${MANIFEST_ID.slice(0, 32)}.localhost:8080/`;
+const ALIAS_URL = 'http://www.localhost:8080/';
+const EARLIER_MANIFEST_ID = '6e1f7b0c2d9a4e5f8a3b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f';
+
 const FILES = [
   { path: 'index.html', sha256: INDEX_SHA256, size: 50, mime: 'text/html' },
   { path: 'css/style.css', sha256: STYLE_SHA256, size: 15 },
@@ -58,12 +62,25 @@ export const EXAMPLES = {
   completedSession: {
     uploadSessionId: UPLOAD_SESSION_ID,
     state: 'completed',
-    manifest: { manifestId: MANIFEST_ID, fileCount: 2, totalBytes: 65, createdAt: CREATED_AT, label: 'site' },
+    manifest: { manifestId: MANIFEST_ID, fileCount: 2, totalBytes: 65, createdAt: CREATED_AT, label: 'site', previewUrl: PREVIEW_URL },
   },
-  manifest: { manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site', files: FILES },
+  manifest: { manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site', previewUrl: PREVIEW_URL, files: FILES },
   manifestList: {
-    manifests: [{ manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site' }],
+    manifests: [{ manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site', previewUrl: PREVIEW_URL }],
     nextCursor: 'WyIyMDI2LTExLTMwVDE0OjA1OjEyLjM0NVoiLCIwMzliZmRmYyJd',
+  },
+  putAliasBody: { manifestId: MANIFEST_ID },
+  aliasSet: { name: 'www', manifestId: MANIFEST_ID, url: ALIAS_URL, previewUrl: PREVIEW_URL, updatedAt: CREATED_AT },
+  aliasList: { aliases: [{ name: 'www', manifestId: MANIFEST_ID, url: ALIAS_URL, updatedAt: CREATED_AT }] },
+  alias: {
+    name: 'www',
+    manifestId: MANIFEST_ID,
+    url: ALIAS_URL,
+    updatedAt: CREATED_AT,
+    history: [
+      { manifestId: MANIFEST_ID, at: CREATED_AT },
+      { manifestId: EARLIER_MANIFEST_ID, at: EXPIRES_AT.replace('15:00', '09:30') },
+    ],
   },
   error: { error: 'session_not_found', message: 'No such upload session.' },
   healthz: { status: 'ok' },

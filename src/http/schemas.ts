@@ -150,6 +150,10 @@ const ManifestSummaryFields = {
   totalBytes: Type.Integer({ minimum: 0, description: 'Sum of the sizes of the files' }),
   createdAt: Type.String({ format: 'date-time' }),
   label: Type.Optional(Label),
+  previewUrl: Type.String({
+    format: 'uri',
+    description: "The manifest's site: its preview host, {manifestId[0:32]}.{siteDomain}, on the port the client used",
+  }),
 };
 
 export const CompletedSessionSchema = Type.Object(
@@ -245,6 +249,8 @@ function errorSchema(codes: ErrorCode[], messages: Partial<Record<ErrorCode, str
   };
   if (codes.includes('blobs_missing'))
     properties.missing = Type.Optional(Type.Array(Sha256, { description: 'With blobs_missing: the sha256s still missing' }));
+  if (codes.includes('manifest_in_use'))
+    properties.aliases = Type.Optional(Type.Array(Type.String(), { description: 'With manifest_in_use: the aliases pointing at it' }));
   const description = codes.map((code) => `${code}: ${messageOf(code)}`).join(' ');
   return Type.Object(properties, { description, examples: [{ error: codes[0], message: messageOf(codes[0]) }] });
 }

@@ -1,6 +1,7 @@
 // The browser page's entry: signing in and out, and the two cards (publish, browse) once signed in.
 import { PressCloudNetworkError, isPressCloudApiError } from '../client/errors.js';
 import { PageApi } from './api.js';
+import { AliasView } from './alias-view.js';
 import { BrowseView } from './browse-view.js';
 import { byId } from './dom.js';
 import { PublishView } from './publish-view.js';
@@ -14,9 +15,13 @@ const currentApi = (): PageApi => {
 };
 
 const browse = new BrowseView({ api: currentApi, onUnauthorized: (message) => signOut(message) });
+const aliases = new AliasView({ api: currentApi });
 const publish = new PublishView({
   api: currentApi,
-  onPublished: () => void browse.refresh(),
+  onPublished: (result) => {
+    aliases.suggest(result.manifestId);
+    void browse.refresh();
+  },
   onOpenManifest: (manifestId) => void browse.open(manifestId),
 });
 
@@ -64,6 +69,7 @@ function enter(signedIn: PageApi): void {
   clearTokenError();
   publish.reset();
   void browse.refresh();
+  void aliases.refresh();
   byId('publish-title').focus();
   void browse.restore();
 }
@@ -73,6 +79,7 @@ function signOut(message?: string): void {
   forgetToken();
   publish.reset();
   browse.clear();
+  aliases.clear();
   showSignIn();
   if (message) showTokenError(message);
 }

@@ -130,6 +130,12 @@ export class PublishView {
       result.blobsUploaded === 0 ? 'nothing' : `${counted(result.blobsUploaded, 'blob')} · ${formatBytes(result.bytesUploaded)}`;
     this.showOutcome('success', '✓', `Published ${name}`, `${counted(result.fileCount, 'file')} · ${formatBytes(result.totalBytes)}`, [
       copyField({ id: 'result-id', label: 'Manifest id', value: result.manifestId }),
+      h(
+        'p',
+        { class: 'preview-link' },
+        'Preview: ',
+        h('a', { id: 'result-preview', href: result.previewUrl, target: '_blank', rel: 'noopener noreferrer' }, result.previewUrl),
+      ),
       facts([
         ['Files', result.fileCount.toLocaleString('en')],
         ['Total size', formatBytes(result.totalBytes)],

@@ -49,6 +49,8 @@ export interface PublishListener {
 
 export interface PublishResult {
   readonly manifestId: string;
+  /** The manifest's preview site. */
+  readonly previewUrl: string;
   readonly fileCount: number;
   readonly totalBytes: number;
   readonly blobCount: number;
@@ -160,6 +162,7 @@ export async function publishFolder(
   }
   return {
     manifestId: result.manifestId,
+    previewUrl: result.previewUrl,
     fileCount: hashed.length,
     totalBytes: progress.totalBytes,
     blobCount: blobsBySha.size,

@@ -26,7 +26,9 @@ afterEach(async () => {
 
 function manifestOf(paths: string[]): Manifest {
   const files = paths.map((file) => ({ path: file, sha256: 'a'.repeat(64), size: 1 }));
-  return { manifestId: 'b'.repeat(64), createdAt: new Date(0).toISOString(), fileCount: files.length, totalBytes: files.length, files };
+  const manifestId = 'b'.repeat(64);
+  const previewUrl = `http://${manifestId.slice(0, 32)}.localhost/`;
+  return { manifestId, createdAt: new Date(0).toISOString(), fileCount: files.length, totalBytes: files.length, previewUrl, files };
 }
 
 describe('PathGuard', () => {

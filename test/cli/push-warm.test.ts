@@ -85,9 +85,11 @@ describe('warm push of an unchanged tree', () => {
     // No session, no file list: besides the check of --url and --token that every push starts with, the only
     // question asked is about this manifest, and a HEAD asks it.
     expect(log.filter((entry) => requestKind(entry.method, entry.path) === 'POST sessions')).toEqual([]);
+    // --json then reads the manifest once more, for its previewUrl.
     expect(log.map((entry) => `${entry.method} ${entry.path}`)).toEqual([
       'GET /v1/access?scope=upload',
       `HEAD /v1/manifests/${first.manifestId as string}`,
+      `GET /v1/manifests/${first.manifestId as string}`,
     ]);
 
     const plain = await push(root, server.url, server.token, []);

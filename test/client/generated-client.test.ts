@@ -70,7 +70,8 @@ describe('a client generated from /openapi.json', () => {
 
   it('runs the whole flow through openapi-fetch, each answer as the document declares it', async () => {
     expect(compiled.exitCode).toBe(0);
-    const run = await runProcess(process.execPath, [path.join(workDir, 'out/flow.js'), server.url, server.token], { cwd: workDir });
+    const token = await server.tokenFor('test', ['upload', 'read', 'publish']);
+    const run = await runProcess(process.execPath, [path.join(workDir, 'out/flow.js'), server.url, token], { cwd: workDir });
     expect(run.exitCode, run.stderr).toBe(0);
     const { manifestId, exchanges } = JSON.parse(run.stdout) as { manifestId: string; exchanges: Answer[] };
     expect(manifestId).toMatch(/^[0-9a-f]{64}$/);

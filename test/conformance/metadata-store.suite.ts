@@ -6,6 +6,7 @@ import { AppError } from '../../src/domain/errors.js';
 import type { FileEntry, SessionBlob } from '../../src/domain/types.js';
 import type { MetadataStore, NewSession } from '../../src/domain/ports/metadata-store.js';
 import { commitBlob } from '../support/stores.js';
+import { describeAliasStore } from './metadata-aliases.suite.js';
 
 export interface MetadataStoreFixture {
   readonly store: MetadataStore;
@@ -52,6 +53,16 @@ export function describeMetadataStore(name: string, make: () => Promise<Metadata
       );
       return alreadyPresent;
     }
+
+    describeAliasStore(
+      () => store,
+      async (tenantId, files, manifestId) => {
+        for (const entry of files) await commit(tenantId, entry);
+        const { id } = await openSession(tenantId, files);
+        const outcome = await store.completeSession(tenantId, id, manifestId, at(0));
+        if (outcome.kind !== 'completed') throw new Error(`completeSession answered ${outcome.kind}`);
+      },
+    );
 
     describe('schema and health', () => {
       it('migrates again without error and answers ready', async () => {

@@ -38,6 +38,7 @@ describe('GET /v1/manifests', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       fileCount: 2,
       totalBytes: '<p>6</p>'.length + 'shared'.length,
+      previewUrl: expect.stringMatching(/^http:\/\/[0-9a-f]{32}\.localhost:\d+\/$/),
     });
     const times = page.manifests.map((m) => m.createdAt);
     expect([...times].sort().reverse()).toEqual(times);

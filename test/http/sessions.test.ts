@@ -193,6 +193,7 @@ describe('POST /v1/upload-sessions/{uploadSessionId}/complete', () => {
       createdAt: body.manifest.createdAt,
       fileCount: 2,
       totalBytes: a.size + b.size,
+      previewUrl: `http://${expectedId.slice(0, 32)}.localhost:${new URL(server.url).port}/`,
       files: [
         { path: 'docs/a.md', sha256: a.sha256, size: a.size },
         { path: 'index.html', sha256: b.sha256, size: b.size, mime: 'text/html; charset=utf-8' },

@@ -12,6 +12,7 @@ import { labelOf } from './label.js';
 import { describeSkipped } from './skipped.js';
 import type { PushOptions } from './push-directory.js';
 import { TransferFailed } from './transfer.js';
+import { publishSite } from './publish-step.js';
 
 export interface PushFlags {
   url: string;
@@ -26,6 +27,8 @@ export interface PushFlags {
   json?: boolean;
   /** False with `--no-cache`. */
   cache: boolean;
+  /** Point this alias at the new manifest once pushed. */
+  alias?: string;
 }
 
 export async function runPushCommand(directory: string, flags: PushFlags): Promise<void> {
@@ -76,5 +79,12 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
   }
   const summary = await pushDirectory(options);
   if (summary.skippedFiles > 0) process.stderr.write(`${describeSkipped(summary.skipped)}\n`);
-  process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${summary.manifestId}\n`);
+  const site = await publishSite(directory, summary.manifestId, flags);
+  for (const warning of site.warnings) process.stderr.write(`presscloud: warning: ${warning}\n`);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...summary, ...site })}\n`);
+  } else {
+    process.stdout.write(`${summary.manifestId}\n${site.url ? `${site.url}\n` : ''}`);
+    if (site.previewUrl) process.stderr.write(`preview: ${site.previewUrl}\n`);
+  }
 }

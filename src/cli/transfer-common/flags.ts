@@ -45,7 +45,7 @@ export function urlOption(): Option {
 }
 
 /** `scope` is the one the command needs, named in the help. */
-export function tokenOption(scope: 'upload' | 'read'): Option {
+export function tokenOption(scope: 'upload' | 'read' | 'publish'): Option {
   return new Option('--token <token>', `API token with the ${scope} scope`).env('PRESSCLOUD_TOKEN').makeOptionMandatory();
 }
 

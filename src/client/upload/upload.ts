@@ -18,6 +18,8 @@ export const ABANDON_TIMEOUT_MS = 5000;
 
 export interface UploadResult {
   manifestId: string;
+  /** The manifest's preview site. */
+  previewUrl: string;
   uploadSessionId: string;
   /** sha256 of each blob this upload stored (or found stored after a request broke off). */
   uploaded: ReadonlySet<string>;
@@ -74,6 +76,7 @@ class SessionLoop<B extends UploadBlob> {
         );
         return {
           manifestId: completed.manifest.manifestId,
+          previewUrl: completed.manifest.previewUrl,
           uploadSessionId: this.sessionOf().uploadSessionId,
           uploaded: context.stored,
           sessionsOpened: this.sessionsOpened,

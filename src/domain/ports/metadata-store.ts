@@ -4,7 +4,17 @@
 //
 // Every method throws AppError('storage_unavailable') when the database cannot be reached, and every
 // write is atomic: it happens whole or not at all.
-import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../types.js';
+import type {
+  AliasChange,
+  AliasRecord,
+  ApiTokenRecord,
+  FileEntry,
+  ManifestRecord,
+  Scope,
+  SessionBlob,
+  SessionRecord,
+  Tenant,
+} from '../types.js';
 
 export interface NewSession {
   readonly id: string;
@@ -255,6 +265,57 @@ export interface GarbageSweeper {
   forgetBlobs(sha256s: readonly string[]): Promise<number>;
 }
 
+export type AliasWrite =
+  | { readonly kind: 'created' | 'updated' | 'unchanged'; readonly alias: AliasRecord }
+  | { readonly kind: 'manifest_not_found' }
+  /** Another tenant holds the name. */
+  | { readonly kind: 'taken' };
+
+export type ManifestDeletion =
+  | { readonly kind: 'deleted' }
+  | { readonly kind: 'not_found' }
+  /** Nothing was deleted: these aliases of the tenant point at the manifest. */
+  | { readonly kind: 'in_use'; readonly aliases: readonly string[] };
+
+export interface AliasWithHistory {
+  readonly alias: AliasRecord;
+  /** Every change, newest first: history[0] is the current manifest. */
+  readonly history: readonly AliasChange[];
+}
+
+/** Aliases (names unique across the server) and the deletion of manifests, which aliases hold. */
+export interface AliasStore {
+  /**
+   * Points the tenant's alias `name` at its manifest, creating the alias if needed, in one transaction,
+   * and appends the change to its history; pointing it at the manifest it already names changes nothing.
+   */
+  setAlias(tenantId: string, name: string, manifestId: string, now: string): Promise<AliasWrite>;
+  /** The tenant's aliases, by name. */
+  listAliases(tenantId: string): Promise<AliasRecord[]>;
+  /** The tenant's alias with its history; null when unknown or another tenant's. */
+  getAlias(tenantId: string, name: string): Promise<AliasWithHistory | null>;
+  /** Deletes the tenant's alias and its history, freeing the name; false when it had none of that name. */
+  deleteAlias(tenantId: string, name: string): Promise<boolean>;
+  /** Deletes the tenant's manifest and its file list, atomically, unless one of its aliases points at it. */
+  deleteManifest(tenantId: string, manifestId: string): Promise<ManifestDeletion>;
+}
+
+/** A manifest that a site host serves, and whose tenant holds it. */
+export interface SiteManifest {
+  readonly tenantId: string;
+  readonly manifestId: string;
+}
+
+/** What site serving reads on every request: cheap indexed lookups, never a whole file list. */
+export interface SiteReader {
+  /** The manifest an alias points at now; null for an unknown name. */
+  aliasSite(name: string): Promise<SiteManifest | null>;
+  /** A manifest whose id starts with these 32 lowercase hex digits (any tenant's: the same id is the same files). */
+  previewSite(prefix: string): Promise<SiteManifest | null>;
+  /** The manifest's files among `paths` (any order); absent paths are left out. */
+  siteFiles(site: SiteManifest, paths: readonly string[]): Promise<FileEntry[]>;
+}
+
 export interface MetadataStore
   extends MetadataLifecycle,
     ApiTokenStore,
@@ -264,4 +325,6 @@ export interface MetadataStore
     BlobStatter,
     BlobIngester,
     BlobCensus,
-    GarbageSweeper {}
+    GarbageSweeper,
+    AliasStore,
+    SiteReader {}

@@ -64,6 +64,7 @@ export function openApiOptions(): SwaggerOptions {
         { name: 'sessions', description: 'Upload sessions: create, status, complete, abort' },
         { name: 'blobs', description: 'Blob bytes: the upload PUT and downloads' },
         { name: 'manifests', description: 'Completed, immutable manifests' },
+        { name: 'aliases', description: 'Names pointing at manifests, each served as a site at {name}.{siteDomain}' },
         { name: 'operations', description: 'Health, readiness and metrics' },
         { name: 'access', description: 'What a token may do, checked before any work' },
       ],
@@ -78,7 +79,7 @@ export function openApiOptions(): SwaggerOptions {
           },
         },
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pct_…) with the upload or read scope' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pct_…) with the upload, read or publish scope' },
           uploadToken: { type: 'apiKey', in: 'header', name: 'X-Upload-Token', description: "The upload session's token (pcu_…)" },
         },
       },

@@ -2,12 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UploadService } from '../../domain/upload-service.js';
+import { siteOriginOf, withPreviewUrl } from '../site-origin.js';
 import { principalOf } from '../auth.js';
 import { DEFAULT_MANIFEST_PAGE, MAX_MANIFEST_PAGE } from '../../domain/manifest-list.js';
 import { EXAMPLES } from '../examples.js';
 import { AUTH_ERRORS, ManifestIdParam, ManifestListSchema, ManifestSchema, withErrors } from '../schemas.js';
 
-export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebox {
+export function manifestRoutes(service: UploadService, siteDomain: string): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/v1/manifests',
@@ -33,7 +34,11 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
           response: withErrors({ 200: ManifestListSchema }, [...AUTH_ERRORS, 'invalid_request']),
         },
       },
-      async (request) => service.listManifests(principalOf(request), request.query),
+      async (request) => {
+        const page = await service.listManifests(principalOf(request), request.query);
+        const origin = siteOriginOf(request, siteDomain);
+        return { ...page, manifests: page.manifests.map((manifest) => withPreviewUrl(origin, manifest)) };
+      },
     );
 
     const getManifest = (operationId: string, summary: string) => ({
@@ -51,7 +56,8 @@ export function manifestRoutes(service: UploadService): FastifyPluginAsyncTypebo
         config: { auth: { scope: 'read' } },
         schema: getManifest('getManifest', 'A completed manifest with its files'),
       },
-      async (request) => service.getManifest(principalOf(request), request.params.manifestId),
+      async (request) =>
+        withPreviewUrl(siteOriginOf(request, siteDomain), await service.getManifest(principalOf(request), request.params.manifestId)),
     );
     app.head(
       '/v1/manifests/:manifestId',

@@ -15,10 +15,11 @@ import {
   withErrors,
   type BodyLimits,
 } from '../schemas.js';
+import { siteOriginOf, withPreviewUrl } from '../site-origin.js';
 
 const SessionParams = Type.Object({ uploadSessionId: UploadSessionIdParam });
 
-export function sessionRoutes(service: UploadService, limits: BodyLimits): FastifyPluginAsyncTypebox {
+export function sessionRoutes(service: UploadService, limits: BodyLimits & { readonly siteDomain: string }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/upload-sessions',
@@ -76,7 +77,10 @@ export function sessionRoutes(service: UploadService, limits: BodyLimits): Fasti
           ]),
         },
       },
-      async (request) => service.completeSession(principalOf(request), request.params.uploadSessionId, uploadTokenOf(request)),
+      async (request) => {
+        const completed = await service.completeSession(principalOf(request), request.params.uploadSessionId, uploadTokenOf(request));
+        return { ...completed, manifest: withPreviewUrl(siteOriginOf(request, limits.siteDomain), completed.manifest) };
+      },
     );
 
     app.delete(

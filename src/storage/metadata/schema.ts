@@ -94,6 +94,22 @@ export interface CollectionEpochTable {
   epoch: number;
 }
 
+/** A name a tenant points at one of its manifests; the name is unique across the server. */
+export interface AliasesTable {
+  name: string;
+  tenant_id: string;
+  manifest_id: string;
+  updated_at: string;
+}
+
+/** Every change of an alias, numbered from 1 per name. */
+export interface AliasHistoryTable {
+  name: string;
+  seq: number;
+  manifest_id: string;
+  at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_tokens: ApiTokensTable;
@@ -105,4 +121,6 @@ export interface Database {
   manifests: ManifestsTable;
   manifest_files: ManifestFilesTable;
   collection_epoch: CollectionEpochTable;
+  aliases: AliasesTable;
+  alias_history: AliasHistoryTable;
 }

@@ -13,7 +13,7 @@ import type { FileEntry, SessionRecord } from '../../domain/types.js';
 import type { Executor } from './dialect/dialect-adapter.js';
 import { insertJsonRows } from './json-rows.js';
 import { manifestIn } from './manifest-store.js';
-import { batches, byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toSessionRecord } from './rows.js';
+import { batches, byPath, compareText, filesJson, parseFiles, SESSION_COLUMNS, toManifestRecord, toSessionRecord } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
 /** A new session names a blob its tenant holds with another size. */
@@ -179,7 +179,14 @@ export class SqlSessionStore implements SessionStore {
       const session = await this.sessionForUpdate(tx, tenantId, sessionId);
       if (!session) return { kind: 'not_open', state: 'missing' };
       if (session.state === 'completed' && session.manifest_id) {
-        return { kind: 'completed', manifest: await manifestIn(tx, tenantId, session.manifest_id) };
+        // Its manifest may have been deleted since (DELETE /v1/manifests/{manifestId}): then it completes no more.
+        const manifest = await tx
+          .selectFrom('manifests')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', session.manifest_id)
+          .executeTakeFirst();
+        return manifest ? { kind: 'completed', manifest: toManifestRecord(manifest) } : { kind: 'not_open', state: 'completed' };
       }
       if (session.state !== 'open') return { kind: 'not_open', state: session.state };
       if (session.expires_at <= now) return { kind: 'not_open', state: 'expired' };

@@ -3,11 +3,14 @@
 // the dialects do differently in dialect/.
 import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely';
 import type {
+  AliasWithHistory,
+  AliasWrite,
   BlobCommitResult,
   BlobCommitTicket,
   BlobPlaces,
   CompleteOutcome,
   HeldBlob,
+  ManifestDeletion,
   ManifestPage,
   ManifestWithFiles,
   MetadataStore,
@@ -18,8 +21,10 @@ import type {
   RecordedBlob,
   SessionBlobContext,
   SessionCreation,
+  SiteManifest,
 } from '../../domain/ports/metadata-store.js';
-import type { ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
+import type { AliasRecord, ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
+import { SqlAliasStore } from './alias-store.js';
 import { SqlBlobLedger } from './blob-ledger.js';
 import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
@@ -40,6 +45,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly ledger: SqlBlobLedger;
   private readonly putContexts: SqlPutContextReader;
   private readonly sweeper: SqlGarbageSweeper;
+  private readonly aliases: SqlAliasStore;
 
   readonly inlineBlobMaxBytes: number;
 
@@ -54,6 +60,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.putContexts = new SqlPutContextReader(this.sql);
     this.inlineBlobMaxBytes = this.ledger.inlineBlobMaxBytes;
     this.sweeper = new SqlGarbageSweeper(this.sql);
+    this.aliases = new SqlAliasStore(this.sql);
   }
 
   async migrate(): Promise<void> {
@@ -114,6 +121,16 @@ export class SqlMetadataStore implements MetadataStore {
     this.sweeper.tombstoneGarbage(touchedBefore, orphans, now);
   knownBlobs = (sha256s: readonly string[]): Promise<Set<string>> => this.sweeper.knownBlobs(sha256s);
   forgetBlobs = (sha256s: readonly string[]): Promise<number> => this.sweeper.forgetBlobs(sha256s);
+
+  setAlias = (tenantId: string, name: string, manifestId: string, now: string): Promise<AliasWrite> =>
+    this.aliases.setAlias(tenantId, name, manifestId, now);
+  listAliases = (tenantId: string): Promise<AliasRecord[]> => this.aliases.listAliases(tenantId);
+  getAlias = (tenantId: string, name: string): Promise<AliasWithHistory | null> => this.aliases.getAlias(tenantId, name);
+  deleteAlias = (tenantId: string, name: string): Promise<boolean> => this.aliases.deleteAlias(tenantId, name);
+  deleteManifest = (tenantId: string, manifestId: string): Promise<ManifestDeletion> => this.aliases.deleteManifest(tenantId, manifestId);
+  aliasSite = (name: string): Promise<SiteManifest | null> => this.aliases.aliasSite(name);
+  previewSite = (prefix: string): Promise<SiteManifest | null> => this.aliases.previewSite(prefix);
+  siteFiles = (site: SiteManifest, paths: readonly string[]): Promise<FileEntry[]> => this.aliases.siteFiles(site, paths);
 
   private async migrateToLatest(): Promise<MigrationResultSet> {
     try {

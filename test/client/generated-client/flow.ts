@@ -152,6 +152,25 @@ async function operations(): Promise<void> {
   check(metrics.data?.includes('presscloud_http_requests_total') === true, 'metrics');
 }
 
+/** Aliases: point one at the manifest, move nothing, list, show; a manifest an alias holds cannot be deleted until it goes. */
+async function aliasesAndDeletion(manifestId: string): Promise<void> {
+  const name = { path: { name: `flow-${Date.now() % 1_000_000}` } };
+  const created = await client.PUT('/v1/aliases/{name}', { params: name, body: { manifestId } });
+  check(created.response.status === 201 && created.data?.manifestId === manifestId, `PUT alias answered ${created.response.status}`);
+  const again = await client.PUT('/v1/aliases/{name}', { params: name, body: { manifestId } });
+  check(again.response.status === 200, 'pointing it at the same manifest again answers 200');
+  const listed = await client.GET('/v1/aliases');
+  check(listed.data?.aliases.some((alias) => alias.name === name.path.name) === true, 'the list has the alias');
+  const shown = await client.GET('/v1/aliases/{name}', { params: name });
+  check(shown.data?.history.length === 1, 'one change in its history');
+  const taken = await client.DELETE('/v1/manifests/{manifestId}', { params: { path: { manifestId } } });
+  check(taken.error?.error === 'manifest_in_use', 'a manifest an alias points at is not deleted');
+  const removed = await client.DELETE('/v1/aliases/{name}', { params: name });
+  check(removed.response.status === 204, 'DELETE alias answers 204');
+  const deleted = await client.DELETE('/v1/manifests/{manifestId}', { params: { path: { manifestId } } });
+  check(deleted.response.status === 204, 'DELETE manifest answers 204');
+}
+
 /** Never called: proves the generated types constrain calls (tsc fails on an unused @ts-expect-error). */
 export async function typesConstrain(uploadSessionId: string): Promise<void> {
   // @ts-expect-error size is an integer, not a string
@@ -169,4 +188,5 @@ await batchAndList(manifestId);
 await downloads();
 await errorsAndAbort();
 await operations();
+await aliasesAndDeletion(manifestId);
 process.stdout.write(`${JSON.stringify({ manifestId, exchanges })}\n`);

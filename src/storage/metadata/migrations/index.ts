@@ -6,6 +6,7 @@ import { sessionFinishedAt } from './0003-session-finished-at.js';
 import { manifestList } from './0004-manifest-list.js';
 import { smallBlobs } from './0005-small-blobs.js';
 import { manifestLabel } from './0008-manifest-label.js';
+import { aliases } from './0006-aliases.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-manifest-list': manifestList,
   '0005-small-blobs': smallBlobs,
   '0008-manifest-label': manifestLabel,
+  '0006-aliases': aliases,
 };
 
 export const migrationProvider: MigrationProvider = {
