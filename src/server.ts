@@ -4,8 +4,9 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import type { Lifecycle } from './http/routes/ops.js';
-import { createService, openBackends, type BackendOptions, type Backends } from './runtime.js';
+import { createResumableUploads, createService, openBackends, type BackendOptions, type Backends } from './runtime.js';
 import { Authenticator } from './domain/authentication.js';
+import type { ResumableUploads } from './domain/resumable-uploads.js';
 import type { UploadService } from './domain/upload-service.js';
 import { collectGarbage } from './domain/garbage-collector.js';
 
@@ -26,6 +27,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const backends = await openBackends(config, options);
   const metrics = new Metrics();
   const service = createService(config, backends, metrics);
+  const resumable = createResumableUploads(config, backends, metrics);
   const lifecycle: Lifecycle = { draining: false };
   const authenticator = new Authenticator(backends.metadata);
   const app = await buildApp({
@@ -36,6 +38,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     blobs: backends.blobs,
     metrics,
     lifecycle,
+    resumable,
     logger: options.logger,
   });
   try {
@@ -47,7 +50,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const gc = startPeriodicGarbageCollection(config, backends, app.log);
+  const gc = startPeriodicGarbageCollection(config, backends, resumable, app.log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -67,7 +70,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 }
 
 /** Collections every gcIntervalSeconds (0: none); one at a time, and stop() waits for the one running. */
-function startPeriodicGarbageCollection(config: Config, backends: Backends, log: FastifyBaseLogger): { stop(): Promise<void> } {
+function startPeriodicGarbageCollection(
+  config: Config,
+  backends: Backends,
+  resumable: ResumableUploads,
+  log: FastifyBaseLogger,
+): { stop(): Promise<void> } {
   if (config.gcIntervalSeconds === 0) return { stop: async () => {} };
   let running: Promise<void> | undefined;
   const run = async () => {
@@ -77,6 +85,7 @@ function startPeriodicGarbageCollection(config: Config, backends: Backends, log:
         graceSeconds: config.gcGraceSeconds,
         sessionRetentionSeconds: config.sessionRetentionSeconds,
         now: new Date(),
+        resumable,
       });
       log.info({ gc: result }, 'garbage collection done');
     } catch (err) {

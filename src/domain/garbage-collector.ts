@@ -13,6 +13,8 @@ export interface GarbageCollectionInput {
   /** Completed, aborted and expired sessions are purged this long after they finished; manifests stay. */
   readonly sessionRetentionSeconds: number;
   readonly now: Date;
+  /** Resumable uploads, whose abandoned ones (expired, or their session ended) are dropped. */
+  readonly resumable?: { expire(now: Date): Promise<number> };
 }
 
 export interface GarbageCollectionResult {
@@ -25,6 +27,8 @@ export interface GarbageCollectionResult {
   deletedBytes: number;
   /** Of deletedBlobs, those that were objects in the store without any row (left by a crash). */
   orphansDeleted: number;
+  /** Resumable uploads dropped (given `resumable`): expired, or their session ended. */
+  expiredUploads?: number;
 }
 
 /** knownBlobs is asked in batches of this many, so listing a big store keeps memory flat. */
@@ -37,6 +41,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   const cutoff = new Date(input.now.getTime() - input.graceSeconds * 1000);
 
   const expiredSessions = await metadata.expireSessions(now);
+  const expiredUploads = await input.resumable?.expire(input.now);
   const purgedSessions = await metadata.purgeSessions(new Date(input.now.getTime() - input.sessionRetentionSeconds * 1000).toISOString());
   const orphans = await findOrphans(metadata, blobs, cutoff);
   const doomed = await metadata.tombstoneGarbage(cutoff.toISOString(), orphans, now);
@@ -66,6 +71,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
     deletedBlobs: deleted.length,
     deletedBytes,
     orphansDeleted: deleted.filter((sha256) => orphanSet.has(sha256)).length,
+    ...(expiredUploads === undefined ? {} : { expiredUploads }),
   };
 }
 

@@ -4,6 +4,7 @@
 //
 // Every method throws AppError('storage_unavailable') when the database cannot be reached, and every
 // write is atomic: it happens whole or not at all.
+import type { ResumableUploadStore } from './resumable-uploads.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionBlob, SessionRecord, Tenant } from '../types.js';
 
 export interface NewSession {
@@ -213,4 +214,5 @@ export interface MetadataStore
     ManifestReader,
     BlobStatter,
     BlobIngester,
-    GarbageSweeper {}
+    GarbageSweeper,
+    ResumableUploadStore {}

@@ -17,11 +17,13 @@ import type {
   SessionBlobContext,
   SessionCreation,
 } from '../../domain/ports/metadata-store.js';
+import type { NewResumableUpload, ResumableProgress, ResumableUploadRecord } from '../../domain/ports/resumable-uploads.js';
 import type { ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlBlobLedger } from './blob-ledger.js';
 import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import { SqlManifestReader } from './manifest-store.js';
+import { SqlResumableUploadStore } from './resumable-upload-store.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { SqlSessionStore } from './session-store.js';
@@ -36,6 +38,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly manifests: SqlManifestReader;
   private readonly ledger: SqlBlobLedger;
   private readonly sweeper: SqlGarbageSweeper;
+  private readonly resumable: SqlResumableUploadStore;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter) {
     this.dialect = adapter.name;
@@ -45,6 +48,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.manifests = new SqlManifestReader(this.sql);
     this.ledger = new SqlBlobLedger(this.sql);
     this.sweeper = new SqlGarbageSweeper(this.sql);
+    this.resumable = new SqlResumableUploadStore(this.sql);
   }
 
   async migrate(): Promise<void> {
@@ -97,6 +101,19 @@ export class SqlMetadataStore implements MetadataStore {
     this.sweeper.tombstoneGarbage(touchedBefore, orphans, now);
   knownBlobs = (sha256s: readonly string[]): Promise<Set<string>> => this.sweeper.knownBlobs(sha256s);
   forgetBlobs = (sha256s: readonly string[]): Promise<void> => this.sweeper.forgetBlobs(sha256s);
+
+  createResumableUpload = (upload: NewResumableUpload): Promise<void> => this.resumable.createResumableUpload(upload);
+  getResumableUpload = (tenantId: string, uploadId: string): Promise<ResumableUploadRecord | null> =>
+    this.resumable.getResumableUpload(tenantId, uploadId);
+  leaseResumableUpload = (uploadId: string, leaseId: string, now: string, until: string): Promise<boolean> =>
+    this.resumable.leaseResumableUpload(uploadId, leaseId, now, until);
+  releaseResumableUpload = (uploadId: string, leaseId: string): Promise<void> => this.resumable.releaseResumableUpload(uploadId, leaseId);
+  saveResumableProgress = (uploadId: string, leaseId: string, progress: ResumableProgress): Promise<boolean> =>
+    this.resumable.saveResumableProgress(uploadId, leaseId, progress);
+  completeResumableUpload = (uploadId: string, length: number): Promise<void> => this.resumable.completeResumableUpload(uploadId, length);
+  deleteResumableUpload = (uploadId: string): Promise<void> => this.resumable.deleteResumableUpload(uploadId);
+  endedResumableUploads = (now: string, limit: number): Promise<ResumableUploadRecord[]> =>
+    this.resumable.endedResumableUploads(now, limit);
 
   private async migrateToLatest(): Promise<MigrationResultSet> {
     try {

@@ -20,6 +20,7 @@ import {
 import { attempt } from './errors.js';
 import { abortStaleUploads, stageMultipart } from './multipart.js';
 import { readObject } from './range.js';
+import { S3PartialUploads } from './resumable-multipart.js';
 import { removeStaleStagingObjects, stagedPresent, stageObject } from './staging.js';
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -62,6 +63,11 @@ export class S3BlobStore implements BlobStore {
     return expected.size > this.limits.multipartThreshold
       ? stageMultipart(this.bucket, objectKey, body, verifier, this.limits.partSize)
       : stageObject(this.bucket, objectKey, body, verifier);
+  }
+
+  /** Resumable uploads as multipart uploads to their blobs' final keys (resumable-multipart.ts). */
+  partialUploads(): S3PartialUploads {
+    return new S3PartialUploads(this.bucket, this.limits.partSize);
   }
 
   async stat(key: string): Promise<BlobStat | null> {

@@ -4,12 +4,14 @@ import { initial } from './0001-initial.js';
 import { collectionEpoch } from './0002-collection-epoch.js';
 import { sessionFinishedAt } from './0003-session-finished-at.js';
 import { manifestList } from './0004-manifest-list.js';
+import { tusUploads } from './0007-tus-uploads.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-collection-epoch': collectionEpoch,
   '0003-session-finished-at': sessionFinishedAt,
   '0004-manifest-list': manifestList,
+  '0007-tus-uploads': tusUploads,
 };
 
 export const migrationProvider: MigrationProvider = {
