@@ -63,6 +63,7 @@ export function openApiOptions(): SwaggerOptions {
         { name: 'sessions', description: 'Upload sessions: create, status, complete, abort' },
         { name: 'blobs', description: 'Blob bytes: the upload PUT and downloads' },
         { name: 'manifests', description: 'Completed, immutable manifests' },
+        { name: 'resumable uploads', description: 'tus 1.0.0 on a session: big blobs that resume after a broken connection' },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
       components: {

@@ -46,7 +46,7 @@ export function tusRoutes(uploads: ResumableUploads, options: TusRouteOptions): 
           summary: 'tus discovery: the version, extensions, checksum algorithms and largest blob',
           tags: ['resumable uploads'],
           params: UploadsParams,
-          response: { 204: Type.Null({ description: 'The capabilities, in headers' }) },
+          response: withErrors({ 204: Type.Null({ description: 'The capabilities, in headers' }) }, []),
         },
       },
       async (_request, reply) =>
