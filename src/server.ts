@@ -15,6 +15,7 @@ export interface RunningServer {
   readonly url: string;
   readonly backends: Backends;
   readonly service: UploadService;
+  readonly resumable: ResumableUploads;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the stores. */
   close(): Promise<void>;
 }
@@ -66,7 +67,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     })();
     return closing;
   };
-  return { app, url: `http://${host}:${port}`, backends, service, close };
+  return { app, url: `http://${host}:${port}`, backends, service, resumable, close };
 }
 
 /** Collections every gcIntervalSeconds (0: none); one at a time, and stop() waits for the one running. */
