@@ -1,6 +1,11 @@
 // `presscloud push DIR`: uploads a directory as a manifest and prints its id.
 import { Command, Option } from 'commander';
-import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
+import {
+  DEFAULT_RESUMABLE_THRESHOLD,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  SESSION_TTL_MAX_SECONDS,
+  SESSION_TTL_MIN_SECONDS,
+} from './push/constants.js';
 import type { PushFlags } from './push/run-push.js';
 import { concurrencyOption, integerIn, retriesOption, stallTimeoutOption, tokenOption, urlOption } from './transfer-common/flags.js';
 
@@ -17,6 +22,11 @@ export function pushCommand(): Command {
       new Option('--session-ttl <seconds>', 'lifetime asked for each upload session (expiresInSeconds)')
         .argParser(integerIn(SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS))
         .hideHelp(),
+    )
+    .addOption(
+      new Option('--resumable-threshold <bytes>', 'blobs of at least this size go through tus and resume where a killed push stopped')
+        .argParser(integerIn(1, Number.MAX_SAFE_INTEGER))
+        .default(DEFAULT_RESUMABLE_THRESHOLD),
     )
     .option('--dry-run', 'list the files that would upload, without uploading (creates a session to ask, then aborts it)')
     .option('--json', 'print one JSON object with the manifest id and counts instead of the bare id')

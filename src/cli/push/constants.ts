@@ -13,6 +13,13 @@ export const SMALL_BLOB_MAX_BYTES = 256 * 1024;
 export const BATCH_MAX_BYTES = 4 * 1024 * 1024;
 export const BATCH_MAX_PARTS = 200;
 
+/**
+ * Blobs of at least this size go through tus (resumable-blob.ts), so a killed push resumes them; smaller ones are
+ * one PUT, whose retry from zero costs little. Not measured yet: chosen so that a lost upload costs seconds on a
+ * fast link.
+ */
+export const DEFAULT_RESUMABLE_THRESHOLD = 64 * 1024 * 1024;
+
 /** Fresh sessions opened in a row without uploading anything before giving up (the TTL is too short to make progress). */
 export const MAX_FRUITLESS_SESSION_RENEWALS = 3;
 /** Rounds of "complete answered blobs_missing, upload those" before giving up. */

@@ -8,6 +8,7 @@ import { toPushCliError } from './failure.js';
 import { defaultHashCacheDir } from './hash-cache.js';
 import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
+import { ResumableBlobs } from './resumable-blob.js';
 import type { PushOptions } from './push-directory.js';
 
 export interface PushFlags {
@@ -21,6 +22,8 @@ export interface PushFlags {
   json?: boolean;
   /** False with `--no-cache`. */
   cache: boolean;
+  /** Blobs of at least this many bytes go through tus and resume across runs. */
+  resumableThreshold: number;
 }
 
 export async function runPushCommand(directory: string, flags: PushFlags): Promise<void> {
@@ -46,12 +49,21 @@ export async function runPushCommand(directory: string, flags: PushFlags): Promi
 }
 
 async function runPush(directory: string, flags: PushFlags, progress: ProgressDisplay, signal: AbortSignal): Promise<void> {
+  const transfer = transferOptionsOf(flags, progress);
   const options: PushOptions = {
-    ...transferOptionsOf(flags, progress),
+    ...transfer,
     directory,
     sessionTtlSeconds: flags.sessionTtl,
     hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
     signal,
+    resumable: new ResumableBlobs({
+      url: transfer.url,
+      token: flags.token,
+      threshold: flags.resumableThreshold,
+      cacheDir: defaultHashCacheDir(process.env),
+      retries: flags.retries,
+      progress,
+    }),
   };
   if (flags.dryRun) {
     const report = await dryRunPush(options);

@@ -8,10 +8,13 @@ import type { LocalBlob, LocalManifest } from './local-manifest.js';
 import { PushInterrupted } from './interrupt.js';
 import { counted } from '../transfer-common/progress.js';
 import type { SessionCalls } from './session-calls.js';
+import type { ResumableBlobs } from './resumable-blob.js';
 import { BlobUploader } from './uploader.js';
 
 export interface TransferOptions {
   concurrency: number;
+  /** Big blobs through tus, resumable across runs. */
+  resumable?: ResumableBlobs;
 }
 
 export interface TransferResult {
@@ -54,6 +57,7 @@ class Transfer {
       onRetry: (what, notice) => calls.noteRetry(what, notice),
       onUploaded: (blob) => this.uploaded.add(blob.sha256),
       signal: calls.options.signal,
+      resumable: options.resumable,
     });
   }
 

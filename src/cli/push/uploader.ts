@@ -13,6 +13,7 @@ import { BatchNotAccepted, BatchSender } from './batch-sender.js';
 import { planUploads } from './batch-plan.js';
 import type { UploadUnit } from './batch-plan.js';
 import { BlobUploadError } from './blob-upload-error.js';
+import type { ResumableBlobs } from './resumable-blob.js';
 
 /** A blob of the LocalManifest, read from its file when its request goes out. */
 export type BlobToUpload = LocalBlob;
@@ -32,6 +33,8 @@ export interface UploaderOptions {
   onUploaded: (blob: BlobToUpload) => void;
   /** Ctrl-C: the round stops, PUTs in flight are cancelled, and uploadAll rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Blobs it takes go through tus and resume across runs (resumable-blob.ts). */
+  resumable?: ResumableBlobs;
 }
 
 export type UploadRoundOutcome = 'uploaded' | 'session_expired';
@@ -102,6 +105,14 @@ export class BlobUploader {
   }
 
   private async uploadOne(session: SessionCredentials, blob: BlobToUpload, roundSignal: AbortSignal): Promise<void> {
+    const { progress, resumable } = this.options;
+    if (resumable?.takes(blob)) await resumable.upload(session, blob, roundSignal);
+    else await this.putOne(session, blob, roundSignal);
+    progress.addItem();
+    this.options.onUploaded(blob);
+  }
+
+  private async putOne(session: SessionCredentials, blob: BlobToUpload, roundSignal: AbortSignal): Promise<void> {
     const { progress } = this.options;
     await withRetry(
       async () => {
@@ -138,8 +149,6 @@ export class BlobUploader {
       (notice) => this.options.onRetry(`upload of ${blob.path}`, notice),
       this.options.signal,
     );
-    progress.addItem();
-    this.options.onUploaded(blob);
   }
 }
 
