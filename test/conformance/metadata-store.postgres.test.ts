@@ -5,8 +5,20 @@ import { openMetadataStore } from '../../src/runtime.js';
 import { migrationProvider } from '../../src/storage/metadata/migrations/index.js';
 import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
+import { describeResumableUploadStore } from './resumable-upload-store.suite.js';
 
 describeMetadataStore('postgres', async () => {
+  const { schema, drop } = await createTestSchema();
+  const store = await openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await drop();
+    },
+  };
+});
+describeResumableUploadStore('postgres', async () => {
   const { schema, drop } = await createTestSchema();
   const store = await openMetadataStore({ dataDir: '.', databaseUrl: POSTGRES_URL }, { databaseSchema: schema });
   return {
@@ -39,6 +51,7 @@ describe('PostgreSQL migrations', () => {
         'kysely_migration_lock',
         'manifest_files',
         'manifests',
+        'resumable_uploads',
         'session_blobs',
         'tenant_blobs',
         'tenants',

@@ -3,8 +3,20 @@ import fs from 'node:fs/promises';
 import { openMetadataStore } from '../../src/runtime.js';
 import { makeTempDir } from '../support/server.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
+import { describeResumableUploadStore } from './resumable-upload-store.suite.js';
 
 describeMetadataStore('sqlite', async () => {
+  const dataDir = await makeTempDir('presscloud-metadata-');
+  const store = await openMetadataStore({ dataDir, databaseUrl: undefined });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+describeResumableUploadStore('sqlite', async () => {
   const dataDir = await makeTempDir('presscloud-metadata-');
   const store = await openMetadataStore({ dataDir, databaseUrl: undefined });
   return {
