@@ -82,14 +82,14 @@ describe('tus-js-client in Chromium', () => {
         if (request.url().includes('/uploads')) methods.push(request.method());
       });
       await page.goto(`${server.url}/tus-test/index.html`);
-      await page.evaluate((target) => Object.assign(window, { tusTarget: target }), {
+      await page.evaluate((target) => Object.assign(globalThis, { tusTarget: target }), {
         endpoint: `${server.url}/v1/upload-sessions/${session.uploadSessionId}/uploads`,
         headers: { Authorization: `Bearer ${server.token}`, 'X-Upload-Token': session.uploadToken },
         sha256: blob.sha256,
       });
       await page.setInputFiles('#file', file);
-      await page.waitForFunction(() => (window as unknown as { tusOutcome?: string }).tusOutcome !== undefined);
-      expect(await page.evaluate(() => (window as unknown as { tusOutcome?: string }).tusOutcome)).toBe('success');
+      await page.waitForFunction(() => (globalThis as { tusOutcome?: string }).tusOutcome !== undefined);
+      expect(await page.evaluate(() => (globalThis as { tusOutcome?: string }).tusOutcome)).toBe('success');
       await context.close();
 
       expect(methods).toContain('POST');
