@@ -196,6 +196,7 @@ describe('tus errors', () => {
   it('answers 401 before 412, and 412 with Tus-Version without Tus-Resumable', async () => {
     const anonymous = await fetch(`${server.url}${location}`, { method: 'HEAD' });
     expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('tus-resumable')).toBe('1.0.0');
     const noVersion = await api.request('PATCH', location, {
       raw: blob.bytes,
       headers: { 'x-upload-token': session.uploadToken, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
@@ -242,6 +243,25 @@ describe('tus errors', () => {
       status: 404,
       error: 'session_not_found',
     });
+  });
+
+  it('answers 423 while another instance holds the upload, and takes it once that lease lapses', async () => {
+    const lone = makeBlob('locked.bin', randomBytes(1000));
+    const open = await api.createSession([lone]);
+    const upload = await created(open, lone);
+    const uploadId = upload.split('/').pop() ?? '';
+    const { metadata } = server.server.backends;
+    const now = Date.now();
+    expect(
+      await metadata.leaseResumableUpload(uploadId, 'another-instance', new Date(now).toISOString(), new Date(now + 60_000).toISOString()),
+    ).toBe(true);
+    expect((await head(open, upload)).status).toBe(423);
+    expect(await errorOf(await patch(open, upload, 0, lone.bytes))).toMatchObject({ status: 423, error: 'upload_locked' });
+    // A lease that lapsed (its instance died) is taken over.
+    expect(
+      await metadata.leaseResumableUpload(uploadId, 'another-instance', new Date(now).toISOString(), new Date(now - 1).toISOString()),
+    ).toBe(true);
+    expect((await patch(open, upload, 0, lone.bytes)).status).toBe(204);
   });
 
   it('answers a PATCH on an aborted session as the PUT does (409)', async () => {
