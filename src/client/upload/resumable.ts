@@ -1,6 +1,7 @@
 // A tus 1.0.0 client for PressCloud's resumable uploads, written against `fetch` and a ByteSource so the
 // CLI and the page share it: create an upload (or resume one from its stored URL after a HEAD), PATCH it
-// in chunks each with `Upload-Checksum: sha256`, and after any failure continue from the server's offset.
+// in chunks each with `Upload-Checksum: sha256` (where WebCrypto exists), and after any failure continue from
+// the server's offset.
 import { PressCloudApiError, PressCloudNetworkError, parseErrorBody, parseRetryAfter } from '../errors.js';
 import type { ByteSource } from './source.js';
 
@@ -125,7 +126,11 @@ class ResumableUploader {
   private async patch(upload: StoredResumableUpload, offset: number): Promise<number> {
     const end = Math.min(offset + this.chunkSize, this.input.source.size);
     const body = await readAll(this.input.source, offset, end, this.options.signal);
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
+    // WebCrypto exists only in secure contexts: a page on plain http (not localhost) sends no checksum.
+    const subtle = globalThis.crypto?.subtle;
+    const checksum: Record<string, string> = subtle
+      ? { 'Upload-Checksum': `sha256 ${base64(new Uint8Array(await subtle.digest('SHA-256', body)))}` }
+      : {};
     this.bytesSent += body.byteLength;
     const response = await this.send(upload.url, {
       method: 'PATCH',
@@ -133,7 +138,7 @@ class ResumableUploader {
         ...this.headers(upload.uploadToken),
         'Content-Type': 'application/offset+octet-stream',
         'Upload-Offset': String(offset),
-        'Upload-Checksum': `sha256 ${base64(digest)}`,
+        ...checksum,
       },
       body,
     });
