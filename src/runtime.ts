@@ -1,6 +1,9 @@
 // Opens the two stores the configuration names and the service over them.
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG, type Config } from './config.js';
+import { BlobIngest } from './domain/blob-ingest.js';
+import type { PartialUploadStore } from './domain/ports/resumable-uploads.js';
+import { ResumableUploads } from './domain/resumable-uploads.js';
 import { UploadService } from './domain/upload-service.js';
 import type { Metrics } from './http/metrics.js';
 import type { BlobStore } from './domain/ports/blob-store.js';
@@ -12,6 +15,8 @@ import { SqlMetadataStore } from './storage/metadata/sql-metadata-store.js';
 export interface Backends {
   readonly metadata: MetadataStore;
   readonly blobs: BlobStore;
+  /** Where resumable uploads' partial bytes wait (the data directory, or S3 multipart uploads). */
+  readonly partials: PartialUploadStore;
 }
 
 export interface BackendOptions {
@@ -55,11 +60,23 @@ export async function openBackends(config: Config, options: BackendOptions = {})
   try {
     const blobs = await openBlobStore(config);
     await blobs.init();
-    return { metadata, blobs };
+    return { metadata, blobs, partials: openPartialUploadStore(blobs, config.dataDir) };
   } catch (err) {
     await metadata.close();
     throw err;
   }
+}
+
+/** The partial store that goes with the blob store: resumable uploads commit through it. */
+export function openPartialUploadStore(blobs: BlobStore, dataDir: string): PartialUploadStore {
+  if (blobs instanceof FsBlobStore) return blobs.partialUploads(dataDir);
+  if ('partialUploads' in blobs && typeof blobs.partialUploads === 'function') return blobs.partialUploads() as PartialUploadStore;
+  throw new Error(`the ${blobs.kind} blob store has no resumable uploads`);
+}
+
+export function createResumableUploads(config: Config, backends: Backends, metrics: Metrics): ResumableUploads {
+  const ingest = new BlobIngest(backends.metadata, backends.blobs, metrics, () => new Date());
+  return new ResumableUploads(backends.metadata, backends.partials, ingest, metrics, { maxBlobSize: config.maxBlobSize });
 }
 
 export function createService(config: Config, backends: Backends, metrics: Metrics, now?: () => Date): UploadService {

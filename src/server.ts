@@ -4,8 +4,9 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { Metrics } from './http/metrics.js';
 import type { Lifecycle } from './http/routes/ops.js';
-import { createService, openBackends, type BackendOptions, type Backends } from './runtime.js';
+import { createResumableUploads, createService, openBackends, type BackendOptions, type Backends } from './runtime.js';
 import { Authenticator } from './domain/authentication.js';
+import type { ResumableUploads } from './domain/resumable-uploads.js';
 import type { UploadService } from './domain/upload-service.js';
 import { collectGarbage } from './domain/garbage-collector.js';
 
@@ -14,6 +15,7 @@ export interface RunningServer {
   readonly url: string;
   readonly backends: Backends;
   readonly service: UploadService;
+  readonly resumable: ResumableUploads;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the stores. */
   close(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const metrics = new Metrics();
   metrics.reportBlobPlaces(backends.metadata, { database: backends.metadata.dialect, store: backends.blobs.kind });
   const service = createService(config, backends, metrics, options.now);
+  const resumable = createResumableUploads(config, backends, metrics);
   const lifecycle: Lifecycle = { draining: false };
   const authenticator = new Authenticator(backends.metadata);
   const app = await buildApp({
@@ -39,6 +42,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     blobs: backends.blobs,
     metrics,
     lifecycle,
+    resumable,
     logger: options.logger,
   });
   try {
@@ -50,7 +54,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const gc = startPeriodicGarbageCollection(config, backends, app.log);
+  const gc = startPeriodicGarbageCollection(config, backends, resumable, app.log);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -66,11 +70,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     })();
     return closing;
   };
-  return { app, url: `http://${host}:${port}`, backends, service, close };
+  return { app, url: `http://${host}:${port}`, backends, service, resumable, close };
 }
 
 /** Collections every gcIntervalSeconds (0: none); one at a time, and stop() waits for the one running. */
-function startPeriodicGarbageCollection(config: Config, backends: Backends, log: FastifyBaseLogger): { stop(): Promise<void> } {
+function startPeriodicGarbageCollection(
+  config: Config,
+  backends: Backends,
+  resumable: ResumableUploads,
+  log: FastifyBaseLogger,
+): { stop(): Promise<void> } {
   if (config.gcIntervalSeconds === 0) return { stop: async () => {} };
   let running: Promise<void> | undefined;
   const run = async () => {
@@ -80,6 +89,7 @@ function startPeriodicGarbageCollection(config: Config, backends: Backends, log:
         graceSeconds: config.gcGraceSeconds,
         sessionRetentionSeconds: config.sessionRetentionSeconds,
         now: new Date(),
+        resumable,
       });
       log.info({ gc: result }, 'garbage collection done');
     } catch (err) {

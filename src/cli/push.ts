@@ -1,6 +1,11 @@
 // `presscloud push DIR`: uploads a directory as a manifest and prints its id.
 import { Command, Option } from 'commander';
-import { DEFAULT_UPLOAD_CONCURRENCY, SESSION_TTL_MAX_SECONDS, SESSION_TTL_MIN_SECONDS } from './push/constants.js';
+import {
+  DEFAULT_RESUMABLE_THRESHOLD,
+  DEFAULT_UPLOAD_CONCURRENCY,
+  SESSION_TTL_MAX_SECONDS,
+  SESSION_TTL_MIN_SECONDS,
+} from './push/constants.js';
 import type { PushFlags } from './push/run-push.js';
 import { aliasNameArgument } from './site-flags.js';
 import {
@@ -30,6 +35,11 @@ export function pushCommand(): Command {
     )
     .option('--label <name>', "the manifest's label, shown by `presscloud manifests` and the page (default: DIR's name)")
     .addOption(new Option('--alias <name>', "point this alias at the new manifest and print its site's URL").argParser(aliasNameArgument))
+    .addOption(
+      new Option('--resumable-threshold <bytes>', 'blobs of at least this size go through tus and resume where a killed push stopped')
+        .argParser(integerIn(1, Number.MAX_SAFE_INTEGER))
+        .default(DEFAULT_RESUMABLE_THRESHOLD),
+    )
     .option('--dry-run', 'list the files that would upload, without uploading (creates a session to ask, then aborts it)')
     .option('--json', 'print one JSON object with the manifest id and counts instead of the bare id')
     .option('--no-cache', 'hash every file, neither reading nor writing the local hash cache')

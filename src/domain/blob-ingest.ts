@@ -1,7 +1,7 @@
 // How one blob of a session is received and stored, shared by the seed's PUT and the batch POST: a small blob
 // is read into memory while hashed and goes into the database with its rows (no file at all); a larger one is
 // verified as it streams into the store's staging. Either way it is committed through the group committer.
-import type { BlobStore } from './ports/blob-store.js';
+import type { BlobStore, StagedBlob } from './ports/blob-store.js';
 import type { BlobIngester } from './ports/metadata-store.js';
 import { blobKey } from './blob-key.js';
 import { BlobCommitter } from './blob-committer.js';
@@ -82,7 +82,22 @@ export class BlobIngest {
 
     const head: Buffer[] = [];
     const staged = await this.blobs.stage(blobKey(blob.sha256), countBytes(body, this.metrics, head), blob);
-    const mime = blob.mime ?? sniffMime(Buffer.concat(head));
+    return this.receivedOf(tenantId, blob, staged, blob.mime ?? sniffMime(Buffer.concat(head)));
+  }
+
+  /**
+   * Bytes verified and staged elsewhere (a resumable upload's last PATCH), committed as receive()'s are:
+   * `staged` must hold exactly the blob's bytes, checked by the caller.
+   */
+  async commitStaged(target: IngestTarget, staged: StagedBlob, mime: string | null): Promise<IngestResult> {
+    if (target.held) {
+      this.metrics.dedupeHit();
+      return { alreadyPresent: true, mime: target.held.mime ?? target.blob.mime };
+    }
+    return this.receivedOf(target.tenantId, target.blob, staged, mime).commit();
+  }
+
+  private receivedOf(tenantId: string, blob: SessionBlob, staged: StagedBlob, mime: string | null): ReceivedBlob {
     const place = async (): Promise<PlacedBlob> => {
       let created = false;
       const recorded = await this.committer.place(

@@ -13,6 +13,8 @@ export interface GarbageCollectionInput {
   /** Completed, aborted and expired sessions are purged this long after they finished; manifests stay. */
   readonly sessionRetentionSeconds: number;
   readonly now: Date;
+  /** Resumable uploads, whose abandoned ones (expired, or their session ended) are dropped. */
+  readonly resumable?: { expire(now: Date): Promise<number> };
 }
 
 export interface GarbageCollectionResult {
@@ -27,6 +29,8 @@ export interface GarbageCollectionResult {
   orphansDeleted: number;
   /** Unfinished uploads a crash left in the blob store (S3 multipart uploads), aborted. */
   abortedUploads: number;
+  /** Resumable uploads dropped (given `resumable`): expired, or their session ended. */
+  expiredUploads?: number;
 }
 
 /** knownBlobs is asked in batches of this many, so listing a big store keeps memory flat. */
@@ -39,6 +43,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   const cutoff = new Date(input.now.getTime() - input.graceSeconds * 1000);
 
   const expiredSessions = await metadata.expireSessions(now);
+  const expiredUploads = await input.resumable?.expire(input.now);
   const purgedSessions = await metadata.purgeSessions(new Date(input.now.getTime() - input.sessionRetentionSeconds * 1000).toISOString());
   const abortedUploads = (await blobs.sweepTemporaries?.(input.now)) ?? 0;
   const orphans = await findOrphans(metadata, blobs, cutoff);
@@ -71,6 +76,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
     deletedBytes,
     orphansDeleted: deleted.filter((sha256) => orphanSet.has(sha256)).length,
     abortedUploads,
+    ...(expiredUploads === undefined ? {} : { expiredUploads }),
   };
 }
 

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Authenticator } from '../domain/authentication.js';
+import type { ResumableUploads } from '../domain/resumable-uploads.js';
 import type { UploadService } from '../domain/upload-service.js';
 import type { BlobStore } from '../domain/ports/blob-store.js';
 import type { MetadataStore } from '../domain/ports/metadata-store.js';
@@ -28,6 +29,7 @@ import { blobRoutes } from './routes/blobs.js';
 import { manifestRoutes } from './routes/manifests.js';
 import { opsRoutes, type Lifecycle } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { tusRoutes } from './routes/tus.js';
 import { webRoutes } from './routes/web.js';
 import { aliasRoutes } from './routes/aliases.js';
 import { frameworkErrors, installSiteHosts, siteHosting } from './site/site-host.js';
@@ -41,6 +43,8 @@ export interface AppDeps {
   readonly blobs: BlobStore;
   readonly metrics: Metrics;
   readonly lifecycle: Lifecycle;
+  /** tus on sessions (routes/tus.ts); absent, those routes are not served. */
+  readonly resumable?: ResumableUploads;
   /** false silences request logs (tests); otherwise pino at config.logLevel. */
   readonly logger?: boolean;
   /** How much of an unread body an early error reads before answering (tests make it small). */
@@ -99,6 +103,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(batchRoutes(deps.service, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, ...batchLimits }));
   await app.register(manifestRoutes(deps.service, config.siteDomain));
   await app.register(aliasRoutes(new AliasService(deps.metadata), config.siteDomain));
+  if (deps.resumable) {
+    await app.register(tusRoutes(deps.resumable, { bodyTimeoutMs: config.bodyTimeoutSeconds * 1000, maxBlobSize: config.maxBlobSize }));
+  }
   await app.register(opsRoutes(deps));
   await app.register(webRoutes());
   await app.register(accessRoutes());

@@ -64,7 +64,15 @@ export const EXAMPLES = {
     state: 'completed',
     manifest: { manifestId: MANIFEST_ID, fileCount: 2, totalBytes: 65, createdAt: CREATED_AT, label: 'site', previewUrl: PREVIEW_URL },
   },
-  manifest: { manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site', previewUrl: PREVIEW_URL, files: FILES },
+  manifest: {
+    manifestId: MANIFEST_ID,
+    createdAt: CREATED_AT,
+    fileCount: 2,
+    totalBytes: 65,
+    label: 'site',
+    previewUrl: PREVIEW_URL,
+    files: FILES,
+  },
   manifestList: {
     manifests: [{ manifestId: MANIFEST_ID, createdAt: CREATED_AT, fileCount: 2, totalBytes: 65, label: 'site', previewUrl: PREVIEW_URL }],
     nextCursor: 'WyIyMDI2LTExLTMwVDE0OjA1OjEyLjM0NVoiLCIwMzliZmRmYyJd',

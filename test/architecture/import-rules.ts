@@ -20,7 +20,7 @@ export interface ImportEdge {
 const COMPOSITION_ROOT = new Set(['runtime.ts', 'server.ts']);
 const ROOT_NAMES = [...COMPOSITION_ROOT].join(', ');
 /** Packages the domain may use: pure helpers, never a framework, a driver or an SDK. */
-const DOMAIN_PACKAGES = new Set(['mime-types']);
+const DOMAIN_PACKAGES = new Set(['mime-types', 'hash-wasm']);
 
 export function importsOf(file: SourceFile): ImportEdge[] {
   const { importedFiles } = ts.preProcessFile(file.text, true, true);

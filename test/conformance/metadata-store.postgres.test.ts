@@ -6,6 +6,7 @@ import { migrationProvider } from '../../src/storage/metadata/migrations/index.j
 import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
 import { describeSmallBlobs } from './small-blobs.suite.js';
+import { describeResumableUploadStore } from './resumable-upload-store.suite.js';
 
 async function makePostgresStore() {
   const { schema, drop } = await createTestSchema();
@@ -21,6 +22,7 @@ async function makePostgresStore() {
 
 describeMetadataStore('postgres', makePostgresStore);
 describeSmallBlobs('postgres', makePostgresStore, false);
+describeResumableUploadStore('postgres', makePostgresStore);
 
 describe('PostgreSQL migrations', () => {
   it('four stores opening one fresh schema at once all migrate it, and it is created once', async () => {
@@ -45,6 +47,7 @@ describe('PostgreSQL migrations', () => {
         'kysely_migration_lock',
         'manifest_files',
         'manifests',
+        'resumable_uploads',
         'session_blobs',
         'tenant_blobs',
         'tenants',

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import { openMetadataStore } from '../../src/runtime.js';
 import { makeTempDir } from '../support/server.js';
 import { describeMetadataStore } from './metadata-store.suite.js';
+import { describeResumableUploadStore } from './resumable-upload-store.suite.js';
 import { describeSmallBlobs } from './small-blobs.suite.js';
 
 async function makeSqliteStore() {
@@ -19,3 +20,4 @@ async function makeSqliteStore() {
 
 describeMetadataStore('sqlite', makeSqliteStore);
 describeSmallBlobs('sqlite', makeSqliteStore, true);
+describeResumableUploadStore('sqlite', makeSqliteStore);

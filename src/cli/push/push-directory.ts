@@ -6,6 +6,7 @@ import type { SkippedFile } from './skipped.js';
 import type { TransferOptions } from '../transfer-common/flags.js';
 import { SessionCalls } from './session-calls.js';
 import { alreadyPushed } from './known-manifest.js';
+import type { ResumableBlobs } from './resumable-blob.js';
 import { transferManifest } from './transfer.js';
 
 export interface PushOptions extends TransferOptions {
@@ -17,6 +18,8 @@ export interface PushOptions extends TransferOptions {
   hashCacheDir: string | undefined;
   /** Ctrl-C: the push stops where it is, keeps its hashes, aborts its session, and rejects with a PushInterrupted. */
   signal?: AbortSignal;
+  /** Big blobs through tus, resumable across runs (`--resumable-threshold`). */
+  resumable?: ResumableBlobs;
 }
 
 export interface PushSummary {
@@ -43,7 +46,8 @@ export async function pushDirectory(options: PushOptions): Promise<PushSummary> 
     await calls.checkAccess();
     const manifest = await buildLocalManifest(options);
     const result =
-      (await alreadyPushed(calls, manifest)) ?? (await transferManifest(calls, manifest, { concurrency: options.concurrency }));
+      (await alreadyPushed(calls, manifest)) ??
+      (await transferManifest(calls, manifest, { concurrency: options.concurrency, resumable: options.resumable }));
     const uploadedBytes = [...result.uploaded].reduce((sum, sha) => sum + (manifest.blobs.get(sha)?.size ?? 0), 0);
     return {
       manifestId: result.manifestId,

@@ -10,6 +10,7 @@ import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
 import { labelOf } from './label.js';
 import { describeSkipped } from './skipped.js';
+import { RESUMABLE_REQUEST_RETRIES, ResumableBlobs } from './resumable-blob.js';
 import type { PushOptions } from './push-directory.js';
 import { TransferFailed } from './transfer.js';
 import { publishSite } from './publish-step.js';
@@ -29,6 +30,8 @@ export interface PushFlags {
   cache: boolean;
   /** Point this alias at the new manifest once pushed. */
   alias?: string;
+  /** Blobs of at least this many bytes go through tus and resume across runs. */
+  resumableThreshold: number;
 }
 
 export async function runPushCommand(directory: string, flags: PushFlags): Promise<void> {
@@ -59,13 +62,22 @@ export async function runPushCommand(directory: string, flags: PushFlags): Promi
 }
 
 async function runPush(directory: string, flags: PushFlags, progress: ProgressDisplay, signal: AbortSignal): Promise<void> {
+  const transfer = transferOptionsOf(flags, progress);
   const options: PushOptions = {
-    ...transferOptionsOf(flags, progress),
+    ...transfer,
     directory,
     sessionTtlSeconds: flags.sessionTtl,
     label: await labelOf(flags.label, directory),
     hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
     signal,
+    resumable: new ResumableBlobs({
+      url: transfer.url,
+      token: flags.token,
+      threshold: flags.resumableThreshold,
+      cacheDir: defaultHashCacheDir(process.env),
+      // Each tus request is retried by the client; past these the core retries the blob within --retry-window.
+      retries: flags.retries ?? RESUMABLE_REQUEST_RETRIES,
+    }),
   };
   if (flags.dryRun) {
     const report = await dryRunPush(options);

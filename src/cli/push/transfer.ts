@@ -1,6 +1,7 @@
 // The transfer step of a push: the upload core (client/upload/) sends the LocalManifest; this front-end renders
 // its events on the progress display and turns its failures into the push's own errors.
 import { BlobUploadFailedError, SessionKeepsExpiringError, UploadInterruptedError } from '../../client/upload/errors.js';
+import type { ResumableUploader } from '../../client/upload/context.js';
 import { uploadManifest } from '../../client/upload/upload.js';
 import { CliError } from '../cli-error.js';
 import { counted, formatBytes } from '../transfer-common/progress.js';
@@ -9,9 +10,12 @@ import { clientUploadApi } from './client-api.js';
 import { PushInterrupted } from './interrupt.js';
 import type { LocalBlob, LocalManifest } from './local-manifest.js';
 import type { SessionCalls } from './session-calls.js';
+import type { ResumableBlobs } from './resumable-blob.js';
 
 export interface TransferOptions {
   concurrency: number;
+  /** Big blobs through tus, resumable across runs. */
+  resumable?: ResumableBlobs;
 }
 
 export interface TransferResult {
@@ -43,6 +47,7 @@ export async function transferManifest(calls: SessionCalls, manifest: LocalManif
       stallTimeoutMs: calls.options.stallTimeoutMs,
       sessionTtlSeconds: calls.options.sessionTtlSeconds,
       label: calls.options.label,
+      resumable: resumableHook(options.resumable),
       describe: (blob) => blob.path,
       signal,
       events: {
@@ -113,4 +118,9 @@ function announce(manifest: LocalManifest, missing: readonly LocalBlob[], calls:
     missing.length,
     missing.reduce((sum, blob) => sum + blob.size, 0),
   );
+}
+
+/** The push's tus uploader as the core's `resumable` hook. */
+function resumableHook(resumable: ResumableBlobs | undefined): ResumableUploader<LocalBlob> | undefined {
+  return resumable && { aboveBytes: resumable.aboveBytes, upload: (session, blob, hooks) => resumable.upload(session, blob, hooks) };
 }

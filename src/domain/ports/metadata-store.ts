@@ -4,6 +4,7 @@
 //
 // Every method throws AppError('storage_unavailable') when the database cannot be reached, and every
 // write is atomic: it happens whole or not at all.
+import type { ResumableUploadStore } from './resumable-uploads.js';
 import type {
   AliasChange,
   AliasRecord,
@@ -327,4 +328,5 @@ export interface MetadataStore
     BlobCensus,
     GarbageSweeper,
     AliasStore,
-    SiteReader {}
+    SiteReader,
+    ResumableUploadStore {}

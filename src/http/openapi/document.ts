@@ -65,6 +65,7 @@ export function openApiOptions(): SwaggerOptions {
         { name: 'blobs', description: 'Blob bytes: the upload PUT and downloads' },
         { name: 'manifests', description: 'Completed, immutable manifests' },
         { name: 'aliases', description: 'Names pointing at manifests, each served as a site at {name}.{siteDomain}' },
+        { name: 'resumable uploads', description: 'tus 1.0.0 on a session: big blobs that resume after a broken connection' },
         { name: 'operations', description: 'Health, readiness and metrics' },
         { name: 'access', description: 'What a token may do, checked before any work' },
       ],

@@ -9,6 +9,7 @@ import { BlobVerifier, type ExpectedBlob } from '../../domain/blob-verifier.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { BlobStat, BlobStore, ByteRange, ListedBlob, StagedBlob } from '../../domain/ports/blob-store.js';
 import { HashWorkerPool } from './hash-workers.js';
+import { FsPartialUploads } from './fs-partial-uploads.js';
 import { writeVerified } from './verified-file-writer.js';
 
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT']);
@@ -109,6 +110,11 @@ export class FsBlobStore implements BlobStore {
 
   async close(): Promise<void> {
     await this.hashPool?.close();
+  }
+
+  /** Resumable uploads' partial files, committed through this store's own commit (link, fsync). */
+  partialUploads(dataDir: string): FsPartialUploads {
+    return new FsPartialUploads(dataDir, (file, key) => this.guard(() => this.commit(file, this.pathOf(key))));
   }
 
   /** For tests and the crash harness: where a key lives on disk. */

@@ -110,6 +110,25 @@ export interface AliasHistoryTable {
   at: string;
 }
 
+/** One resumable (tus) upload; see migrations/0007-tus-uploads.ts. */
+export interface ResumableUploadsTable {
+  id: string;
+  tenant_id: string;
+  session_id: string;
+  sha256: string;
+  length: BigIntColumn;
+  upload_offset: BigIntColumn;
+  state: string;
+  created_at: string;
+  expires_at: string;
+  mime: string | null;
+  hash_state: Uint8Array | null;
+  store_state: string | null;
+  tail: Uint8Array | null;
+  lease_id: string | null;
+  lease_until: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_tokens: ApiTokensTable;
@@ -123,4 +142,5 @@ export interface Database {
   collection_epoch: CollectionEpochTable;
   aliases: AliasesTable;
   alias_history: AliasHistoryTable;
+  resumable_uploads: ResumableUploadsTable;
 }

@@ -23,6 +23,7 @@ import type {
   SessionCreation,
   SiteManifest,
 } from '../../domain/ports/metadata-store.js';
+import type { NewResumableUpload, ResumableProgress, ResumableUploadRecord } from '../../domain/ports/resumable-uploads.js';
 import type { AliasRecord, ApiTokenRecord, FileEntry, ManifestRecord, SessionRecord, Tenant } from '../../domain/types.js';
 import { SqlAliasStore } from './alias-store.js';
 import { SqlBlobLedger } from './blob-ledger.js';
@@ -30,6 +31,7 @@ import { SqlGarbageSweeper } from './garbage-sweeper.js';
 import type { DialectAdapter } from './dialect/dialect-adapter.js';
 import { SqlManifestReader } from './manifest-store.js';
 import { SqlPutContextReader } from './put-context-reader.js';
+import { SqlResumableUploadStore } from './resumable-upload-store.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { SqlSessionStore } from './session-store.js';
@@ -46,6 +48,7 @@ export class SqlMetadataStore implements MetadataStore {
   private readonly putContexts: SqlPutContextReader;
   private readonly sweeper: SqlGarbageSweeper;
   private readonly aliases: SqlAliasStore;
+  private readonly resumable: SqlResumableUploadStore;
 
   readonly inlineBlobMaxBytes: number;
 
@@ -61,6 +64,7 @@ export class SqlMetadataStore implements MetadataStore {
     this.inlineBlobMaxBytes = this.ledger.inlineBlobMaxBytes;
     this.sweeper = new SqlGarbageSweeper(this.sql);
     this.aliases = new SqlAliasStore(this.sql);
+    this.resumable = new SqlResumableUploadStore(this.sql);
   }
 
   async migrate(): Promise<void> {
@@ -131,6 +135,19 @@ export class SqlMetadataStore implements MetadataStore {
   aliasSite = (name: string): Promise<SiteManifest | null> => this.aliases.aliasSite(name);
   previewSite = (prefix: string): Promise<SiteManifest | null> => this.aliases.previewSite(prefix);
   siteFiles = (site: SiteManifest, paths: readonly string[]): Promise<FileEntry[]> => this.aliases.siteFiles(site, paths);
+
+  createResumableUpload = (upload: NewResumableUpload): Promise<void> => this.resumable.createResumableUpload(upload);
+  getResumableUpload = (tenantId: string, uploadId: string): Promise<ResumableUploadRecord | null> =>
+    this.resumable.getResumableUpload(tenantId, uploadId);
+  leaseResumableUpload = (uploadId: string, leaseId: string, now: string, until: string): Promise<boolean> =>
+    this.resumable.leaseResumableUpload(uploadId, leaseId, now, until);
+  releaseResumableUpload = (uploadId: string, leaseId: string): Promise<void> => this.resumable.releaseResumableUpload(uploadId, leaseId);
+  saveResumableProgress = (uploadId: string, leaseId: string, progress: ResumableProgress): Promise<boolean> =>
+    this.resumable.saveResumableProgress(uploadId, leaseId, progress);
+  completeResumableUpload = (uploadId: string, length: number): Promise<void> => this.resumable.completeResumableUpload(uploadId, length);
+  deleteResumableUpload = (uploadId: string): Promise<void> => this.resumable.deleteResumableUpload(uploadId);
+  endedResumableUploads = (now: string, limit: number): Promise<ResumableUploadRecord[]> =>
+    this.resumable.endedResumableUploads(now, limit);
 
   private async migrateToLatest(): Promise<MigrationResultSet> {
     try {

@@ -143,6 +143,47 @@ async function errorsAndAbort(): Promise<void> {
   check(after.error?.error === 'session_not_open', 'an aborted session cannot complete');
 }
 
+/** tus on a session: discovery, creation, HEAD, one PATCH that completes the blob, and a terminated second upload. */
+async function resumable(): Promise<void> {
+  const video = new TextEncoder().encode(`resumable at ${Date.now()}\n`);
+  const videoFile = { path: 'video.bin', sha256: sha256(video), size: video.length };
+  const created = await client.POST('/v1/upload-sessions', { body: { files: [videoFile] } });
+  check(created.data !== undefined, 'a session for tus');
+  const tus = { 'x-upload-token': created.data.uploadToken, 'tus-resumable': '1.0.0' };
+  const uploads = { path: { uploadSessionId: created.data.uploadSessionId }, header: tus };
+  const discovery = await anonymous.OPTIONS('/v1/upload-sessions/{uploadSessionId}/uploads', { params: { path: uploads.path } });
+  check(discovery.response.headers.get('tus-version') === '1.0.0', 'OPTIONS names the version');
+  const creation = {
+    params: {
+      ...uploads,
+      header: {
+        ...tus,
+        'upload-length': String(video.length),
+        'upload-metadata': `sha256 ${Buffer.from(videoFile.sha256).toString('base64')}`,
+      },
+    },
+  };
+  const first = await client.POST('/v1/upload-sessions/{uploadSessionId}/uploads', creation);
+  const uploadId = first.response.headers.get('location')?.split('/').pop() ?? '';
+  check(first.response.status === 201 && uploadId !== '', `tus creation answered ${first.response.status}`);
+  const upload = { path: { ...uploads.path, uploadId }, header: tus };
+  const offset = await client.HEAD('/v1/upload-sessions/{uploadSessionId}/uploads/{uploadId}', { params: upload });
+  check(offset.response.headers.get('upload-offset') === '0', 'HEAD answers offset 0');
+  const patched = await client.PATCH('/v1/upload-sessions/{uploadSessionId}/uploads/{uploadId}', {
+    params: { ...upload, header: { ...tus, 'upload-offset': '0' } },
+    body: video,
+    bodySerializer: (body: unknown) => body as Uint8Array,
+    headers: { 'Content-Type': 'application/offset+octet-stream' },
+  });
+  check(patched.response.headers.get('upload-offset') === String(video.length), `PATCH answered ${patched.response.status}`);
+  const second = await client.POST('/v1/upload-sessions/{uploadSessionId}/uploads', creation);
+  const secondId = second.response.headers.get('location')?.split('/').pop() ?? '';
+  const terminated = await client.DELETE('/v1/upload-sessions/{uploadSessionId}/uploads/{uploadId}', {
+    params: { ...upload, path: { ...upload.path, uploadId: secondId } },
+  });
+  check(terminated.response.status === 204, 'termination answers 204');
+}
+
 async function operations(): Promise<void> {
   const access = await client.GET('/v1/access', { params: { query: { scope: 'upload' } } });
   check(access.data?.scopes.includes('upload') === true, 'the token carries the upload scope');
@@ -187,6 +228,7 @@ const manifestId = await uploadFlow();
 await batchAndList(manifestId);
 await downloads();
 await errorsAndAbort();
+await resumable();
 await operations();
 await aliasesAndDeletion(manifestId);
 process.stdout.write(`${JSON.stringify({ manifestId, exchanges })}\n`);

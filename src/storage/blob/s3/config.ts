@@ -2,6 +2,9 @@
 // environment, and the store's size options checked against S3's limits.
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
+/** Longer than the longest session (7 days), whose resumable uploads are multipart uploads too. */
+export const STALE_UPLOAD_AGE_MS = 8 * 24 * 3600 * 1000;
+
 export const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 /** S3's limits: a PUT carries at most 5 GiB; a multipart upload has at most 10,000 parts of 5 MiB to 5 GiB. */
@@ -36,7 +39,11 @@ export interface S3BlobStoreOptions {
    * bounds memory under many concurrent large uploads. An upload waits for a buffer rather than allocate past it.
    */
   readonly partBufferBytes?: number;
-  /** Multipart uploads older than this are a crashed instance's leftovers, aborted by garbage collection (default 24 h). */
+  /**
+   * Multipart uploads older than this are a crashed instance's leftovers, aborted by garbage collection. Default 8
+   * days: a resumable (tus) upload is a multipart upload at its blob's key too, and lives as long as its session
+   * (at most 7 days).
+   */
   readonly staleUploadAgeMs?: number;
 }
 
@@ -54,7 +61,7 @@ export function limitsOf(options: S3BlobStoreOptions): S3Limits {
     partSize: checkedSize('partSize', options.partSize ?? 8 * MiB, MIN_PART_SIZE, MAX_PART_SIZE),
     partsInFlight: checkedSize('partsInFlight', options.partsInFlight ?? 4, 1, 64),
     partBufferBytes: checkedSize('partBufferBytes', options.partBufferBytes ?? 128 * MiB, MIN_PART_SIZE, Number.MAX_SAFE_INTEGER),
-    staleUploadAgeMs: checkedSize('staleUploadAgeMs', options.staleUploadAgeMs ?? 24 * 3600 * 1000, 0, Number.MAX_SAFE_INTEGER),
+    staleUploadAgeMs: checkedSize('staleUploadAgeMs', options.staleUploadAgeMs ?? STALE_UPLOAD_AGE_MS, 0, Number.MAX_SAFE_INTEGER),
   };
 }
 

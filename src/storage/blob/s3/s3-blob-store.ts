@@ -23,6 +23,7 @@ import { abortStaleUploads, stageMultipart } from './multipart.js';
 import { PartBuffers } from './part-buffers.js';
 import { readObject } from './range.js';
 import { stagedPresent, stageSinglePut } from './single-put.js';
+import { S3PartialUploads } from './resumable-multipart.js';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -70,6 +71,11 @@ export class S3BlobStore implements BlobStore {
       return stagedPresent(this.bucket, objectKey);
     }
     return stageMultipart(this.bucket, objectKey, body, verifier, this.limits, this.partBuffers);
+  }
+
+  /** Resumable uploads as multipart uploads to their blobs' final keys (resumable-multipart.ts). */
+  partialUploads(): S3PartialUploads {
+    return new S3PartialUploads(this.bucket, this.limits.partSize);
   }
 
   async stat(key: string): Promise<BlobStat | null> {

@@ -5,8 +5,9 @@ import { collectionEpoch } from './0002-collection-epoch.js';
 import { sessionFinishedAt } from './0003-session-finished-at.js';
 import { manifestList } from './0004-manifest-list.js';
 import { smallBlobs } from './0005-small-blobs.js';
-import { manifestLabel } from './0008-manifest-label.js';
 import { aliases } from './0006-aliases.js';
+import { tusUploads } from './0007-tus-uploads.js';
+import { manifestLabel } from './0008-manifest-label.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -14,8 +15,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-session-finished-at': sessionFinishedAt,
   '0004-manifest-list': manifestList,
   '0005-small-blobs': smallBlobs,
-  '0008-manifest-label': manifestLabel,
   '0006-aliases': aliases,
+  '0007-tus-uploads': tusUploads,
+  '0008-manifest-label': manifestLabel,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,116 @@
+// Big blobs of a push go through tus (client/upload/resumable.ts) rather than one PUT: the upload's URL is
+// kept beside the hash cache as soon as it exists, so a push that is killed resumes, on its next run, from
+// the server's offset instead of from zero. The upload core calls it through its `resumable` hook.
+import { createHash } from 'node:crypto';
+import { open, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ByteSource } from '../../client/upload/source.js';
+import { type StoredResumableUpload, uploadResumable } from '../../client/upload/resumable.js';
+import type { LocalBlob } from './local-manifest.js';
+
+const READ_CHUNK = 1024 * 1024;
+/** Tries of one tus request when --retries sets no cap. */
+export const RESUMABLE_REQUEST_RETRIES = 10;
+
+export interface ResumableBlobOptions {
+  readonly url: string;
+  readonly token: string;
+  /** Blobs of at least this many bytes go through tus. */
+  readonly threshold: number;
+  /** The hash cache's directory: the upload URLs are kept in its `uploads/`. */
+  readonly cacheDir: string;
+  /** Tries of one request before the upload gives up (the core then retries the whole blob). */
+  readonly retries: number;
+}
+
+export interface Session {
+  readonly uploadSessionId: string;
+  readonly uploadToken: string;
+}
+
+export class ResumableBlobs {
+  constructor(private readonly options: ResumableBlobOptions) {}
+
+  /** The largest blob that still travels as a PUT or in a batch (the core's `aboveBytes`). */
+  get aboveBytes(): number {
+    return this.options.threshold - 1;
+  }
+
+  /** Uploads (or resumes) one blob into `session`; resolves once the server committed it. */
+  async upload(session: Session, blob: LocalBlob, hooks: { signal: AbortSignal; onBytes: (delta: number) => void }): Promise<void> {
+    const { url, token } = this.options;
+    const { signal, onBytes } = hooks;
+    const keptAt = this.keptAt(blob.sha256);
+    let shown = 0;
+    await uploadResumable(
+      {
+        baseUrl: url,
+        apiToken: token,
+        uploadSessionId: session.uploadSessionId,
+        uploadToken: session.uploadToken,
+        sha256: blob.sha256,
+        source: fileSource(blob),
+      },
+      {
+        resumeFrom: await readKept(keptAt),
+        onCreated: (upload) => keep(keptAt, upload),
+        onProgress: (offset) => {
+          onBytes(offset - shown);
+          shown = offset;
+        },
+        retries: this.options.retries,
+        signal,
+      },
+    );
+    await rm(keptAt, { force: true });
+  }
+
+  /** One file per server and blob: `<cacheDir>/uploads/<sha256 of url and blob>.json`. */
+  private keptAt(sha256: string): string {
+    const name = createHash('sha256').update(`${this.options.url}\n${sha256}`).digest('hex');
+    return path.join(this.options.cacheDir, 'uploads', `${name}.json`);
+  }
+}
+
+/** The file's bytes from any offset, a megabyte at a time. */
+function fileSource(blob: LocalBlob): ByteSource {
+  return {
+    size: blob.size,
+    async *read(start, end, signal) {
+      const handle = await open(blob.absolutePath, 'r');
+      try {
+        for (let at = start; at < end; ) {
+          signal?.throwIfAborted();
+          const { bytesRead, buffer } = await handle.read(
+            Buffer.alloc(Math.min(READ_CHUNK, end - at)),
+            0,
+            Math.min(READ_CHUNK, end - at),
+            at,
+          );
+          if (bytesRead === 0) throw new Error(`${blob.path} is shorter than when it was hashed`);
+          at += bytesRead;
+          yield buffer.subarray(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+async function readKept(file: string): Promise<StoredResumableUpload | undefined> {
+  try {
+    const kept = JSON.parse(await readFile(file, 'utf8')) as Partial<StoredResumableUpload>;
+    return typeof kept.url === 'string' && typeof kept.uploadToken === 'string'
+      ? { url: kept.url, uploadToken: kept.uploadToken }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Owner-only: the session's upload token is a credential. */
+async function keep(file: string, upload: StoredResumableUpload): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, JSON.stringify(upload), { mode: 0o600 });
+}
