@@ -176,5 +176,5 @@ export interface HealthResponse {
 /** `GET /v1/access`: the token's tenant and scopes. */
 export interface AccessResponse {
   tenant: string;
-  scopes: Array<'upload' | 'read'>;
+  scopes: Array<'upload' | 'read' | 'publish'>;
 }

@@ -33,7 +33,7 @@ export function pushCommand(): Command {
         .argParser(integerIn(SESSION_TTL_MIN_SECONDS, SESSION_TTL_MAX_SECONDS))
         .hideHelp(),
     )
-    .option('--label <name>', "the manifest's label, shown by `presscloud manifests` and the page (default: DIR's name)")
+    .option('--label <name>', "the manifest's label, shown by `presscloud manifests` and the page (default DIR's name)")
     .addOption(new Option('--alias <name>', "point this alias at the new manifest and print its site's URL").argParser(aliasNameArgument))
     .addOption(
       new Option('--resumable-threshold <bytes>', 'blobs of at least this size go through tus and resume where a killed push stopped')

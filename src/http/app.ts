@@ -84,15 +84,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // onRequest hooks run in this order: the request id and access log, site hosts, unknown paths, then authentication.
+  // onRequest hooks run in this order: the request id and access log, body tracking, site hosts, unknown paths, then
+  // authentication.
   installAccessLog(app, deps.metrics);
+  // Before any hook that waits (sites, authentication): a half-close that arrives meanwhile is answered 400.
+  trackRequestBodies(app);
   installSiteHosts(app, siteHosting(config.siteDomain, deps.metadata, deps.blobs));
   installNotFoundHandler(app);
   app.addHook('onRequest', authHook(deps.authenticator, createRateLimiter(config.rateLimitPerMinute)));
   installErrorHandler(app, { maxJsonBodyBytes: config.maxJsonBodyBytes, drain: deps.drain ?? DEFAULT_DRAIN_LIMITS });
   installContentTypeParsers(app, config.maxJsonBodyBytes);
   installExpectContinue(app);
-  trackRequestBodies(app);
 
   await app.register(swagger, openApiOptions());
   await app.register(swaggerUi, docsUiOptions());

@@ -38,6 +38,8 @@ describe('PostgreSQL migrations', () => {
         await Promise.all(stores.map((store) => store.close()));
       }
       expect(await tablesIn(schema)).toEqual([
+        'alias_history',
+        'aliases',
         'api_tokens',
         // Created by every dialect's migrations; PostgreSQL keeps no bytes in it (see the small-blob suite).
         'blob_bytes',

@@ -63,6 +63,11 @@ export class RawConnection {
     this.socket.destroy();
   }
 
+  /** Goes away as a crashed or killed client does: an RST, which the server cannot take for a half-close. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
   private finish(err?: Error): void {
     this.ended = true;
     this.failure ??= err;

@@ -56,6 +56,7 @@ describe('small blobs in SQLite', () => {
       deletedBlobs: 151,
       deletedBytes: 150 * 60_000 + 200_000,
       orphansDeleted: 0,
+      abortedUploads: 0,
     });
     expect(inlineBlobs(server.dataDir)).toEqual([]);
     expect(await objectsInStore(server)).toEqual([]);
@@ -75,9 +76,12 @@ describe('small blobs in SQLite', () => {
     const manifestId = await new Api(oldServer.url, oldServer.token).publish([old]);
     await oldServer.stop();
 
-    // What an earlier version left: no blob_bytes table, migration 0005 not applied, auto_vacuum off.
+    // What an earlier version left: migrations up to 0004 only (no blob_bytes table, nor the later ones'
+    // tables and columns), auto_vacuum off.
     const db = new SQLite(sqlitePath(dataDir));
-    db.exec(`drop table blob_bytes; delete from kysely_migration where name = '0005-small-blobs'`);
+    db.exec(`drop table blob_bytes; drop table alias_history; drop table aliases; drop index if exists manifests_by_id;
+      drop table resumable_uploads; alter table manifests drop column label; alter table upload_sessions drop column label;
+      delete from kysely_migration where name > '0004-manifest-list'`);
     db.pragma('auto_vacuum = NONE');
     db.exec('VACUUM');
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(0);

@@ -315,6 +315,8 @@ export interface SiteReader {
   previewSite(prefix: string): Promise<SiteManifest | null>;
   /** The manifest's files among `paths` (any order); absent paths are left out. */
   siteFiles(site: SiteManifest, paths: readonly string[]): Promise<FileEntry[]>;
+  /** A small blob's bytes when the database keeps them (see BlobIngester.inlineBlobMaxBytes); null: in the blob store. */
+  blobBytes(sha256: string): Promise<Uint8Array | null>;
 }
 
 export interface MetadataStore

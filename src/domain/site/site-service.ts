@@ -1,7 +1,7 @@
 // Serving manifests as sites: which manifest a site host names (looked up on every request, so an alias
 // switch is seen at once by every instance), its `_redirects` and `_headers` (parsed once per manifest id),
 // and the file a path resolves to (remembered per manifest id and path: a manifest never changes).
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { blobKey } from '../blob-key.js';
 import type { BlobStore, ByteRange } from '../ports/blob-store.js';
 import type { SiteManifest, SiteReader } from '../ports/metadata-store.js';
@@ -87,9 +87,12 @@ export class SiteService {
     }
   }
 
-  /** A file's bytes, or one range of them, through the blob store's read path. */
-  read(sha256: string, range?: ByteRange): Promise<Readable> {
-    return this.blobs.read(blobKey(sha256), range);
+  /** A file's bytes, or one range of them: from the database for a small blob it keeps, else from the blob store. */
+  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+    const bytes = await this.reader.blobBytes(sha256);
+    if (bytes === null) return this.blobs.read(blobKey(sha256), range);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Readable.from([range ? view.subarray(range.start, range.end + 1) : view]);
   }
 
   private async resolve(site: SiteManifest, path: string, rewritten: boolean): Promise<PathResolution> {

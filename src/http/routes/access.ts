@@ -3,10 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requireScope } from '../../domain/authentication.js';
+import { SCOPES } from '../../domain/types.js';
 import { principalOf } from '../auth.js';
 import { AUTH_ERRORS, withErrors } from '../schemas.js';
 
-const ScopeSchema = Type.Union([Type.Literal('upload'), Type.Literal('read')]);
+const ScopeSchema = Type.Union(SCOPES.map((scope) => Type.Literal(scope)));
 
 export const AccessSchema = Type.Object(
   {

@@ -70,7 +70,8 @@ export function manifestRoutes(service: UploadService, siteDomain: string): Fast
         schema: getManifest('headManifest', 'Whether the tenant holds a manifest, without its file list'),
       },
       // The GET's answer, whose body Node leaves out of a HEAD: the same status, type and length.
-      async (request) => service.getManifest(principalOf(request), request.params.manifestId),
+      async (request) =>
+        withPreviewUrl(siteOriginOf(request, siteDomain), await service.getManifest(principalOf(request), request.params.manifestId)),
     );
   };
 }

@@ -131,6 +131,13 @@ export class SqlAliasStore implements AliasStore, SiteReader {
     );
   }
 
+  blobBytes(sha256: string): Promise<Uint8Array | null> {
+    return this.sql.run(async (db) => {
+      const row = await db.selectFrom('blob_bytes').select('bytes').where('sha256', '=', sha256).executeTakeFirst();
+      return row?.bytes ?? null;
+    });
+  }
+
   private async lockManifest(tx: Executor, tenantId: string, manifestId: string): Promise<boolean> {
     const row = await this.sql.adapter
       .lockRows(tx.selectFrom('manifests').select('id').where('tenant_id', '=', tenantId).where('id', '=', manifestId))

@@ -135,6 +135,7 @@ export class SqlMetadataStore implements MetadataStore {
   aliasSite = (name: string): Promise<SiteManifest | null> => this.aliases.aliasSite(name);
   previewSite = (prefix: string): Promise<SiteManifest | null> => this.aliases.previewSite(prefix);
   siteFiles = (site: SiteManifest, paths: readonly string[]): Promise<FileEntry[]> => this.aliases.siteFiles(site, paths);
+  blobBytes = (sha256: string): Promise<Uint8Array | null> => this.aliases.blobBytes(sha256);
 
   createResumableUpload = (upload: NewResumableUpload): Promise<void> => this.resumable.createResumableUpload(upload);
   getResumableUpload = (tenantId: string, uploadId: string): Promise<ResumableUploadRecord | null> =>
