@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import SQLite from 'better-sqlite3';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { issueApiToken } from '../../src/domain/api-tokens.js';
 import { openMetadataStore } from '../../src/runtime.js';
 import { sqlitePath } from '../../src/storage/metadata/database.js';
@@ -282,6 +282,8 @@ it(
 
     // Finally, everything ever acknowledged, and every manifest, file by file.
     for (const [sha256, tenants] of acknowledged) for (const token of tenants) unchecked.push({ sha256, token });
+    // The resumed uploads just answered: a PUT removes its staging file after its answer, so let those go first.
+    await vi.waitFor(async () => expect(await tmpFiles(dataDir)).toEqual([]));
     await checkStore(server.url);
     for (const [manifestId, { token, sha256s }] of manifests) {
       const manifest = await getManifest(server.url, token, manifestId);
