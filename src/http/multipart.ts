@@ -242,11 +242,25 @@ function malformed(message: string): AppError {
   return new AppError('invalid_request', `Malformed multipart body: ${message}`);
 }
 
-/** The name parameter of a form-data Content-Disposition. */
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]";
+/** A form-data Content-Disposition as busboy reads it: a token type, then `; name=value` parameters, values quoted or tokens. */
+const DISPOSITION = new RegExp(
+  `^(${TOKEN}*)((?:[ \\t]*;[ \\t]*${TOKEN}+=(?:"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"|${TOKEN}+))*)[ \\t]*$`,
+);
+const DISPOSITION_PARAM = new RegExp(`;[ \\t]*(${TOKEN}+)=(?:"((?:[^"\\\\]|\\\\.)*)"|(${TOKEN}+))`, 'g');
+
+/**
+ * The name parameter of a form-data Content-Disposition; undefined when the part has none, or a disposition busboy
+ * could not read (it skips such a part; the batch route answers it as a part without a valid name). Of two name
+ * parameters the first counts; `\"` and `\\` are escapes in a quoted value, any other backslash is kept, as in busboy.
+ */
 function partName(headers: Map<string, string>): string | undefined {
-  const [type, ...params] = splitParams(headers.get('content-disposition') ?? '');
-  if (type.toLowerCase() !== 'form-data') return undefined;
-  return params.find((param) => param.name === 'name')?.value;
+  const match = DISPOSITION.exec(headers.get('content-disposition') ?? '');
+  if (!match || match[1].toLowerCase() !== 'form-data') return undefined;
+  for (const param of match[2].matchAll(DISPOSITION_PARAM)) {
+    if (param[1].toLowerCase() === 'name') return param[2] !== undefined ? param[2].replace(/\\(["\\])/g, '$1') : param[3];
+  }
+  return undefined;
 }
 
 /** `type; name=value; name="quoted \"value\""` → [type, ...params]; parameter names lowercased. */

@@ -145,7 +145,9 @@ async function viaReader(boundary: string, chunks: readonly Buffer[]): Promise<O
     for await (const part of new MultipartReader(source(), multipartBoundary(contentTypeOf(boundary)), { maxParts: 1000 })) {
       const collected: Buffer[] = [];
       for await (const chunk of part.body) collected.push(chunk);
-      parts.push([part.name, Buffer.concat(collected).toString('hex')]);
+      // busboy skips a part whose Content-Disposition it cannot read; the reader yields it without a name (the
+      // batch route answers it as a failed part). Every generated part has a name, so a part without one is such a part.
+      if (part.name !== undefined) parts.push([part.name, Buffer.concat(collected).toString('hex')]);
     }
     return { ok: true, parts };
   } catch {
@@ -161,7 +163,7 @@ describe('the multipart reader against busboy', () => {
         const [ours, oracle] = await Promise.all([viaReader(spec.boundary, chunks), viaBusboy(spec.boundary, chunks)]);
         expect(ours).toEqual(oracle);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.ORACLE_RUNS ?? 300) },
     );
   });
 });
