@@ -60,11 +60,17 @@ describe('request log', () => {
     await waitFor(async () => (await fs.readdir(`${dataDir}/tmp`)).length > 0);
     // A FIN would read as a half-close, which is answered 400 (a body cut short); a reset is a client gone.
     connection.reset();
-    await server.waitForOutput('"msg":"request aborted"');
+    await server.waitForOutput(/"reqId":"cut-mid-body".*\n/);
 
+    // Linux reports a reset as ECONNRESET to the first read, and as an end of stream to a read after its error
+    // was taken (by a write, say): on a loaded machine the server can see the cut as a half-close and answer it
+    // 400 into the void. Either way it is one request line at info, never an error with a stack.
     const lines = logLines().filter((line) => line.reqId === 'cut-mid-body');
+    const line = { level: 30, method: 'PUT', url, ms: expect.any(Number) };
     expect(lines).toEqual([
-      expect.objectContaining({ level: 30, msg: 'request aborted', method: 'PUT', url, aborted: true, ms: expect.any(Number) }),
+      expect.objectContaining(
+        lines[0]?.msg === 'request aborted' ? { ...line, msg: 'request aborted', aborted: true } : { ...line, msg: 'request', status: 400 },
+      ),
     ]);
     expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
     expect(server.stdout()).not.toContain('unhandled error');
