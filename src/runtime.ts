@@ -1,11 +1,10 @@
 // Opens the two stores the configuration names and the service over them.
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG, type Config } from './config.js';
-import { BlobIngest } from './domain/blob-ingest.js';
+import { BlobIngest, type IngestMetrics } from './domain/blob-ingest.js';
 import type { PartialUploadStore } from './domain/ports/resumable-uploads.js';
 import { ResumableUploads } from './domain/resumable-uploads.js';
-import { UploadService } from './domain/upload-service.js';
-import type { Metrics } from './http/metrics.js';
+import { type ServiceMetrics, UploadService } from './domain/upload-service.js';
 import type { BlobStore } from './domain/ports/blob-store.js';
 import { FsBlobStore } from './storage/blob/fs-blob-store.js';
 import { openDatabase, sqlitePath } from './storage/metadata/database.js';
@@ -74,12 +73,18 @@ export function openPartialUploadStore(blobs: BlobStore, dataDir: string): Parti
   throw new Error(`the ${blobs.kind} blob store has no resumable uploads`);
 }
 
-export function createResumableUploads(config: Config, backends: Backends, metrics: Metrics): ResumableUploads {
-  const ingest = new BlobIngest(backends.metadata, backends.blobs, metrics, () => new Date());
-  return new ResumableUploads(backends.metadata, backends.partials, ingest, metrics, { maxBlobSize: config.maxBlobSize });
+/** Resumable uploads over the backends; the server serves them, `presscloud gc` expires them. `now`: the service's clock. */
+export function createResumableUploads(
+  config: Pick<Config, 'maxBlobSize'>,
+  backends: Backends,
+  metrics: IngestMetrics,
+  now: () => Date = () => new Date(),
+): ResumableUploads {
+  const ingest = new BlobIngest(backends.metadata, backends.blobs, metrics, now);
+  return new ResumableUploads(backends.metadata, backends.partials, ingest, metrics, { maxBlobSize: config.maxBlobSize }, now);
 }
 
-export function createService(config: Config, backends: Backends, metrics: Metrics, now?: () => Date): UploadService {
+export function createService(config: Config, backends: Backends, metrics: ServiceMetrics, now?: () => Date): UploadService {
   return new UploadService(
     backends.metadata,
     backends.blobs,

@@ -31,7 +31,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const metrics = new Metrics();
   metrics.reportBlobPlaces(backends.metadata, { database: backends.metadata.dialect, store: backends.blobs.kind });
   const service = createService(config, backends, metrics, options.now);
-  const resumable = createResumableUploads(config, backends, metrics);
+  const resumable = createResumableUploads(config, backends, metrics, options.now);
   const lifecycle: Lifecycle = { draining: false };
   const authenticator = new Authenticator(backends.metadata);
   const app = await buildApp({
