@@ -258,6 +258,36 @@ describe('uploadManifest', () => {
     });
   });
 
+  it('on cancellation leaves the session open when the resumable uploader holds bytes in it', async () => {
+    const tree = treeOf([100, 2 << 20]);
+    const controller = new AbortController();
+    let sessionId = '';
+    // A stand-in for the tus client, cancelled once it has "bytes on the server" in this session.
+    const asked: string[] = [];
+    const resumable: ResumableUploader = {
+      aboveBytes: 1 << 20,
+      async upload(_session, _blob, context) {
+        controller.abort(new Error('cancelled by the user'));
+        context.signal.throwIfAborted();
+      },
+      keepsSession(session) {
+        asked.push(session.uploadSessionId);
+        return true;
+      },
+    };
+    const failure = await upload(tree, server.url, {
+      signal: controller.signal,
+      resumable,
+      batches: false,
+      concurrency: 1,
+      events: { onSessionOpened: ({ uploadSessionId }) => (sessionId = uploadSessionId) },
+    }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(UploadInterruptedError);
+    expect(failure).toMatchObject({ session: 'kept', reason: new Error('cancelled by the user') });
+    expect(asked).toEqual([sessionId]);
+    expect(await client.getUploadSession(sessionId)).toMatchObject({ state: 'open' });
+  });
+
   it('stops at once on an answer no retry can change', async () => {
     const tree = treeOf([SMALL_BLOB_MAX_BYTES + 1]);
     const plan = ({ method }: ProxiedRequest): Fault =>

@@ -16,7 +16,10 @@ export interface PushOptions extends TransferOptions {
   label?: string;
   /** Where the hash cache lives; undefined disables it (`--no-cache`). */
   hashCacheDir: string | undefined;
-  /** Ctrl-C: the push stops where it is, keeps its hashes, aborts its session, and rejects with a PushInterrupted. */
+  /**
+   * Ctrl-C: the push stops where it is, keeps its hashes, aborts its session (unless a big file's tus upload in it
+   * has bytes on the server: then the session stays open for the next push to resume), and rejects with a PushInterrupted.
+   */
   signal?: AbortSignal;
   /** Big blobs through tus, resumable across runs (`--resumable-threshold`). */
   resumable?: ResumableBlobs;

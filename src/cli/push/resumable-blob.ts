@@ -1,6 +1,6 @@
 // Big blobs of a push go through tus (client/upload/resumable.ts) rather than one PUT: the upload's URL is
-// kept beside the hash cache as soon as it exists, so a push that is killed resumes, on its next run, from
-// the server's offset instead of from zero. The upload core calls it through its `resumable` hook.
+// kept beside the hash cache as soon as it exists, so a push that is killed (or stopped by Ctrl-C, which then
+// leaves the session open) resumes, on its next run, from the server's offset instead of from zero. The upload core calls it through its `resumable` hook.
 import { createHash } from 'node:crypto';
 import { open, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +29,18 @@ export interface Session {
 }
 
 export class ResumableBlobs {
+  /** Unfinished uploads of this run with bytes the server acknowledged: blob sha256 → the upload token of their session. */
+  private readonly onServer = new Map<string, string>();
+
   constructor(private readonly options: ResumableBlobOptions) {}
+
+  /**
+   * Whether `session` holds an unfinished upload of this run with acknowledged bytes: Ctrl-C then leaves the session
+   * open (an abort would drop the upload with it) and the next push resumes from the server's offset.
+   */
+  holdsBytesIn(session: Session): boolean {
+    return [...this.onServer.values()].includes(session.uploadToken);
+  }
 
   /** The largest blob that still travels as a PUT or in a batch (the core's `aboveBytes`). */
   get aboveBytes(): number {
@@ -41,6 +52,9 @@ export class ResumableBlobs {
     const { url, token } = this.options;
     const { signal, onBytes } = hooks;
     const keptAt = this.keptAt(blob.sha256);
+    const resumeFrom = await readKept(keptAt);
+    // A kept upload may belong to an earlier run's session; it is that session's token the upload goes with.
+    let uploadToken = resumeFrom?.uploadToken ?? session.uploadToken;
     let shown = 0;
     await uploadResumable(
       {
@@ -52,16 +66,22 @@ export class ResumableBlobs {
         source: fileSource(blob),
       },
       {
-        resumeFrom: await readKept(keptAt),
-        onCreated: (upload) => keep(keptAt, upload),
-        onProgress: (offset) => {
+        resumeFrom,
+        onCreated: (upload) => {
+          uploadToken = upload.uploadToken;
+          return keep(keptAt, upload);
+        },
+        onProgress: (offset, size) => {
           onBytes(offset - shown);
           shown = offset;
+          if (offset > 0 && offset < size) this.onServer.set(blob.sha256, uploadToken);
+          else this.onServer.delete(blob.sha256);
         },
         retries: this.options.retries,
         signal,
       },
     );
+    this.onServer.delete(blob.sha256);
     await rm(keptAt, { force: true });
   }
 

@@ -34,7 +34,10 @@ export class TransferFailed extends Error {
   }
 }
 
-/** On Ctrl-C (the calls' signal), the core aborts the open session and this rejects with a PushInterrupted saying so. */
+/**
+ * On Ctrl-C (the calls' signal), the core aborts the open session (or keeps it open when a big file's tus upload
+ * in it has bytes on the server, for the next push to resume) and this rejects with a PushInterrupted saying so.
+ */
 export async function transferManifest(calls: SessionCalls, manifest: LocalManifest, options: TransferOptions): Promise<TransferResult> {
   const { progress, signal } = calls.options;
   const stored = new Set<string>();
@@ -87,6 +90,9 @@ function whatIsStored(manifest: LocalManifest, heldBefore: number, stored: Reado
 
 function interrupted(err: UploadInterruptedError): PushInterrupted {
   if (err.session === 'none') return new PushInterrupted('interrupted; nothing was uploaded');
+  if (err.session === 'kept') {
+    return new PushInterrupted('interrupted; the upload session stays open with the big files sent so far: pushing again resumes them');
+  }
   if (err.session === 'aborted') {
     return new PushInterrupted('interrupted; the upload session was aborted (blobs already sent stay for the next push)');
   }
@@ -122,5 +128,11 @@ function announce(manifest: LocalManifest, missing: readonly LocalBlob[], calls:
 
 /** The push's tus uploader as the core's `resumable` hook. */
 function resumableHook(resumable: ResumableBlobs | undefined): ResumableUploader<LocalBlob> | undefined {
-  return resumable && { aboveBytes: resumable.aboveBytes, upload: (session, blob, hooks) => resumable.upload(session, blob, hooks) };
+  return (
+    resumable && {
+      aboveBytes: resumable.aboveBytes,
+      upload: (session, blob, hooks) => resumable.upload(session, blob, hooks),
+      keepsSession: (session) => resumable.holdsBytesIn(session),
+    }
+  );
 }

@@ -19,6 +19,11 @@ export interface ResumableUploader<B extends UploadBlob = UploadBlob> {
     blob: B,
     context: { signal: AbortSignal; onBytes(delta: number): void; retryPolicy: RetryPolicy; stallTimeoutMs: number },
   ): Promise<void>;
+  /**
+   * Whether a cancel leaves `session` open rather than aborting it: it holds an unfinished upload whose bytes the
+   * server acknowledged, which an abort would throw away and a later run can resume. It expires on its own.
+   */
+  keepsSession?(session: SessionCredentials): boolean;
 }
 
 export interface UploadEvents<B extends UploadBlob = UploadBlob> {

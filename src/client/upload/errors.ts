@@ -32,11 +32,14 @@ export class SessionKeepsExpiringError extends Error {
   }
 }
 
-/** The signal aborted. `session` says what became of the open session: none was open, aborted now, or left to expire. */
+/**
+ * The signal aborted. `session` says what became of the open session: none was open, aborted now, left to expire
+ * (the abort failed), or kept open on purpose for a resumable upload's bytes (ResumableUploader.keepsSession).
+ */
 export class UploadInterruptedError extends Error {
   constructor(
     readonly reason: unknown,
-    readonly session: 'none' | 'aborted' | 'left',
+    readonly session: 'none' | 'aborted' | 'left' | 'kept',
   ) {
     super('the upload was interrupted', { cause: reason });
     this.name = 'UploadInterruptedError';

@@ -1,5 +1,6 @@
 // The upload core's entry point: open a session for a manifest, upload what it lacks, complete it; a new session
-// when one expires, more uploads when completion answers blobs_missing, and the session aborted on a cancel.
+// when one expires, more uploads when completion answers blobs_missing, and the session aborted on a cancel (kept
+// open when a resumable upload in it has bytes on the server, so that a later run resumes it).
 import type { CreateUploadSessionResponse, ManifestFileInput } from '../../api/types.js';
 import { isPressCloudApiError } from '../errors.js';
 import type { UploadBlob } from './api.js';
@@ -95,9 +96,10 @@ class SessionLoop<B extends UploadBlob> {
     }
   }
 
-  /** Once, briefly: the server drops the session now rather than at its expiry. */
-  async abandon(): Promise<'aborted' | 'left'> {
+  /** Once, briefly: the server drops the session now rather than at its expiry; unless a resumable upload in it should live on. */
+  async abandon(): Promise<'aborted' | 'left' | 'kept'> {
     const session = this.sessionOf();
+    if (this.context.options.resumable?.keepsSession?.(session)) return 'kept';
     try {
       await this.context.options.api.abortUploadSession(session, { signal: AbortSignal.timeout(ABANDON_TIMEOUT_MS) });
       return 'aborted';
