@@ -1,14 +1,15 @@
 // Which picked files get published: the rules of `presscloud push` (src/cli/push/walk.ts) applied to paths the
 // browser gave, so a folder gives the same manifest from the page as from the CLI; names are judged by the
-// server's own path rule.
+// server's own path rule and reported in the CLI's words. Symlinks never get here: the browser hides them.
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from '../domain/push-exclusions.js';
-import { pathProblem } from '../domain/path-rule.js';
+import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE, refusedPath } from '../domain/push-exclusions.js';
 import type { PickedFile } from './folder.js';
 
 export interface SkippedFile {
+  /** As `presscloud push` names it: quoted as JSON, so a backslash or a control character shows. */
   readonly path: string;
+  /** One sentence, the CLI's: why this file is left out. */
   readonly reason: string;
 }
 
@@ -28,11 +29,12 @@ export async function selectFiles(picked: readonly PickedFile[]): Promise<Select
   const skipped: SkippedFile[] = [];
   for (const entry of picked) {
     if (entry === ignoreFile || isLeftOut(entry.path, rules)) continue;
-    const problem = pathProblem(entry.path);
-    if (problem) skipped.push({ path: entry.path, reason: `the API refuses this path: it ${problem}` });
+    const refused = refusedPath(entry.path);
+    if (refused) skipped.push({ path: refused.path, reason: refused.detail });
     else files.push(entry);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
 }
 

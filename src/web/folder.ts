@@ -19,7 +19,7 @@ export function folderFromInput(list: FileList): PickedFolder {
   const files: PickedFile[] = [];
   let name = '';
   for (const file of Array.from(list)) {
-    const relative = file.webkitRelativePath || file.name;
+    const relative = relativePathOf(file);
     const slash = relative.indexOf('/');
     if (slash === -1) {
       files.push({ path: relative, file });
@@ -29,6 +29,20 @@ export function folderFromInput(list: FileList): PickedFolder {
     }
   }
   return { name: name || counted(files.length, 'file'), files };
+}
+
+/**
+ * The file's path from the chosen folder, its last segment the file's real name. Chromium's webkitRelativePath
+ * turns every backslash into a slash, so `back\slash.txt` would arrive as a file `slash.txt` in a folder `back`;
+ * File.name keeps the name as it is on disk, for the shared path rule to refuse as `presscloud push` does. (A
+ * backslash in a folder's name is lost beyond repair: only the file's own name comes whole.)
+ */
+function relativePathOf(file: File): string {
+  const relative = file.webkitRelativePath;
+  if (!relative) return file.name;
+  const mangled = file.name.replaceAll('\\', '/');
+  if (!relative.endsWith(mangled)) return relative;
+  return relative.slice(0, relative.length - mangled.length) + file.name;
 }
 
 /**

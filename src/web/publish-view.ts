@@ -23,6 +23,17 @@ export interface PublishViewOptions {
   onOpenManifest(manifestId: string): void;
 }
 
+/** The browser hides symlinks from a page, so it cannot list those `presscloud push` reports or follows. */
+function symlinkNote(): HTMLElement {
+  return h(
+    'p',
+    { class: 'hint', id: 'symlink-note' },
+    'Symlinks are not listed: the browser shows the page no symlink, neither the link nor its target as a link. ',
+    h('code', {}, 'presscloud push'),
+    ' follows a symlink that stays inside the folder and reports the others.',
+  );
+}
+
 export class PublishView {
   private running: AbortController | undefined;
   private dragDepth = 0;
@@ -79,6 +90,8 @@ export class PublishView {
     const failures: FileFailure[] = [];
     let folder: PickedFolder | undefined;
     let progress: ProgressView | undefined;
+    // The last publish's left-out list is not this one's.
+    byId('notes').hidden = true;
     try {
       folder = await picked;
       progress = new ProgressView(folder.name);
@@ -89,6 +102,7 @@ export class PublishView {
         this.options.api(),
         hashes,
         {
+          onSelected: (skipped) => this.showSkipped(skipped),
           onProgress: (state) => progress?.update(state),
           onFailure: (failure) => {
             failures.push(failure);
@@ -116,6 +130,7 @@ export class PublishView {
     byId('drop-zone').hidden = state !== 'idle';
     byId('progress').hidden = state !== 'progress';
     byId('outcome').hidden = state !== 'outcome';
+    // The left-out list of this publish stays through its outcome; a new publish draws its own.
     if (state !== 'outcome') byId('notes').hidden = true;
     if (state === 'progress') document.getElementById('live-failures')?.remove();
   }
@@ -153,7 +168,6 @@ export class PublishView {
         h('button', { type: 'button', class: 'button secondary', onclick: () => this.again() }, 'Publish another folder'),
       ),
     ]);
-    this.showSkipped(result.skipped);
   }
 
   private showFailed(folder: PickedFolder | undefined, err: unknown): void {
@@ -197,16 +211,18 @@ export class PublishView {
     heading.focus();
   }
 
+  /** Every file left out, by path and reason, from the moment the files are chosen to the outcome. */
   private showSkipped(skipped: readonly SkippedFile[]): void {
     const notes = byId('notes');
-    notes.hidden = skipped.length === 0;
+    notes.hidden = false;
+    const title = skipped.length === 0 ? 'No file left out' : `${counted(skipped.length, 'file')} left out`;
+    const list = skipped.map((file) =>
+      h('li', {}, h('code', { class: 'path' }, file.path), h('span', { class: 'reason' }, `: ${file.reason}`)),
+    );
     notes.replaceChildren(
-      h(
-        'details',
-        {},
-        h('summary', {}, `${counted(skipped.length, 'file')} left out`),
-        h('ul', {}, ...skipped.map((file) => h('li', {}, h('code', {}, file.path), `: ${file.reason}`))),
-      ),
+      h('h3', { id: 'left-out-title' }, title),
+      ...(list.length > 0 ? [h('ul', { id: 'left-out', 'aria-labelledby': 'left-out-title' }, ...list)] : []),
+      symlinkNote(),
     );
   }
 

@@ -43,6 +43,8 @@ export interface FileFailure {
 }
 
 export interface PublishListener {
+  /** Once the files are chosen, before any is hashed (and before a folder with none to publish is refused). */
+  onSelected(skipped: readonly SkippedFile[]): void;
   onProgress(progress: Readonly<PublishProgress>): void;
   onFailure(failure: FileFailure): void;
 }
@@ -76,6 +78,7 @@ export async function publishFolder(
   signal: AbortSignal,
 ): Promise<PublishResult> {
   const { files: selected, skipped } = await selectFiles(folder.files);
+  listener.onSelected(skipped);
   if (selected.length === 0) throw new Error(`${folder.name} has no files to publish.`);
   const progress: PublishProgress = {
     phase: 'hashing',

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { pathProblem } from '../../domain/path-rule.js';
+import { refusedPath } from '../../domain/push-exclusions.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from './constants.js';
 import type { FileStamp } from './hash-cache.js';
@@ -126,9 +126,9 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
   } else if (stats.isFile()) {
     if (isIgnored(context.rules, entryRelative, false)) return;
     // The server's own rule, so the walk refuses exactly what session creation would.
-    const problem = pathProblem(entryRelative);
-    if (problem) {
-      context.skip(JSON.stringify(entryRelative), 'refused', `the API refuses this path: it ${problem}`);
+    const refused = refusedPath(entryRelative);
+    if (refused) {
+      context.skip(refused.path, 'refused', refused.detail);
       return;
     }
     context.files.push({ path: entryRelative, absolutePath: readPath, size: stats.size, stamp: stats });
