@@ -149,12 +149,13 @@ describe('uploadManifest', () => {
       return index === 1 ? { kind: 'stall' } : { kind: 'pass' };
     };
     await throughProxy(plan, async (proxy) => {
-      const result = await upload(tree, proxy.url, { events, stallTimeoutMs: 300 });
+      // Long enough that a request merely slowed by a loaded machine is not taken for the stalled one.
+      const result = await upload(tree, proxy.url, { events, stallTimeoutMs: 1500 });
       await expectStored(tree, result.manifestId);
     });
     expect(seen.retries.map(({ notice }) => notice.error)).toEqual([
       expect.objectContaining({ status: 429, retryAfterMs: 1000 }),
-      expect.objectContaining({ message: 'no progress for 0.3 s' }),
+      expect.objectContaining({ message: 'no progress for 1.5 s' }),
     ]);
     expect(seen.retries[0].notice.delayMs).toBeGreaterThanOrEqual(1000);
     // The stalled attempt's bytes were taken back: progress counts each byte once.
