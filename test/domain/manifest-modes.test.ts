@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/domain/errors.js';
 import { manifestIdOf, validateManifest } from '../../src/domain/manifest.js';
+import { symlinkTargetProblem } from '../../src/domain/symlink-target.js';
 import { EXAMPLES, INDEX_SHA256, MANIFEST_ID, STYLE_SHA256 } from '../../src/http/examples.js';
 
 const LIMITS = { maxFiles: 50, maxBlobSize: 10_000 };
@@ -83,5 +84,34 @@ describe('manifest mode validation', () => {
       { path: 'docs/readme.md', sha256: TARGET_SHA, size: 5 },
     ]);
     expect(message).toContain('files[1].path "docs/readme.md" lies under "docs", which is a symlink');
+  });
+});
+
+describe('symlinkTargetProblem: the rule push and pull share', () => {
+  const none = new Set<string>();
+  it.each([
+    ['link', 'a.txt'],
+    ['sub/link', '../a.txt'],
+    ['sub/deeper/link', '../../a.txt'],
+    ['a/up', '..'],
+    ['link', './dir/./x'],
+  ])('accepts %s -> %s', (link, target) => {
+    expect(symlinkTargetProblem(link, target, none)).toBeNull();
+  });
+
+  it.each([
+    ['link', '../a.txt', /leads outside/],
+    ['sub/link', '../../a.txt', /leads outside/],
+    ['link', 'x/../../y', /leads outside/],
+    ['link', '/etc/passwd', /absolute/],
+    ['link', '', /empty/],
+  ])('refuses %s -> %s', (link, target, problem) => {
+    expect(symlinkTargetProblem(link, target, none)).toMatch(problem);
+  });
+
+  it('refuses a `..` that steps back over another link, which the filesystem takes from that link’s target', () => {
+    // d -> . makes d/.. the tree's parent on disk, though it reads as the root.
+    expect(symlinkTargetProblem('l', 'd/..', new Set(['d', 'l']))).toMatch(/steps back out of "d", another symlink/);
+    expect(symlinkTargetProblem('l', 'd/x/..', new Set(['d', 'l']))).toBeNull();
   });
 });
