@@ -9,7 +9,15 @@ export interface ManifestFileInput {
   sha256: string;
   size: number;
   mime?: string;
+  /**
+   * What git records besides the bytes: "100644" a plain file (the default, may be omitted), "100755" an executable
+   * file, "120000" a symlink whose blob is its target (1–4095 bytes, as written, relative).
+   */
+  mode?: FileMode;
 }
+
+/** A manifest file's mode, as git writes it. */
+export type FileMode = '100644' | '100755' | '120000';
 
 export interface CreateUploadSessionRequest {
   files: ManifestFileInput[];
@@ -115,6 +123,8 @@ export interface ManifestFile {
   sha256: string;
   size: number;
   mime?: string;
+  /** "100755" (an executable file) or "120000" (a symlink; the blob is its target); absent for a plain file. */
+  mode?: Exclude<FileMode, '100644'>;
 }
 
 export interface Manifest {

@@ -27,7 +27,9 @@ export function pullCommand(): Command {
       'after',
       '\nExit codes: 0 pulled; 1 failed (after retries), or a manifest path was refused; 2 usage error, no such manifest,\n' +
         'or the token was refused (401/403); 130 interrupted.\n' +
-        'Never writes outside DIR: paths through a symlink inside DIR are refused. Files not in the manifest are left alone.',
+        'Never writes outside DIR: paths through a symlink inside DIR are refused, and so is a manifest symlink that would lead\n' +
+        'out of DIR. Restores the executable bit and symlinks inside the tree, not owners, mtimes or empty directories.\n' +
+        'Files not in the manifest are left alone.',
     )
     .action(async (manifestId: string, directory: string, flags: PullFlags) => {
       // Loaded here, not at the top: the HTTP client costs start-up that the other commands should not pay.

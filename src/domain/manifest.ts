@@ -4,7 +4,7 @@ import { isSha256 } from './blob-key.js';
 import { AppError } from './errors.js';
 import { mimeForPath } from './mime.js';
 import { pathProblem } from './path-rule.js';
-import type { FileEntry, SessionBlob } from './types.js';
+import { FILE_MODES, type FileEntry, type FileMode, type SessionBlob } from './types.js';
 
 export interface ManifestLimits {
   readonly maxFiles: number;
@@ -20,6 +20,10 @@ export interface ValidatedManifest {
 
 export { MAX_PATH_BYTES } from './path-rule.js';
 export const MAX_MIME_LENGTH = 255;
+/** The longest symlink target a manifest may carry (Linux's PATH_MAX, counting the terminating byte). */
+export const MAX_SYMLINK_TARGET_BYTES = 4095;
+/** The mode of a regular, non-executable file: the default, never stored (an entry without `mode` is one). */
+export const PLAIN_MODE = '100644';
 /** What a declared mime must look like: type/subtype and optional parameters (the OpenAPI document states it too). */
 export const MIME_SHAPE =
   /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
@@ -61,6 +65,17 @@ export function validateManifest(files: unknown, limits: ManifestLimits): Valida
       mime = entry.mime;
     }
 
+    let mode: FileMode | undefined;
+    if (entry.mode !== undefined && entry.mode !== PLAIN_MODE) {
+      if (typeof entry.mode !== 'string' || !(FILE_MODES as readonly string[]).includes(entry.mode)) {
+        throw invalid(`${where}.mode must be "100644" (a file), "100755" (an executable file) or "120000" (a symlink)`);
+      }
+      mode = entry.mode as FileMode;
+      if (mode === '120000' && (size === 0 || size > MAX_SYMLINK_TARGET_BYTES)) {
+        throw invalid(`${where}.size of a symlink (its target's length) must be 1 to ${MAX_SYMLINK_TARGET_BYTES} bytes`);
+      }
+    }
+
     const known = blobsBySha.get(sha256);
     if (known && known.size !== size) {
       throw invalid(`${where}.size ${size} differs from the size ${known.size} given for the same sha256 at "${known.firstPath}"`);
@@ -71,8 +86,9 @@ export function validateManifest(files: unknown, limits: ManifestLimits): Valida
     } else if (known.declaredMime === undefined && mime !== undefined) {
       known.declaredMime = mime;
     }
-    entries.push(mime === undefined ? { path, sha256, size } : { path, sha256, size, mime });
+    entries.push({ path, sha256, size, ...(mime === undefined ? {} : { mime }), ...(mode === undefined ? {} : { mode }) });
   });
+  refuseEntriesUnderSymlinks(entries);
 
   const blobs: SessionBlob[] = [...blobsBySha].map(([sha256, b]) => ({
     sha256,
@@ -88,12 +104,36 @@ export function comparePaths(a: string, b: string): number {
 }
 
 /**
- * The manifest id: SHA-256 (hex) of the canonical file list, a JSON array of [path, sha256, size,
- * mime or null] sorted by the UTF-8 bytes of path. The same files always give the same id.
+ * The manifest id: SHA-256 (hex) of the canonical file list, sorted by the UTF-8 bytes of path. The same files
+ * always give the same id.
+ * - Version 1, when every file is plain (no mode, or "100644"): a JSON array of [path, sha256, size, mime or null].
+ *   Every manifest made before modes existed has this form, so its id is unchanged.
+ * - Version 2, when any file has another mode: a JSON array starting with the number 2, then one
+ *   [path, sha256, size, mime or null, mode] per file, mode written out ("100644" for a plain file).
+ * docs/API.md states the same.
  */
-export function manifestIdOf(files: readonly FileEntry[]): string {
-  const canonical = [...files].sort((a, b) => comparePaths(a.path, b.path)).map((f) => [f.path, f.sha256, f.size, f.mime ?? null]);
+export function manifestIdOf(files: readonly IdentifiedFile[]): string {
+  const sorted = [...files].sort((a, b) => comparePaths(a.path, b.path));
+  const withModes = sorted.some((f) => f.mode !== undefined && f.mode !== PLAIN_MODE);
+  const canonical = withModes
+    ? [2, ...sorted.map((f) => [f.path, f.sha256, f.size, f.mime ?? null, f.mode ?? PLAIN_MODE])]
+    : sorted.map((f) => [f.path, f.sha256, f.size, f.mime ?? null]);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** What the id covers of a file: a FileEntry, or a create-session entry (whose mode may be an explicit "100644"). */
+export type IdentifiedFile = Pick<FileEntry, 'path' | 'sha256' | 'size' | 'mime'> & { readonly mode?: string };
+
+/** A symlink stands where a directory would have to be for `link/file`: no tree holds both, so no manifest may. */
+function refuseEntriesUnderSymlinks(entries: readonly FileEntry[]): void {
+  const links = new Set(entries.filter((entry) => entry.mode === '120000').map((entry) => entry.path));
+  if (links.size === 0) return;
+  entries.forEach((entry, index) => {
+    for (let slash = entry.path.indexOf('/'); slash !== -1; slash = entry.path.indexOf('/', slash + 1)) {
+      const above = entry.path.slice(0, slash);
+      if (links.has(above)) throw invalid(`files[${index}].path "${entry.path}" lies under "${above}", which is a symlink`);
+    }
+  });
 }
 
 function invalid(message: string): AppError {

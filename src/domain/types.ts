@@ -21,11 +21,17 @@ export interface ApiTokenRecord {
 }
 
 /** One file of a manifest, validated and normalised (sha256 lowercase). */
+/** What git records of a file besides its bytes: "100755" an executable file, "120000" a symlink (its blob is the target). */
+export const FILE_MODES = ['100755', '120000'] as const;
+export type FileMode = (typeof FILE_MODES)[number];
+
 export interface FileEntry {
   readonly path: string;
   readonly sha256: string;
   readonly size: number;
   readonly mime?: string;
+  /** Absent for a plain file ("100644"). */
+  readonly mode?: FileMode;
 }
 
 /** One distinct blob a session names, with the mime the blob PUT reports. */

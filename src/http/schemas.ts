@@ -4,7 +4,7 @@
 import { Type, type TSchema } from 'typebox';
 import { ERRORS, type ErrorCode } from '../domain/errors.js';
 import { statusOf, statusesOf } from './error-status.js';
-import { MAX_MIME_LENGTH, MAX_PATH_BYTES, MIME_SHAPE } from '../domain/manifest.js';
+import { MAX_MIME_LENGTH, MAX_PATH_BYTES, MAX_SYMLINK_TARGET_BYTES, MIME_SHAPE } from '../domain/manifest.js';
 import { MAX_LABEL_LENGTH } from '../domain/manifest-label.js';
 import { DEFAULT_EXPIRES_IN_SECONDS, MAX_EXPIRES_IN_SECONDS } from '../domain/upload-service.js';
 import { EXAMPLES, MANIFEST_ID, STYLE_SHA256, UPLOAD_SESSION_ID } from './examples.js';
@@ -85,6 +85,14 @@ export function createSessionBody(limits: BodyLimits) {
         description: 'Bytes; at most the maximum blob size (--max-blob-size)',
       }),
       mime: Type.Optional(DeclaredMime),
+      mode: Type.Optional(
+        Type.Union([Type.Literal('100644'), Type.Literal('100755'), Type.Literal('120000')], {
+          description:
+            'As git records it: "100644" a plain file (the default; may be omitted, and is not stored), "100755" an executable file, ' +
+            `"120000" a symlink whose blob is its target as written (1–${MAX_SYMLINK_TARGET_BYTES} bytes); no entry may lie under a symlink. ` +
+            'Any mode other than "100644" changes the canonical form of the manifest id (see the API guide)',
+        }),
+      ),
     },
     { additionalProperties: false },
   );
@@ -170,6 +178,11 @@ export const ManifestSchema = Type.Object(
         sha256: Sha256,
         size: Type.Integer({ minimum: 0 }),
         mime: Type.Optional(Mime),
+        mode: Type.Optional(
+          Type.Union([Type.Literal('100755'), Type.Literal('120000')], {
+            description: '"100755" an executable file, "120000" a symlink (the blob is its target); absent for a plain file',
+          }),
+        ),
       }),
     ),
   },

@@ -79,7 +79,7 @@ describe('PathGuard', () => {
     await writeFile(path.join(root, 'a/present.txt'), 'four');
     await writeFile(path.join(root, 'blocker'), 'a file where a directory should be');
     const guard = new PathGuard(root);
-    expect(await guard.inspect('a/present.txt')).toEqual({ kind: 'file', size: 4 });
+    expect(await guard.inspect('a/present.txt')).toMatchObject({ kind: 'file', size: 4 });
     expect(await guard.inspect('a/new/deep/file.txt')).toEqual({ kind: 'absent' });
     expect(await guard.prepare('a/new/deep/file.txt')).toBe(path.join(root, 'a/new/deep/file.txt'));
     expect(await readdir(path.join(root, 'a/new'))).toEqual(['deep']);

@@ -55,7 +55,7 @@ describe('walkDirectory', () => {
     expect(paths).toEqual(['index.html', 'keep.tmp', 'vendor/lib/lib.js']);
   });
 
-  it('follows symlinks that stay inside the directory and skips, with a warning, those leading outside', async () => {
+  it('keeps relative symlinks that stay inside the directory as symlinks and skips, with a warning, the others', async () => {
     await put('real/page.html');
     await writeFile(path.join(workDir, 'secret.txt'), 'outside');
     await mkdir(path.join(workDir, 'outside-dir'));
@@ -65,19 +65,42 @@ describe('walkDirectory', () => {
     await symlink(path.join(workDir, 'secret.txt'), path.join(site, 'secret.txt'));
     await symlink('../outside-dir', path.join(site, 'escape'));
     await symlink('nowhere', path.join(site, 'dangling'));
-    const { paths, warnings } = await walk();
-    expect(paths).toEqual(['alias.html', 'mirror/page.html', 'real/page.html']);
+    const warnings: string[] = [];
+    const files = await walkDirectory(site, { warn: (message) => warnings.push(message) });
+    // A link is an entry of its own, its target as written (never followed, so no copy of real/ under mirror/).
+    expect(files.map((file) => [file.path, file.mode, file.linkTarget?.toString()])).toEqual([
+      ['mirror', '120000', 'real'],
+      ['real/page.html', undefined, undefined],
+    ]);
+    // An absolute target is left out even when it points inside: pulled elsewhere, it would not.
+    expect(warnings.join('\n')).toMatch(/alias\.html: .*absolute path/);
     expect(warnings.join('\n')).toMatch(/secret\.txt/);
     expect(warnings.join('\n')).toMatch(/escape/);
     expect(warnings.join('\n')).toMatch(/dangling/);
   });
 
-  it('refuses a symlink loop instead of walking forever', async () => {
+  it('keeps a link back up the tree as a link instead of walking it (no loop)', async () => {
     await put('a/page.html');
     await symlink('..', path.join(site, 'a', 'up'));
     const { paths, warnings } = await walk();
-    expect(paths).toEqual(['a/page.html']);
-    expect(warnings.join('\n')).toMatch(/loop/);
+    expect(paths).toEqual(['a/page.html', 'a/up']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('notes the executable bit, and leaves out a link whose target leaves the tree only as written', async () => {
+    await put('run.sh', '#!/bin/sh\n');
+    await put('plain.txt');
+    const { chmod } = await import('node:fs/promises');
+    await chmod(path.join(site, 'run.sh'), 0o744);
+    // Resolves inside on this disk, but through the directory's own name: pulled into another name it would leave.
+    await symlink('../site/plain.txt', path.join(site, 'roundabout'));
+    const warnings: string[] = [];
+    const files = await walkDirectory(site, { warn: (message) => warnings.push(message) });
+    expect(files.map((file) => [file.path, file.mode])).toEqual([
+      ['plain.txt', undefined],
+      ['run.sh', '100755'],
+    ]);
+    expect(warnings).toEqual(['skipping roundabout: symlink to a place outside the directory (its target leads outside the directory)']);
   });
 
   it('skips names the API would refuse', async () => {

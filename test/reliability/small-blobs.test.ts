@@ -81,6 +81,7 @@ describe('small blobs in SQLite', () => {
     const db = new SQLite(sqlitePath(dataDir));
     db.exec(`drop table blob_bytes; drop table alias_history; drop table aliases; drop index if exists manifests_by_id;
       drop table resumable_uploads; alter table manifests drop column label; alter table upload_sessions drop column label;
+      alter table manifest_files drop column mode;
       delete from kysely_migration where name > '0004-manifest-list'`);
     db.pragma('auto_vacuum = NONE');
     db.exec('VACUUM');

@@ -2,7 +2,7 @@
 // while its sha256 is computed, fsync'd, then renamed into place, so a file at its path is always whole.
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { copyFile, open, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { PressCloudClient } from '../../client/client.js';
@@ -23,6 +23,13 @@ export interface DownloaderOptions {
   progress: ProgressDisplay;
   /** Stops every download (Ctrl-C); temp files are removed on the way out. */
   signal: AbortSignal;
+  /** The paths written executable (0777 less the umask); every other is 0666 less the umask. */
+  executable: ReadonlySet<string>;
+}
+
+/** What git does on checkout: 0777 or 0666, less the process's umask. */
+export function permissionsFor(executable: boolean): number {
+  return (executable ? 0o777 : 0o666) & ~process.umask();
 }
 
 /** The bytes the server sent are not the blob the manifest names: retrying would not help. */
@@ -76,13 +83,16 @@ export class BlobDownloader {
         this.options.signal,
       );
       // The other paths of the same bytes are copies of the verified temp file, not more downloads.
-      for (const target of targets.slice(1)) {
+      for (const [index, target] of targets.entries()) {
+        if (index === 0) continue;
         const copy = tempPathBeside(target);
         copies.push(copy);
         await copyFile(temp, copy);
+        await chmod(copy, permissionsFor(this.options.executable.has(blob.paths[index])));
         await syncFile(copy);
         await rename(copy, target);
       }
+      await chmod(temp, permissionsFor(this.options.executable.has(blob.paths[0])));
       await rename(temp, targets[0]);
       for (const target of targets) this.directoriesWritten.add(path.dirname(target));
     } finally {

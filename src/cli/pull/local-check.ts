@@ -12,6 +12,8 @@ export interface LocalCheck {
   /** The blobs to download, each with only the paths that lack its bytes. */
   toWrite: PullBlob[];
   upToDateFiles: number;
+  /** Files already right but for the executable bit: only their permissions change. */
+  wrongMode: string[];
 }
 
 export async function checkLocalFiles(
@@ -46,5 +48,11 @@ export async function checkLocalFiles(
     );
     progress.end(`${upToDate.size} already there`);
   }
-  return { toWrite: blobsOf(files.filter((file) => !upToDate.has(file.path))), upToDateFiles: upToDate.size };
+  const wrongMode = files
+    .filter((file, index) => {
+      const entry = existing[index];
+      return upToDate.has(file.path) && entry.kind === 'file' && ((entry.mode & 0o111) !== 0) !== (file.mode === '100755');
+    })
+    .map((file) => file.path);
+  return { toWrite: blobsOf(files.filter((file) => !upToDate.has(file.path))), upToDateFiles: upToDate.size, wrongMode };
 }

@@ -10,6 +10,8 @@ export interface PullFile {
   /** Lowercase. */
   sha256: string;
   size: number;
+  /** "100755" an executable file, "120000" a symlink (its blob is the target); absent for a plain file. */
+  mode?: '100755' | '120000';
 }
 
 /** One distinct blob of the manifest with every path it is written to. */
@@ -35,7 +37,11 @@ export function checkedFiles(manifest: Manifest, guard: PathGuard): PullFile[] {
     if ((sizes.get(sha256) ?? entry.size) !== entry.size) throw serverFault(`blob ${sha256} is listed with two sizes`);
     paths.add(entry.path);
     sizes.set(sha256, entry.size);
-    files.push({ path: entry.path, sha256, size: entry.size });
+    const mode = entry.mode as unknown;
+    if (mode !== undefined && mode !== '100644' && mode !== '100755' && mode !== '120000') {
+      throw serverFault(`${JSON.stringify(entry.path)} has an unknown mode ${JSON.stringify(mode)}`);
+    }
+    files.push({ path: entry.path, sha256, size: entry.size, ...(mode === '100755' || mode === '120000' ? { mode } : {}) });
   }
   refuseFileDirectoryClashes(paths);
   return files;
@@ -52,7 +58,7 @@ export function blobsOf(files: readonly PullFile[]): PullBlob[] {
   return [...blobs.values()];
 }
 
-/** `a` and `a/b` cannot both be files: the tree could not be written whole. */
+/** `a` and `a/b` cannot both be files (nor `a` a symlink): the tree could not be written whole. */
 function refuseFileDirectoryClashes(paths: ReadonlySet<string>): void {
   for (const file of paths) {
     for (let slash = file.indexOf('/'); slash !== -1; slash = file.indexOf('/', slash + 1)) {

@@ -1,6 +1,6 @@
 // Keeps every write of a pull inside its directory: a manifest path is checked as a string (relative, no `.` or
 // `..` segment) and on disk (no symlink and no file on the way, no symlink at the file itself).
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { pathProblem } from '../../domain/path-rule.js';
@@ -17,7 +17,7 @@ export class PathRefusedError extends Error {
 }
 
 /** What a manifest path names on disk now, without following any symlink. */
-export type ExistingEntry = { kind: 'absent' } | { kind: 'file'; size: number };
+export type ExistingEntry = { kind: 'absent' } | { kind: 'file'; size: number; mode: number } | { kind: 'symlink'; target: string };
 
 export class PathGuard {
   /** Directories (relative) already checked on disk: true when they exist, false when they do not yet. */
@@ -42,7 +42,7 @@ export class PathGuard {
   }
 
   /** What is at the path; refuses a symlink or a non-directory on the way, and anything but a regular file at its end. */
-  async inspect(relativePath: string): Promise<ExistingEntry> {
+  async inspect(relativePath: string, options: { symlink?: boolean } = {}): Promise<ExistingEntry> {
     const absolute = this.resolve(relativePath);
     for (const directory of parentsOf(relativePath)) {
       if (!(await this.once(this.inspected, directory, () => this.directoryExists(relativePath, directory)))) {
@@ -51,9 +51,13 @@ export class PathGuard {
     }
     const stats = await lstatOrUndefined(absolute);
     if (stats === undefined) return { kind: 'absent' };
-    if (stats.isSymbolicLink()) throw new PathRefusedError(relativePath, 'it is a symlink in the directory');
+    if (stats.isSymbolicLink()) {
+      // Only a symlink of the manifest may stand there (it is replaced, never followed).
+      if (options.symlink) return { kind: 'symlink', target: await readlink(absolute) };
+      throw new PathRefusedError(relativePath, 'it is a symlink in the directory');
+    }
     if (!stats.isFile()) throw new PathRefusedError(relativePath, 'something other than a file is there');
-    return { kind: 'file', size: stats.size };
+    return { kind: 'file', size: stats.size, mode: stats.mode };
   }
 
   /** Creates the directories on the way that are missing, refusing symlinks and files there; returns the absolute path. */

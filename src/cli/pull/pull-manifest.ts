@@ -1,6 +1,6 @@
 // `presscloud pull` as the composition of its steps: fetch and check the manifest, see what the directory already
 // holds, sweep what a killed pull left, download the rest, then make the renames durable.
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { chmod, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../api/types.js';
 import { PressCloudClient } from '../../client/client.js';
@@ -10,11 +10,12 @@ import { mapWithConcurrency } from '../../client/upload/pool.js';
 import type { TransferOptions } from '../transfer-common/flags.js';
 import { RetryingCalls } from '../transfer-common/retrying-calls.js';
 import { checkServer } from '../transfer-common/server-check.js';
-import { BlobDownloader, syncFile } from './downloader.js';
+import { BlobDownloader, permissionsFor, syncFile } from './downloader.js';
 import { checkLocalFiles } from './local-check.js';
 import { checkedFiles } from './manifest-files.js';
 import type { PullFile } from './manifest-files.js';
 import { PathGuard } from './path-guard.js';
+import { linkTargets, linksToWrite, writeLinks } from './symlinks.js';
 import { sweepStaleTemps } from './temp-files.js';
 
 export interface PullOptions extends TransferOptions {
@@ -49,9 +50,19 @@ export async function pullManifest(options: PullOptions): Promise<PullSummary> {
     const manifest = await fetchManifest(client, calls, options);
     const guard = new PathGuard(await directoryToWrite(options.directory));
     const files = checkedFiles(manifest, guard);
-    const check = await checkLocalFiles(files, guard, progress, options.signal);
+    const regular = files.filter((file) => file.mode !== '120000');
+    // Every link's target is fetched and checked, and every path looked at, before anything is written.
+    const links = await linkTargets(
+      client,
+      calls,
+      files.filter((file) => file.mode === '120000'),
+      options.signal,
+    );
+    const check = await checkLocalFiles(regular, guard, progress, options.signal);
+    const newLinks = await linksToWrite(links, guard);
     await sweepDirectories(files, guard);
 
+    const executable = new Set(regular.filter((file) => file.mode === '100755').map((file) => file.path));
     const downloading = check.toWrite;
     const downloadBytes = downloading.reduce((sum, blob) => sum + blob.size, 0);
     if (downloading.length > 0) progress.start('downloading', 'blob', downloading.length, downloadBytes);
@@ -60,12 +71,17 @@ export async function pullManifest(options: PullOptions): Promise<PullSummary> {
       stallTimeoutMs: options.stallTimeoutMs,
       progress,
       signal: options.signal,
+      executable,
     });
     await downloader.downloadAll(downloading);
+    for (const file of check.wrongMode) await chmod(guard.resolve(file), permissionsFor(executable.has(file)));
+    // Last, so a link never stands where a file of the manifest would be written through it.
+    await writeLinks(newLinks, guard);
+    for (const link of newLinks) downloader.directoriesWritten.add(path.dirname(guard.resolve(link.path)));
     await mapWithConcurrency([...downloader.directoriesWritten], options.concurrency, syncFile);
     progress.end();
 
-    const writtenFiles = downloading.reduce((sum, blob) => sum + blob.paths.length, 0);
+    const writtenFiles = downloading.reduce((sum, blob) => sum + blob.paths.length, 0) + newLinks.length;
     return {
       manifestId: manifest.manifestId,
       directory: guard.rootReal,

@@ -2,7 +2,7 @@
 // was hashed, so a file changed mid-push fails with a FileChangedError rather than a request that breaks off.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { ByteSource } from '../../client/upload/source.js';
+import { bytesSource, type ByteSource } from '../../client/upload/source.js';
 import { FileChangedError } from './file-changed.js';
 import type { LocalBlob } from './local-manifest.js';
 
@@ -32,5 +32,22 @@ export class FileBlob implements LocalBlob {
 
   get source(): ByteSource {
     return fileSource(this);
+  }
+}
+
+/** A symlink's blob: its target as the walk read it, held in memory (reading the link's path would follow it). */
+export class LinkBlob implements LocalBlob {
+  readonly size: number;
+  constructor(
+    readonly sha256: string,
+    readonly target: Buffer,
+    readonly path: string,
+    readonly absolutePath: string,
+  ) {
+    this.size = target.length;
+  }
+
+  get source(): ByteSource {
+    return bytesSource(this.target);
   }
 }

@@ -1,4 +1,5 @@
 // Hashes the walked files in parallel, with a bound on the files open at once.
+import { createHash } from 'node:crypto';
 import type { HashCache } from './hash-cache.js';
 import { hashFile } from '../transfer-common/hash-file.js';
 import { mapWithConcurrency } from '../../client/upload/pool.js';
@@ -23,9 +24,12 @@ export function hashFiles(files: readonly WalkedFile[], options: HashOptions): P
     files,
     options.concurrency,
     async (file) => {
-      const { sha256, size } = options.cache
-        ? await hashThroughCache(file, options.cache, options.onBytes, options.signal)
-        : await hashFile(file.absolutePath, options.onBytes, options.signal);
+      const { sha256, size } = file.linkTarget
+        ? // A symlink's blob is its target, read by the walk: nothing to read, and nothing the cache should hold.
+          { sha256: createHash('sha256').update(file.linkTarget).digest('hex'), size: file.linkTarget.length }
+        : options.cache
+          ? await hashThroughCache(file, options.cache, options.onBytes, options.signal)
+          : await hashFile(file.absolutePath, options.onBytes, options.signal);
       options.onFileDone?.();
       // The size read now wins over the walk's: the file may have grown in between, and the manifest must match the bytes.
       return { ...file, sha256, size };

@@ -13,7 +13,7 @@ import { PushInterrupted } from './interrupt.js';
 import type { ProgressDisplay } from '../transfer-common/progress.js';
 import type { SkippedFile } from './skipped.js';
 import { walkDirectory } from './walk.js';
-import { FileBlob } from './file-source.js';
+import { FileBlob, LinkBlob } from './file-source.js';
 
 /** One distinct blob of the manifest and where its bytes are read from. */
 export interface LocalBlob extends UploadBlob {
@@ -81,7 +81,9 @@ export async function buildLocalManifest(options: BuildOptions): Promise<LocalMa
   progress.end(cache ? `${cache.hits} from cache` : undefined);
   // The hashes are right whatever happens to the upload, so they are saved now.
   if (cache) await saveCache(cache, progress);
-  return { ...localManifestOf(hashed, cache !== undefined && cache.hits === hashed.length), skipped };
+  // Symlinks never come from the cache (their target is read anew each time, which costs nothing).
+  const links = hashed.filter((file) => file.linkTarget !== undefined).length;
+  return { ...localManifestOf(hashed, cache !== undefined && cache.hits + links === hashed.length), skipped };
 }
 
 /** A cache that cannot be written only costs the next push some time: a warning, not a failure. */
@@ -96,7 +98,12 @@ function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): 
   const blobs = new Map<string, LocalBlob>();
   for (const file of hashed) {
     if (blobs.has(file.sha256)) continue;
-    blobs.set(file.sha256, new FileBlob(file.sha256, file.size, file.path, file.absolutePath));
+    blobs.set(
+      file.sha256,
+      file.linkTarget
+        ? new LinkBlob(file.sha256, file.linkTarget, file.path, file.absolutePath)
+        : new FileBlob(file.sha256, file.size, file.path, file.absolutePath),
+    );
   }
   return {
     files: hashed.map(manifestEntry),
@@ -107,7 +114,8 @@ function localManifestOf(hashed: readonly HashedFile[], allFromCache: boolean): 
 }
 
 function manifestEntry(file: HashedFile): ManifestFileInput {
-  const mime = mimeOfPath(file.path);
-  const entry = { path: file.path, sha256: file.sha256, size: file.size };
+  const entry = { path: file.path, sha256: file.sha256, size: file.size, ...(file.mode ? { mode: file.mode } : {}) };
+  // A symlink's blob is its target's text, never served as a page: a media type would only mislead.
+  const mime = file.mode === '120000' ? false : mimeOfPath(file.path);
   return mime ? { ...entry, mime } : entry;
 }

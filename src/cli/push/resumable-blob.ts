@@ -6,6 +6,7 @@ import { open, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteSource } from '../../client/upload/source.js';
 import { type StoredResumableUpload, uploadResumable } from '../../client/upload/resumable.js';
+import { LinkBlob } from './file-source.js';
 import type { LocalBlob } from './local-manifest.js';
 
 const READ_CHUNK = 1024 * 1024;
@@ -94,6 +95,8 @@ export class ResumableBlobs {
 
 /** The file's bytes from any offset, a megabyte at a time. */
 function fileSource(blob: LocalBlob): ByteSource {
+  // A symlink's blob is in memory: opening the link's path would read its target's bytes.
+  if (blob instanceof LinkBlob) return blob.source;
   return {
     size: blob.size,
     async *read(start, end, signal) {

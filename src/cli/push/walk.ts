@@ -1,13 +1,16 @@
-// Lists the files of a directory to push: relative POSIX paths, `.git` and `.presscloudignore` rules left out,
-// symlinks followed only while they stay inside the directory. Each file is stat'ed once, here (the hash cache
-// reuses that stat), and the directory calls run in parallel, a bounded number at a time.
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+// Lists the files of a directory to push: relative POSIX paths, `.git` and `.presscloudignore` rules left out, the
+// executable bit noted, and symlinks kept as symlinks (never followed) while they stay inside the directory. Each
+// file is stat'ed once, here (the hash cache reuses that stat), and the directory calls run in parallel, a bounded
+// number at a time.
+import { lstat, readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import type { Dirent, Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
+import { MAX_SYMLINK_TARGET_BYTES } from '../../domain/manifest.js';
 import { refusedPath } from '../../domain/push-exclusions.js';
+import { symlinkTargetProblem } from '../../domain/symlink-target.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import { ALWAYS_SKIPPED_DIRECTORIES, IGNORE_FILE } from './constants.js';
 import type { FileStamp } from './hash-cache.js';
@@ -19,11 +22,15 @@ const WALK_CONCURRENCY = 32;
 export interface WalkedFile {
   /** Relative POSIX path, as it goes into the manifest. */
   path: string;
-  /** Where to read it (through the symlink, if any). */
+  /** Where it is on disk (for a symlink, the link itself). */
   absolutePath: string;
   size: number;
-  /** The file's stat, taken once by the walk: what the hash cache compares. */
+  /** The file's stat, taken once by the walk: what the hash cache compares (a symlink's lstat, never cached). */
   stamp: FileStamp;
+  /** "100755" for a file with any execute bit, "120000" for a symlink; absent for a plain file. */
+  mode?: '100755' | '120000';
+  /** A symlink's target as written: its blob's bytes. */
+  linkTarget?: Buffer;
 }
 
 export interface WalkOptions {
@@ -42,7 +49,24 @@ export async function walkDirectory(root: string, options: WalkOptions): Promise
   };
   await visitDirectory(rootReal, '', [rootReal], { rootReal, rules, skip, files, limit: limiter(WALK_CONCURRENCY) });
   // Sorted for a stable manifest order, and so the output of two runs compares line by line.
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return withoutEscapingLinks(files, skip);
+}
+
+/**
+ * The links whose target, read as written, would leave the tree where pull recreates it (the rule pull applies), left
+ * out: a target that resolves inside only through the directory's own name (`../dir/a`) is one.
+ */
+function withoutEscapingLinks(files: WalkedFile[], skip: (relative: string, reason: SkipReason, detail?: string) => void): WalkedFile[] {
+  const links = new Set(files.filter((file) => file.mode === '120000').map((file) => file.path));
+  if (links.size === 0) return files;
+  return files.filter((file) => {
+    if (file.mode !== '120000' || file.linkTarget === undefined) return true;
+    const problem = symlinkTargetProblem(file.path, file.linkTarget.toString('utf8'), links);
+    if (problem === null) return true;
+    skip(file.path, 'outside', `${SKIP_REASONS.outside} (${problem})`);
+    return false;
+  });
 }
 
 interface WalkContext {
@@ -95,17 +119,11 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
 
   // A plain directory needs no stat: the directory entry already says what it is.
   let stats: Stats | 'directory';
-  let readPath = entryPath;
   if (entry.isSymbolicLink()) {
     // Checked before resolving, so an ignored dangling link raises no warning.
     if (isIgnored(context.rules, entryRelative, false)) return;
-    const target = await context.limit(() => insideTarget(entryPath, context.rootReal));
-    if (target === 'outside' || target === 'broken') {
-      context.skip(entryRelative, target);
-      return;
-    }
-    stats = await context.limit(() => stat(target));
-    readPath = target;
+    await visitSymlink(entryPath, entryRelative, context);
+    return;
   } else if (entry.isDirectory()) {
     stats = 'directory';
   } else if (entry.isFile()) {
@@ -118,11 +136,11 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
 
   if (stats === 'directory' || stats.isDirectory()) {
     if (ALWAYS_SKIPPED_DIRECTORIES.has(name) || isIgnored(context.rules, entryRelative, true)) return;
-    if (ancestors.includes(readPath)) {
+    if (ancestors.includes(entryPath)) {
       context.skip(entryRelative, 'loop');
       return;
     }
-    await visitDirectory(readPath, entryRelative, [...ancestors, readPath], context);
+    await visitDirectory(entryPath, entryRelative, [...ancestors, entryPath], context);
   } else if (stats.isFile()) {
     if (isIgnored(context.rules, entryRelative, false)) return;
     // The server's own rule, so the walk refuses exactly what session creation would.
@@ -131,10 +149,39 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
       context.skip(refused.path, 'refused', refused.detail);
       return;
     }
-    context.files.push({ path: entryRelative, absolutePath: readPath, size: stats.size, stamp: stats });
+    const mode = (stats.mode & 0o111) === 0 ? {} : { mode: '100755' as const };
+    context.files.push({ path: entryRelative, absolutePath: entryPath, size: stats.size, stamp: stats, ...mode });
   } else {
     context.skip(entryRelative, 'special');
   }
+}
+
+/**
+ * A symlink becomes an entry of its own (its blob the target as written, as git keeps it) when its target exists
+ * and lies inside the directory; it is never followed, so a link to a directory inside is a link, not a copy.
+ */
+async function visitSymlink(linkPath: string, relative: string, context: WalkContext): Promise<void> {
+  const target = await context.limit(() => insideTarget(linkPath, context.rootReal));
+  if (target === 'outside' || target === 'broken') {
+    context.skip(relative, target);
+    return;
+  }
+  const text = await context.limit(() => readlink(linkPath, { encoding: 'buffer' }));
+  if (path.isAbsolute(text.toString('utf8'))) {
+    context.skip(relative, 'outside', `${SKIP_REASONS.outside} (its target is an absolute path)`);
+    return;
+  }
+  const refused = refusedPath(relative);
+  if (refused) {
+    context.skip(refused.path, 'refused', refused.detail);
+    return;
+  }
+  if (text.length > MAX_SYMLINK_TARGET_BYTES) {
+    context.skip(relative, 'refused', `the API refuses this symlink: its target is over ${MAX_SYMLINK_TARGET_BYTES} bytes`);
+    return;
+  }
+  const stamp = await context.limit(() => lstat(linkPath));
+  context.files.push({ path: relative, absolutePath: linkPath, size: text.length, stamp, mode: '120000', linkTarget: text });
 }
 
 /** At most `slots` calls in flight; the others wait in order. */

@@ -99,7 +99,7 @@ export class SiteService {
     const key = `${site.manifestId}\n${rewritten ? 1 : 0}\n${path}`;
     const known = this.resolutions.get(key);
     if (known) return known;
-    const found = await this.reader.siteFiles(site, candidatePaths(path));
+    const found = servable(await this.reader.siteFiles(site, candidatePaths(path)));
     const resolution = resolvePath(path, new Map(found.map((entry) => [entry.path, entry])), rewritten);
     this.resolutions.set(key, resolution);
     return resolution;
@@ -117,7 +117,7 @@ export class SiteService {
   }
 
   private async loadRules(site: SiteManifest): Promise<SiteRules> {
-    const files = await this.reader.siteFiles(site, RULE_FILES);
+    const files = servable(await this.reader.siteFiles(site, RULE_FILES));
     if (files.length === 0) return NO_RULES;
     const text = async (name: string) => {
       const entry = files.find((file) => file.path === name);
@@ -152,4 +152,12 @@ function safeDecode(path: string): string {
   } catch {
     return path;
   }
+}
+
+/**
+ * A site serves files only: a symlink entry's blob is its target's text, which served as the file would be wrong,
+ * so a site treats the entry as absent (a 404, or the 404 page).
+ */
+function servable(files: FileEntry[]): FileEntry[] {
+  return files.filter((file) => file.mode !== '120000');
 }

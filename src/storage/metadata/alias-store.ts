@@ -10,7 +10,7 @@ import type {
 } from '../../domain/ports/metadata-store.js';
 import type { AliasRecord, FileEntry } from '../../domain/types.js';
 import type { Executor } from './dialect/dialect-adapter.js';
-import { toFileEntry } from './rows.js';
+import { FILE_COLUMNS, toFileEntry } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
 export class SqlAliasStore implements AliasStore, SiteReader {
@@ -122,7 +122,7 @@ export class SqlAliasStore implements AliasStore, SiteReader {
       (
         await db
           .selectFrom('manifest_files')
-          .select(['path', 'sha256', 'size', 'mime'])
+          .select(FILE_COLUMNS)
           .where('tenant_id', '=', site.tenantId)
           .where('manifest_id', '=', site.manifestId)
           .where('path', 'in', [...paths])

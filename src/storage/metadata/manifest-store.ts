@@ -2,7 +2,7 @@
 import type { ManifestPage, ManifestReader, ManifestWithFiles } from '../../domain/ports/metadata-store.js';
 import type { ManifestRecord } from '../../domain/types.js';
 import type { Executor } from './dialect/dialect-adapter.js';
-import { byPath, toFileEntry, toManifestRecord } from './rows.js';
+import { byPath, FILE_COLUMNS, toFileEntry, toManifestRecord } from './rows.js';
 import type { SqlDatabase } from './sql-database.js';
 
 export class SqlManifestReader implements ManifestReader {
@@ -19,7 +19,7 @@ export class SqlManifestReader implements ManifestReader {
       if (!row) return null;
       const files = await db
         .selectFrom('manifest_files')
-        .select(['path', 'sha256', 'size', 'mime'])
+        .select(FILE_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('manifest_id', '=', manifestId)
         .execute();

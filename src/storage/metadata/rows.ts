@@ -1,7 +1,7 @@
 // Rows to records: the mapping between the tables (schema.ts) and the domain's records, and the small
 // helpers the store's parts share.
 import { comparePaths } from '../../domain/manifest.js';
-import type { ApiTokenRecord, FileEntry, ManifestRecord, Scope, SessionRecord, SessionState } from '../../domain/types.js';
+import type { ApiTokenRecord, FileEntry, FileMode, ManifestRecord, Scope, SessionRecord, SessionState } from '../../domain/types.js';
 import type { Database } from './schema.js';
 
 /** Values per statement for lists of sha256s: well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -34,20 +34,29 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function toFileEntry(row: { path: string; sha256: string; size: number; mime: string | null }): FileEntry {
-  return row.mime === null
-    ? { path: row.path, sha256: row.sha256, size: row.size }
-    : { path: row.path, sha256: row.sha256, size: row.size, mime: row.mime };
+/** The columns of manifest_files that make a FileEntry. */
+export const FILE_COLUMNS = ['path', 'sha256', 'size', 'mime', 'mode'] as const;
+
+/** `mode` null (or absent, in a session stored before modes) is a plain file, which carries no mode. */
+export function toFileEntry(row: { path: string; sha256: string; size: number; mime: string | null; mode?: string | null }): FileEntry {
+  const entry: FileEntry = { path: row.path, sha256: row.sha256, size: row.size };
+  return {
+    ...entry,
+    ...(row.mime === null ? {} : { mime: row.mime }),
+    ...(row.mode === null || row.mode === undefined ? {} : { mode: row.mode as FileMode }),
+  };
 }
 
-/** The files_json column: [path, sha256, size, mime or null] per file, sorted by path. */
+/** The files_json column: [path, sha256, size, mime or null, mode or null] per file, sorted by path (older sessions lack the mode). */
 export function filesJson(files: readonly FileEntry[]): string {
-  return JSON.stringify([...files].sort((a, b) => compareText(a.path, b.path)).map((f) => [f.path, f.sha256, f.size, f.mime ?? null]));
+  return JSON.stringify(
+    [...files].sort((a, b) => compareText(a.path, b.path)).map((f) => [f.path, f.sha256, f.size, f.mime ?? null, f.mode ?? null]),
+  );
 }
 
 export function parseFiles(json: string): FileEntry[] {
-  return (JSON.parse(json) as Array<[string, string, number, string | null]>).map(([path, sha256, size, mime]) =>
-    toFileEntry({ path, sha256, size, mime }),
+  return (JSON.parse(json) as Array<[string, string, number, string | null, (string | null)?]>).map(([path, sha256, size, mime, mode]) =>
+    toFileEntry({ path, sha256, size, mime, mode }),
   );
 }
 

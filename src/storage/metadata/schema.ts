@@ -86,6 +86,8 @@ export interface ManifestFilesTable {
   sha256: string;
   size: BigIntColumn;
   mime: string | null;
+  /** "100755" or "120000"; null for a plain file. */
+  mode: string | null;
 }
 
 /** One row (id 1): how many garbage collections tombstoned something. */

@@ -215,6 +215,7 @@ export class SqlSessionStore implements SessionStore {
             ['sha256', 'text'],
             ['size', 'bigint'],
             ['mime', 'text'],
+            ['mode', 'text'],
           ],
           json: session.files_json,
         });

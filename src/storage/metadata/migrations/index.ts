@@ -8,6 +8,7 @@ import { smallBlobs } from './0005-small-blobs.js';
 import { aliases } from './0006-aliases.js';
 import { tusUploads } from './0007-tus-uploads.js';
 import { manifestLabel } from './0008-manifest-label.js';
+import { fileModes } from './0009-file-modes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-aliases': aliases,
   '0007-tus-uploads': tusUploads,
   '0008-manifest-label': manifestLabel,
+  '0009-file-modes': fileModes,
 };
 
 export const migrationProvider: MigrationProvider = {
