@@ -16,7 +16,13 @@ export function fileSource(blob: Omit<LocalBlob, 'source'>): ByteSource {
       );
       if (size !== blob.size) throw new FileChangedError(blob);
       if (start >= end) return;
-      for await (const chunk of createReadStream(blob.absolutePath, { start, end: end - 1, signal })) yield chunk as Buffer;
+      // The signal is checked per chunk, not handed to the stream: a batch body opens up to 200 files under one
+      // request's signal, and a listener each made Node warn of a leak (MaxListenersExceededWarning) on stderr.
+      // Leaving the loop early (an abort, the request's end) destroys the stream.
+      for await (const chunk of createReadStream(blob.absolutePath, { start, end: end - 1 })) {
+        signal?.throwIfAborted();
+        yield chunk as Buffer;
+      }
     },
   };
 }
