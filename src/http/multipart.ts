@@ -256,7 +256,7 @@ const DISPOSITION_PARAM = new RegExp(`;[ \\t]*(${TOKEN}+)=(?:"((?:[^"\\\\]|\\\\.
  */
 function partName(headers: Map<string, string>): string | undefined {
   const match = DISPOSITION.exec(headers.get('content-disposition') ?? '');
-  if (!match || match[1].toLowerCase() !== 'form-data') return undefined;
+  if (match?.[1].toLowerCase() !== 'form-data') return undefined;
   for (const param of match[2].matchAll(DISPOSITION_PARAM)) {
     if (param[1].toLowerCase() === 'name') return param[2] !== undefined ? param[2].replace(/\\(["\\])/g, '$1') : param[3];
   }
