@@ -34,18 +34,7 @@ import type {
   UploadSessionStatus,
 } from '../api/types.js';
 
-export type {
-  PressCloudClientOptions,
-  CallOptions,
-  BlobBody,
-  PutBlobOptions,
-  BlobPart,
-  UploadBlobsOptions,
-  ListManifestsOptions,
-  GetBlobOptions,
-  BlobInfo,
-  BlobDownload,
-} from './client-options.js';
+export type * from './client-options.js';
 
 const DEFAULT_CONNECTIONS = 8;
 const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
