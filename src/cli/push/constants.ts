@@ -6,11 +6,8 @@ export const DEFAULT_UPLOAD_CONCURRENCY = 8;
 // The batch limits and session rounds are the upload core's (client/upload/), measured once for every front-end.
 export { BATCH_MAX_BYTES, BATCH_MAX_PARTS, SMALL_BLOB_MAX_BYTES } from '../../client/upload/plan.js';
 
-/**
- * Blobs of at least this size go through tus (resumable-blob.ts), so a killed push resumes them; smaller ones are
- * one PUT, whose retry from zero costs little. Chosen so that a lost upload costs seconds on a fast link.
- */
-export const DEFAULT_RESUMABLE_THRESHOLD = 64 * 1024 * 1024;
+// Blobs of at least this size go through tus (resumable-blob.ts); the page shares the figure.
+export { DEFAULT_RESUMABLE_THRESHOLD } from '../../client/upload/resumable.js';
 
 export const SESSION_TTL_MIN_SECONDS = 1;
 export const SESSION_TTL_MAX_SECONDS = 604_800;

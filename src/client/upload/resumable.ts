@@ -52,6 +52,11 @@ export interface ResumableUploadResult {
 }
 
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/**
+ * Blobs of at least this size go through tus in the CLI and the page, so a lost upload resumes them; smaller ones
+ * are one PUT, whose retry from zero costs little. Chosen so that a lost upload costs seconds on a fast link.
+ */
+export const DEFAULT_RESUMABLE_THRESHOLD = 64 * 1024 * 1024;
 const TUS = { 'Tus-Resumable': '1.0.0' };
 const MAX_DELAY_MS = 30_000;
 /** Answers after which the same request may succeed: the server's lock, offset races, its own failures. */
@@ -194,8 +199,9 @@ async function apiError(response: Response): Promise<PressCloudApiError> {
   });
 }
 
-async function readAll(source: ByteSource, start: number, end: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
-  const bytes = new Uint8Array(end - start);
+async function readAll(source: ByteSource, start: number, end: number, signal: AbortSignal | undefined): Promise<Uint8Array<ArrayBuffer>> {
+  // Typed as ArrayBuffer-backed (it is): the DOM typings take no other as a body or a digest input.
+  const bytes = new Uint8Array(new ArrayBuffer(end - start));
   let at = 0;
   for await (const chunk of source.read(start, end, signal)) {
     bytes.set(chunk, at);
