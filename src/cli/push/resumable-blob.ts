@@ -2,14 +2,11 @@
 // kept beside the hash cache as soon as it exists, so a push that is killed (or stopped by Ctrl-C, which then
 // leaves the session open) resumes, on its next run, from the server's offset instead of from zero. The upload core calls it through its `resumable` hook.
 import { createHash } from 'node:crypto';
-import { open, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ByteSource } from '../../client/upload/source.js';
 import { type StoredResumableUpload, uploadResumable } from '../../client/upload/resumable.js';
-import { LinkBlob } from './file-source.js';
 import type { LocalBlob } from './local-manifest.js';
 
-const READ_CHUNK = 1024 * 1024;
 /** Tries of one tus request when --retries sets no cap. */
 export const RESUMABLE_REQUEST_RETRIES = 10;
 
@@ -64,7 +61,8 @@ export class ResumableBlobs {
         uploadSessionId: session.uploadSessionId,
         uploadToken: session.uploadToken,
         sha256: blob.sha256,
-        source: fileSource(blob),
+        // The blob's own source: a file checked against its hashed size at each read, a link's target from memory.
+        source: blob.source,
       },
       {
         resumeFrom,
@@ -91,34 +89,6 @@ export class ResumableBlobs {
     const name = createHash('sha256').update(`${this.options.url}\n${sha256}`).digest('hex');
     return path.join(this.options.cacheDir, 'uploads', `${name}.json`);
   }
-}
-
-/** The file's bytes from any offset, a megabyte at a time. */
-function fileSource(blob: LocalBlob): ByteSource {
-  // A symlink's blob is in memory: opening the link's path would read its target's bytes.
-  if (blob instanceof LinkBlob) return blob.source;
-  return {
-    size: blob.size,
-    async *read(start, end, signal) {
-      const handle = await open(blob.absolutePath, 'r');
-      try {
-        for (let at = start; at < end; ) {
-          signal?.throwIfAborted();
-          const { bytesRead, buffer } = await handle.read(
-            Buffer.alloc(Math.min(READ_CHUNK, end - at)),
-            0,
-            Math.min(READ_CHUNK, end - at),
-            at,
-          );
-          if (bytesRead === 0) throw new Error(`${blob.path} is shorter than when it was hashed`);
-          at += bytesRead;
-          yield buffer.subarray(0, bytesRead);
-        }
-      } finally {
-        await handle.close();
-      }
-    },
-  };
 }
 
 async function readKept(file: string): Promise<StoredResumableUpload | undefined> {

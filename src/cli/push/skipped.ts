@@ -2,7 +2,7 @@
 // that are not UTF-8 are shown as \xNN, the form bash's $'…' reads back into the byte.
 import { isUtf8 } from 'node:buffer';
 
-export type SkipReason = 'outside' | 'broken' | 'loop' | 'special' | 'refused';
+export type SkipReason = 'outside' | 'broken' | 'special' | 'refused';
 
 export interface SkippedFile {
   /** The relative path, escaped where it is not UTF-8. */
@@ -15,7 +15,6 @@ export interface SkippedFile {
 export const SKIP_REASONS: Readonly<Record<SkipReason, string>> = {
   outside: 'symlink to a place outside the directory',
   broken: 'broken symlink (its target does not exist)',
-  loop: 'symlink loop',
   special: 'not a regular file (a fifo, socket or device)',
   refused: 'a name the API refuses',
 };

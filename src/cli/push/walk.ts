@@ -47,7 +47,7 @@ export async function walkDirectory(root: string, options: WalkOptions): Promise
     options.warn(`skipping ${relative}: ${detail}`);
     options.onSkip?.({ path: relative, reason, detail });
   };
-  await visitDirectory(rootReal, '', [rootReal], { rootReal, rules, skip, files, limit: limiter(WALK_CONCURRENCY) });
+  await visitDirectory(rootReal, '', { rootReal, rules, skip, files, limit: limiter(WALK_CONCURRENCY) });
   // Sorted for a stable manifest order, and so the output of two runs compares line by line.
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return withoutEscapingLinks(files, skip);
@@ -99,14 +99,13 @@ async function loadIgnoreRules(rootReal: string): Promise<Ignore> {
   return rules;
 }
 
-/** `ancestors` are the real paths of the directories being visited, to refuse a symlink loop. */
-async function visitDirectory(directory: string, relative: string, ancestors: string[], context: WalkContext): Promise<void> {
+async function visitDirectory(directory: string, relative: string, context: WalkContext): Promise<void> {
   // Names as bytes: a name that is not UTF-8 would otherwise arrive with U+FFFD in it, naming no file at all.
   const entries = await context.limit(() => readdir(directory, { withFileTypes: true, encoding: 'buffer' }));
-  await Promise.all(entries.map((entry) => visitEntry(entry, directory, relative, ancestors, context)));
+  await Promise.all(entries.map((entry) => visitEntry(entry, directory, relative, context)));
 }
 
-async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: string, ancestors: string[], context: WalkContext) {
+async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: string, context: WalkContext) {
   const name = entry.name.toString('utf8');
   const entryRelative = relative === '' ? name : `${relative}/${name}`;
   if (!isUtf8(entry.name)) {
@@ -136,11 +135,8 @@ async function visitEntry(entry: Dirent<Buffer>, directory: string, relative: st
 
   if (stats === 'directory' || stats.isDirectory()) {
     if (ALWAYS_SKIPPED_DIRECTORIES.has(name) || isIgnored(context.rules, entryRelative, true)) return;
-    if (ancestors.includes(entryPath)) {
-      context.skip(entryRelative, 'loop');
-      return;
-    }
-    await visitDirectory(entryPath, entryRelative, [...ancestors, entryPath], context);
+    // Only real directories are entered (symlinks are never followed), so the walk cannot loop.
+    await visitDirectory(entryPath, entryRelative, context);
   } else if (stats.isFile()) {
     if (isIgnored(context.rules, entryRelative, false)) return;
     // The server's own rule, so the walk refuses exactly what session creation would.
@@ -166,11 +162,8 @@ async function visitSymlink(linkPath: string, relative: string, context: WalkCon
     context.skip(relative, target);
     return;
   }
+  // An absolute target or one that leaves the tree as written is left out by withoutEscapingLinks, pull's own rule.
   const text = await context.limit(() => readlink(linkPath, { encoding: 'buffer' }));
-  if (path.isAbsolute(text.toString('utf8'))) {
-    context.skip(relative, 'outside', `${SKIP_REASONS.outside} (its target is an absolute path)`);
-    return;
-  }
   const refused = refusedPath(relative);
   if (refused) {
     context.skip(refused.path, 'refused', refused.detail);
