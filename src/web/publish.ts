@@ -13,7 +13,7 @@ import type { PickedFolder } from './folder.js';
 import { selectFiles } from './folder-rules.js';
 import type { SkippedFile } from './folder-rules.js';
 import type { HashPool } from './hash-pool.js';
-import { PageResumable } from './resumable.js';
+import { pageResumable } from './resumable.js';
 import { pageUploadApi } from './upload-api.js';
 import type { PageBlob } from './upload-api.js';
 
@@ -135,7 +135,7 @@ export async function publishFolder(
       concurrency: UPLOAD_CONCURRENCY,
       describe: (blob) => blob.path,
       // Big files through tus: resumed within the tab, and after a reload when the same folder comes again.
-      resumable: new PageResumable(api.token),
+      resumable: pageResumable(api.token),
       // A cancel, a failed file or an error: the session is aborted so it holds nothing half done.
       abortSessionOnFailure: true,
       signal,

@@ -1,10 +1,9 @@
-// Big blobs of a publish go through tus (client/upload/resumable.ts) rather than one PUT, as `presscloud push` does
-// (cli/push/resumable-blob.ts): a PATCH cut by the network continues from the server's offset, and each upload's URL
-// is kept in localStorage as soon as it exists, so that dropping the same folder again after a reload resumes it
-// instead of sending it from zero. The upload core calls it through its `resumable` hook.
-import type { SessionCredentials } from '../client/upload/api.js';
-import type { ResumableUploader } from '../client/upload/context.js';
-import { DEFAULT_RESUMABLE_THRESHOLD, type StoredResumableUpload, uploadResumable } from '../client/upload/resumable.js';
+// Big blobs of a publish go through tus with the upload core's resumable hook (client/upload/resumable-hook.ts), as
+// `presscloud push` does: a PATCH cut by the network continues from the server's offset, and each upload's URL is
+// kept in localStorage as soon as it exists, so that dropping the same folder again after a reload resumes it
+// instead of sending it from zero.
+import { DEFAULT_RESUMABLE_THRESHOLD, type StoredResumableUpload } from '../client/upload/resumable.js';
+import { type KeptUploads, ResumableHook } from '../client/upload/resumable-hook.js';
 import type { PageBlob } from './upload-api.js';
 
 /** Bytes per PATCH, each held in memory once. */
@@ -26,63 +25,31 @@ export function resumableThreshold(): number {
   return Number.isFinite(set) && set > 0 ? Math.max(MIN_THRESHOLD, Math.floor(set)) : DEFAULT_RESUMABLE_THRESHOLD;
 }
 
-export class PageResumable implements ResumableUploader<PageBlob> {
-  readonly aboveBytes: number;
-  /** Unfinished uploads of this publish with bytes the server acknowledged: blob sha256 → their session's upload token. */
-  private readonly onServer = new Map<string, string>();
-  private tokenHash: Promise<string> | undefined;
+/** The page's resumable hook: the core's, with each upload kept in localStorage. */
+export function pageResumable(apiToken: string): ResumableHook<PageBlob> {
+  return new ResumableHook({
+    baseUrl: location.origin,
+    apiToken,
+    threshold: resumableThreshold(),
+    chunkSize: CHUNK_SIZE,
+    kept: keptInStorage(apiToken),
+    // The token travels in a header only; nothing is cached or credentialed by the browser.
+    fetch: (input, init) => fetch(input, { ...init, cache: 'no-store', credentials: 'omit' }),
+  });
+}
 
-  constructor(private readonly apiToken: string) {
-    this.aboveBytes = resumableThreshold() - 1;
-  }
-
-  /** A cancel leaves open a session holding acknowledged bytes: dropping the folder again resumes them. */
-  keepsSession(session: SessionCredentials): boolean {
-    return [...this.onServer.values()].includes(session.uploadToken);
-  }
-
-  async upload(session: SessionCredentials, blob: PageBlob, hooks: { signal: AbortSignal; onBytes(delta: number): void }): Promise<void> {
-    const key = await this.keyOf(blob);
-    const resumeFrom = readKept(key);
-    let uploadToken = resumeFrom?.uploadToken ?? session.uploadToken;
-    // The resumed offset is reported once, as bytes of this blob: the byte bar counts them once.
-    let shown = 0;
-    await uploadResumable(
-      {
-        baseUrl: location.origin,
-        apiToken: this.apiToken,
-        uploadSessionId: session.uploadSessionId,
-        uploadToken: session.uploadToken,
-        sha256: blob.sha256,
-        source: blob.source,
-      },
-      {
-        resumeFrom,
-        chunkSize: CHUNK_SIZE,
-        onCreated: (upload) => {
-          uploadToken = upload.uploadToken;
-          keep(key, upload);
-        },
-        onProgress: (offset, size) => {
-          hooks.onBytes(offset - shown);
-          shown = offset;
-          if (offset > 0 && offset < size) this.onServer.set(blob.sha256, uploadToken);
-          else this.onServer.delete(blob.sha256);
-        },
-        signal: hooks.signal,
-        // The token travels in a header only; nothing is cached or credentialed by the browser.
-        fetch: (input, init) => fetch(input, { ...init, cache: 'no-store', credentials: 'omit' }),
-      },
-    );
-    this.onServer.delete(blob.sha256);
-    removeStorage(key);
-  }
-
-  /** One entry per server, token and blob; the token only as a hash. */
-  private async keyOf(blob: PageBlob): Promise<string> {
-    this.tokenHash ??= hashToken(this.apiToken);
-    return `${KEPT_PREFIX}${location.origin} ${await this.tokenHash} ${blob.sha256} ${blob.size}`;
-  }
+/** One entry per server, token and blob; the token only as a hash. */
+function keptInStorage(apiToken: string): KeptUploads<PageBlob> {
+  let tokenHash: Promise<string> | undefined;
+  const keyOf = async (blob: PageBlob) => {
+    tokenHash ??= hashToken(apiToken);
+    return `${KEPT_PREFIX}${location.origin} ${await tokenHash} ${blob.sha256} ${blob.size}`;
+  };
+  return {
+    read: async (blob) => readKept(await keyOf(blob)),
+    keep: async (blob, upload) => keep(await keyOf(blob), upload),
+    forget: async (blob) => removeStorage(await keyOf(blob)),
+  };
 }
 
 /** SHA-256 where WebCrypto exists (secure contexts); else FNV-1a, not secret but never the token itself. */

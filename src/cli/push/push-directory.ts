@@ -1,12 +1,13 @@
 // `presscloud push` as the composition of its two steps: check the URL and token, build the LocalManifest (no
 // network), then transfer it.
 import { PressCloudClient } from '../../client/client.js';
+import type { ResumableUploader } from '../../client/upload/context.js';
+import type { LocalBlob } from './local-manifest.js';
 import { buildLocalManifest } from './local-manifest.js';
 import type { SkippedFile } from './skipped.js';
 import type { TransferOptions } from '../transfer-common/flags.js';
 import { SessionCalls } from './session-calls.js';
 import { alreadyPushed } from './known-manifest.js';
-import type { ResumableBlobs } from './resumable-blob.js';
 import { transferManifest } from './transfer.js';
 
 export interface PushOptions extends TransferOptions {
@@ -22,7 +23,7 @@ export interface PushOptions extends TransferOptions {
    */
   signal?: AbortSignal;
   /** Big blobs through tus, resumable across runs (`--resumable-threshold`). */
-  resumable?: ResumableBlobs;
+  resumable?: ResumableUploader<LocalBlob>;
 }
 
 export interface PushSummary {

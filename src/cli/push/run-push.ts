@@ -10,7 +10,7 @@ import { EXIT_INTERRUPTED, PushInterrupted } from './interrupt.js';
 import { pushDirectory } from './push-directory.js';
 import { labelOf } from './label.js';
 import { describeSkipped } from './skipped.js';
-import { RESUMABLE_REQUEST_RETRIES, ResumableBlobs } from './resumable-blob.js';
+import { RESUMABLE_REQUEST_RETRIES, resumableBlobs } from './resumable-blob.js';
 import type { PushOptions } from './push-directory.js';
 import { TransferFailed } from './transfer.js';
 import { publishSite } from './publish-step.js';
@@ -70,7 +70,7 @@ async function runPush(directory: string, flags: PushFlags, progress: ProgressDi
     label: await labelOf(flags.label, directory),
     hashCacheDir: flags.cache ? defaultHashCacheDir(process.env) : undefined,
     signal,
-    resumable: new ResumableBlobs({
+    resumable: resumableBlobs({
       url: transfer.url,
       token: flags.token,
       threshold: flags.resumableThreshold,

@@ -10,12 +10,11 @@ import { clientUploadApi } from './client-api.js';
 import { PushInterrupted } from './interrupt.js';
 import type { LocalBlob, LocalManifest } from './local-manifest.js';
 import type { SessionCalls } from './session-calls.js';
-import type { ResumableBlobs } from './resumable-blob.js';
 
 export interface TransferOptions {
   concurrency: number;
   /** Big blobs through tus, resumable across runs. */
-  resumable?: ResumableBlobs;
+  resumable?: ResumableUploader<LocalBlob>;
 }
 
 export interface TransferResult {
@@ -50,7 +49,7 @@ export async function transferManifest(calls: SessionCalls, manifest: LocalManif
       stallTimeoutMs: calls.options.stallTimeoutMs,
       sessionTtlSeconds: calls.options.sessionTtlSeconds,
       label: calls.options.label,
-      resumable: resumableHook(options.resumable),
+      resumable: options.resumable,
       describe: (blob) => blob.path,
       signal,
       events: {
@@ -123,16 +122,5 @@ function announce(manifest: LocalManifest, missing: readonly LocalBlob[], calls:
     'blob',
     missing.length,
     missing.reduce((sum, blob) => sum + blob.size, 0),
-  );
-}
-
-/** The push's tus uploader as the core's `resumable` hook. */
-function resumableHook(resumable: ResumableBlobs | undefined): ResumableUploader<LocalBlob> | undefined {
-  return (
-    resumable && {
-      aboveBytes: resumable.aboveBytes,
-      upload: (session, blob, hooks) => resumable.upload(session, blob, hooks),
-      keepsSession: (session) => resumable.holdsBytesIn(session),
-    }
   );
 }
